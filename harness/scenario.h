@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario: lexer and recursive-descent parser of .scn files into an
+ * immutable step tree (every step knows its line and column), the canonical
+ * dump (scenario_dump: parse(dump(s)) dumps byte-identical), and lint
+ * diagnostics as "file:line:col: message", all of them, not just the first.
+ * Never runs anything. The language is documented in scenarios/README.md.
+ */
+#ifndef STARK_SCENARIO_H
+#define STARK_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCN_SEND_MAX (1024u * 1024u) /* one send statement expands to at most 1 MiB */
+
+enum scn_role {
+	SCN_TARGET_SERVER, /* "target server": stark is the SMTP client */
+	SCN_TARGET_CLIENT, /* "target client": stark is the SMTP server */
+};
+
+/* One piece of a string expression: literal bytes repeated `repeat` times,
+ * or a variable reference ${name} resolved by exec ("helo", "servername"). */
+struct scn_part {
+	uint8_t *bytes; /* literal (NULL for a variable) */
+	size_t len;
+	size_t repeat;  /* >= 1 */
+	char *var;      /* variable name, or NULL for a literal */
+};
+/* A string expression: "a" "b"*3 "${helo}\r\n" -> parts. */
+struct scn_str {
+	struct scn_part *parts;
+	size_t nparts;
+};
+
+enum step_kind {
+	STEP_SEND,            /* send STR            exactly one write(2) / one TLS record */
+	STEP_EXPECT_REPLY,    /* expect reply CODEPAT [has KW]* [lacks KW]* [alone] [strict] */
+	STEP_EXPECT_COMMAND,  /* expect command VERB|any   (target client only) */
+	STEP_EXPECT_CLOSE,    /* expect close */
+	STEP_EXPECT_SILENCE,  /* expect silence DURATION */
+	STEP_EXPECT_TLS,      /* expect tls ok|fail */
+	STEP_TLS,             /* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] */
+	STEP_TLS_CLOSE,       /* tls close   send close_notify, continue in plaintext on the same TCP */
+	STEP_ALT,             /* alt { ... } or { ... } [or { ... }]* */
+	STEP_FAIL,            /* fail STR */
+	STEP_SKIP,            /* skip STR */
+	STEP_INCONCLUSIVE,    /* inconclusive STR */
+};
+
+struct scn_block {
+	struct step *steps;
+	size_t n;
+};
+
+struct scn_tls {
+	uint16_t vmin, vmax; /* 0 = library default; else 0x0301..0x0304 */
+	char *ciphers;       /* NULL = default */
+	char *servername;    /* NULL = from the command line */
+	struct scn_str glue; /* plaintext glued in front of the first TLS record (nparts 0 = none) */
+	char *cert;          /* certificate variant name (target client), NULL = "good" */
+};
+
+struct step {
+	enum step_kind kind;
+	int line, col;
+	/* SEND payload; FAIL/SKIP/INCONCLUSIVE message */
+	struct scn_str str;
+	/* EXPECT_REPLY */
+	char *codepat;
+	char **has;
+	size_t nhas;
+	char **lacks;
+	size_t nlacks;
+	bool alone;  /* no further byte buffered after the reply */
+	bool strict; /* reply must have no deviation flags (RFC 5321 4.2, 4.1.1.1) */
+	/* EXPECT_COMMAND: verb, or "any" */
+	char *verb;
+	/* EXPECT_SILENCE */
+	int64_t ms;
+	/* EXPECT_TLS */
+	bool tls_ok;
+	/* TLS */
+	struct scn_tls tls;
+	/* ALT: every branch starts with an expect step */
+	struct scn_block *branches;
+	size_t nbranches;
+};
+
+struct scenario {
+	char *file;     /* path as given */
+	char *id;       /* "scenario" header */
+	enum scn_role role;
+	char *summary;
+	char **catalog; /* catalog ids, e.g. "S-08" */
+	size_t ncatalog;
+	char **refs;    /* "RFC 3207 4.2", "CVE-2011-0411" */
+	size_t nrefs;
+	char *severity; /* critical|high|medium|low|info */
+	char **keywords;
+	size_t nkeywords;
+	char *profile;  /* NULL = any profile; "mx" or "submission" */
+	struct scn_block body;
+};
+
+/* All diagnostics of one parse, each "file:line:col: message". */
+struct scn_diag {
+	char **msgs;
+	size_t n;
+};
+void scn_diag_free(struct scn_diag *d);
+
+/* NULL on any error; every error is appended to diag (if non-NULL). */
+struct scenario *scenario_parse(const char *file, const uint8_t *text, size_t len,
+                                struct scn_diag *diag);
+struct scenario *scenario_load(const char *path, struct scn_diag *diag);
+void scenario_free(struct scenario *s);
+/* Canonical form, malloc'd NUL-terminated text. */
+char *scenario_dump(const struct scenario *s);
+bool scenario_has_keyword(const struct scenario *s, const char *kw);
+/* Expand a string expression; vars resolved by lookup (NULL -> empty). */
+typedef const char *(*scn_var_fn)(void *ctx, const char *name);
+uint8_t *scn_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len);
+
+#endif

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util: x*alloc (abort on allocation failure), fatalx, clocks, struct buf,
+ * the byte escaper, duration parsing.
+ * Invariant: nothing here reads input from the network; escape_bytes is the
+ * one renderer of protocol bytes for humans.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static _Noreturn void oom(size_t n)
+{
+	fprintf(stderr, "stark: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (p == NULL)
+		oom(n * sz);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (q == NULL)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("xasprintf: bad format %s", fmt);
+	char *p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+_Noreturn void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("stark: internal error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t mono_ms(void)
+{
+	return mono_us() / 1000;
+}
+
+int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void iso8601_ms(int64_t wall, char out[32])
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall % 1000));
+}
+
+static void buf_grow(struct buf *b, size_t need)
+{
+	if (b->len + need + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void buf_appendf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("buf_appendf: bad format %s", fmt);
+	buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *buf_cstr(struct buf *b)
+{
+	buf_grow(b, 0);
+	b->data[b->len] = '\0';
+	return (char *)b->data;
+}
+
+void buf_escape(struct buf *out, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		char e[4];
+		size_t k = 0;
+		switch (c) {
+		case '\r': e[k++] = '\\'; e[k++] = 'r'; break;
+		case '\n': e[k++] = '\\'; e[k++] = 'n'; break;
+		case '\t': e[k++] = '\\'; e[k++] = 't'; break;
+		case '\\': e[k++] = '\\'; e[k++] = '\\'; break;
+		case '"': e[k++] = '\\'; e[k++] = '"'; break;
+		default:
+			if (c >= 0x20 && c < 0x7f) {
+				e[k++] = (char)c;
+			} else {
+				e[k++] = '\\';
+				e[k++] = 'x';
+				e[k++] = hex[c >> 4];
+				e[k++] = hex[c & 15];
+			}
+		}
+		buf_append(out, e, k);
+	}
+}
+
+char *escape_bytes(const uint8_t *p, size_t n)
+{
+	struct buf b = {0};
+	buf_escape(&b, p, n);
+	return buf_cstr(&b);
+}
+
+int parse_duration(const char *s, int64_t *ms)
+{
+	char *end;
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0 || v > 86400.0 * 1000)
+		return -1;
+	double mult;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else
+		return -1;
+	double r = v * mult;
+	if (r > 86400.0 * 1000)
+		return -1;
+	*ms = (int64_t)(r + 0.5);
+	return 0;
+}

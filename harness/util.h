@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util: allocation that aborts on failure, fatalx() for broken invariants,
+ * monotonic/wall clocks, a growable byte buffer, the one byte escaper used
+ * for humans (transcripts, reports), duration parsing.
+ */
+#ifndef STARK_UTIL_H
+#define STARK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STARK_VERSION "0.1.0"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Our own broken invariant only, never bad input. */
+_Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int64_t mono_ms(void); /* CLOCK_MONOTONIC in milliseconds */
+int64_t mono_us(void);
+int64_t wall_ms(void); /* CLOCK_REALTIME in milliseconds since the epoch */
+/* ISO 8601 UTC, e.g. 2026-11-29T08:20:05.123Z; out must hold 32 bytes. */
+void iso8601_ms(int64_t wall, char out[32]);
+
+struct buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_consume(struct buf *b, size_t n); /* drop n bytes from the front */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+/* NUL-terminate (not counted in len) and return data as char *. */
+char *buf_cstr(struct buf *b);
+
+/*
+ * Render bytes for humans: printable ASCII as is, \r \n \t \\ \" as escapes,
+ * everything else as \xHH. Returns a malloc'd NUL-terminated string.
+ */
+char *escape_bytes(const uint8_t *p, size_t n);
+void buf_escape(struct buf *out, const uint8_t *p, size_t n);
+
+/* "250ms", "2s", "1.5s", "1m" -> milliseconds. 0 ok, -1 invalid. */
+int parse_duration(const char *s, int64_t *ms);
+
+#endif

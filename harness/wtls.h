@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wtls: the only module (with cert) that includes wolfSSL. A small
+ * libtls-shaped API: a config (role, versions, ciphers, trust anchors,
+ * own certificate), a connection over caller-supplied I/O callbacks,
+ * handshake / read / write / close_notify, and the negotiated facts as plain
+ * data. No wolfSSL type leaks through this header.
+ *
+ * Verification is always performed explicitly (Debian's wolfSSL does not
+ * verify unless told to) but never aborts the handshake: stark tests the
+ * STARTTLS state machine first, and reports verification as a fact.
+ */
+#ifndef STARK_WTLS_H
+#define STARK_WTLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum wtls_role { WTLS_CLIENT, WTLS_SERVER };
+/* Protocol versions as on the wire (major<<8|minor). */
+enum wtls_version {
+	WTLS_V_ANY = 0,
+	WTLS_V10 = 0x0301,
+	WTLS_V11 = 0x0302,
+	WTLS_V12 = 0x0303,
+	WTLS_V13 = 0x0304,
+};
+
+#define WTLS_CHAIN_MAX 8
+#define WTLS_SAN_MAX 16
+
+struct wtls_cert {
+	char subject[256];
+	char issuer[256];
+	int64_t not_before; /* seconds since the epoch (UTC) */
+	int64_t not_after;
+	char key_type[16]; /* "RSA", "EC", "Ed25519", ... */
+	int key_bits;
+	char sig_alg[48];    /* e.g. "sha256WithRSAEncryption", "ecdsa-with-SHA256" */
+	char sha256[65];     /* hex fingerprint of the DER */
+	bool self_signed;    /* subject == issuer and the signature verifies by itself */
+	size_t nsan;
+	char san[WTLS_SAN_MAX][128]; /* DNS and IP SANs as text ("DNS:x", "IP:1.2.3.4") */
+};
+
+struct wtls_facts {
+	bool handshake_ok;
+	char version[16]; /* "TLSv1.2", "TLSv1.3" */
+	char cipher[64];  /* IANA/OpenSSL-style name as wolfSSL reports it */
+	char group[32];   /* key exchange group / curve, "" if unknown */
+	size_t nchain;
+	struct wtls_cert chain[WTLS_CHAIN_MAX]; /* as sent by the peer, leaf first */
+	/* Verification against the configured trust anchors (--ca) and/or the
+	 * system store, and host name match against the servername. */
+	bool verify_ok;
+	char verify_error[160]; /* "" when verify_ok */
+	bool host_ok;
+	char servername[256]; /* name checked / sent as SNI ("" = none) */
+	/* Server role only: what the client offered. */
+	char client_sni[256];
+};
+
+struct wtls_config;
+struct wtls;
+
+/*
+ * I/O callbacks. recv returns bytes read (>0), 0 on orderly EOF, -1 on
+ * error or deadline (the callee records why). send returns bytes written
+ * (>0) or -1. Both block until they can make progress or fail.
+ */
+typedef ssize_t (*wtls_recv_fn)(void *ctx, uint8_t *buf, size_t len);
+typedef ssize_t (*wtls_send_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+/* Call once per process before anything else (thread-safe after). */
+int wtls_global_init(void);
+
+struct wtls_config *wtls_config_new(enum wtls_role role);
+void wtls_config_free(struct wtls_config *cfg);
+/* 0 ok, -1 with the reason in wtls_config_error(). */
+int wtls_config_set_versions(struct wtls_config *cfg, enum wtls_version min, enum wtls_version max);
+int wtls_config_set_ciphers(struct wtls_config *cfg, const char *list); /* OpenSSL-style list */
+int wtls_config_add_ca_file(struct wtls_config *cfg, const char *path);  /* PEM trust anchors */
+int wtls_config_add_ca_mem(struct wtls_config *cfg, const uint8_t *pem, size_t len);
+int wtls_config_use_system_ca(struct wtls_config *cfg);
+/* Own certificate chain (PEM, leaf first) and private key (PEM). */
+int wtls_config_set_keypair_mem(struct wtls_config *cfg, const uint8_t *chain_pem, size_t chain_len,
+                                const uint8_t *key_pem, size_t key_len);
+const char *wtls_config_error(const struct wtls_config *cfg);
+
+/* servername: SNI to send and name to verify (client role); may be NULL. */
+struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv_fn recv,
+                      wtls_send_fn send, void *io_ctx);
+void wtls_free(struct wtls *t);
+/* 0 ok, -1 failed (wtls_error says why, e.g. "alert received: handshake_failure"). */
+int wtls_handshake(struct wtls *t);
+/* >0 bytes, 0 close_notify / EOF, -1 error. */
+ssize_t wtls_read(struct wtls *t, uint8_t *buf, size_t len);
+/* Returns len or -1. */
+ssize_t wtls_write(struct wtls *t, const uint8_t *buf, size_t len);
+/* Bytes already decrypted and waiting inside the TLS layer. */
+size_t wtls_pending(struct wtls *t);
+/* Send close_notify (does not wait for the peer's). 0 ok, -1 error. */
+int wtls_close_notify(struct wtls *t);
+const struct wtls_facts *wtls_facts(const struct wtls *t); /* valid until wtls_free */
+const char *wtls_error(const struct wtls *t);
+
+#endif
