@@ -22,7 +22,8 @@ enum cert_variant {
 	CERT_CHAIN,         /* leaf + intermediate sent: valid chain */
 	CERT_RSA1024,       /* weak RSA key */
 	CERT_SHA1,          /* SHA-1 signature */
-	CERT_BAD_WILDCARD,  /* *.*.servername / wildcard that must not match */
+	CERT_BAD_WILDCARD,  /* SANs "*.servername", "*" and (for a.b.c names) "a*.b.c":
+	                     * wildcards that must not match servername (RFC 9525 6.3) */
 	CERT_ECDSA,         /* explicit ECDSA P-256 (same as GOOD) */
 	CERT__COUNT
 };

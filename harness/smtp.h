@@ -36,7 +36,8 @@ struct smtp_span {
 };
 
 struct smtp_reply {
-	int code;            /* code of the final line; 0 if it had none (BAD_SYNTAX) */
+	int code;            /* code of the final line; if that line is malformed
+	                        (BAD_SYNTAX), of the last well-formed one, 0 if none */
 	uint32_t flags;      /* enum smtp_flag */
 	size_t nlines;
 	struct smtp_span line[SMTP_REPLY_LINES_MAX];  /* whole line without terminator */

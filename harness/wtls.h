@@ -67,9 +67,13 @@ struct wtls;
 
 /*
  * I/O callbacks. recv returns bytes read (>0), 0 on orderly EOF, -1 on
- * error or deadline (the callee records why). send returns bytes written
- * (>0) or -1. Both block until they can make progress or fail.
+ * error (the callee records why), or WTLS_WANT when its deadline passed
+ * with nothing to read: that is NOT fatal (mapped to wolfSSL's WANT_READ),
+ * so a TLS 1.3 session ticket arriving during a silence window does not
+ * break the session. send returns bytes written (>0) or -1. Both block
+ * until they can make progress, fail, or (recv) reach their deadline.
  */
+#define WTLS_WANT (-2)
 typedef ssize_t (*wtls_recv_fn)(void *ctx, uint8_t *buf, size_t len);
 typedef ssize_t (*wtls_send_fn)(void *ctx, const uint8_t *buf, size_t len);
 
@@ -93,9 +97,12 @@ const char *wtls_config_error(const struct wtls_config *cfg);
 struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv_fn recv,
                       wtls_send_fn send, void *io_ctx);
 void wtls_free(struct wtls *t);
-/* 0 ok, -1 failed (wtls_error says why, e.g. "alert received: handshake_failure"). */
+/* 0 ok, -1 failed (wtls_error says why, e.g. "alert received: handshake_failure").
+ * A WTLS_WANT from the recv callback during the handshake is a failure
+ * ("timeout"). */
 int wtls_handshake(struct wtls *t);
-/* >0 bytes, 0 close_notify / EOF, -1 error. */
+/* >0 bytes, 0 close_notify / EOF, -1 error, WTLS_WANT if the recv callback
+ * returned WTLS_WANT (deadline; the session stays usable). */
 ssize_t wtls_read(struct wtls *t, uint8_t *buf, size_t len);
 /* Returns len or -1. */
 ssize_t wtls_write(struct wtls *t, const uint8_t *buf, size_t len);
@@ -105,5 +112,28 @@ size_t wtls_pending(struct wtls *t);
 int wtls_close_notify(struct wtls *t);
 const struct wtls_facts *wtls_facts(const struct wtls *t); /* valid until wtls_free */
 const char *wtls_error(const struct wtls *t);
+
+/*
+ * Additions used by tests and by other modules (no wolfSSL types either).
+ */
+/* Host name check of a leaf against a reference name (RFC 9525 section 6.3,
+ * RFC 6125 6.4): DNS names against DNS SANs case-insensitively, a wildcard
+ * only as the whole left-most label matching exactly one label, IP literals
+ * only against IP SANs; no CN fallback. */
+bool wtls_host_match(const struct wtls_cert *leaf, const char *name);
+/* Parse one certificate (DER, or the first in a PEM buffer) into facts.
+ * 0 ok, -1 unparsable (out is zeroed but for what could be filled). */
+int wtls_cert_from_der(const uint8_t *der, size_t len, struct wtls_cert *out);
+int wtls_cert_from_pem(const char *pem, size_t len, struct wtls_cert *out);
+/* Whether this wolfSSL build can speak TLS 1.0 at all (Debian's cannot;
+ * wtls_config_set_versions then refuses WTLS_V10 rather than silently
+ * using TLS 1.1). Raw probes belong to the hello module. */
+bool wtls_tls10_supported(void);
+/* Call before any thread that used wtls or cert exits: wolfSSL built with
+ * FP_ECC (Debian's is) keeps a per-thread ECC cache that leaks otherwise. */
+void wtls_thread_cleanup(void);
+/* After wtls_read returned 0: true if the peer sent close_notify, false if
+ * the transport just ended (truncation, RFC 8446 section 6.1). */
+bool wtls_got_close_notify(const struct wtls *t);
 
 #endif

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec: the scripted peer (exec_run, exec_run_fd). Steps become actions on
+ * a conn; bytes become events (reply, close, silence, timeout, hostile);
+ * expectations and alternatives match events. Invariants: an alternative
+ * commits to the first branch whose leading expectation matches the next
+ * event (tlsfuzzer-style siblings), and nothing else is tried after that;
+ * every verdict carries "line N: ..." of the step that decided it; every
+ * wait is bounded by the scenario timeout.
+ */
+#include "exec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "smtp.h"
+#include "util.h"
+
+enum evkind {
+	EV_NONE,
+	EV_REPLY,   /* a complete reply is at the front of c.in */
+	EV_CLOSE,   /* the peer closed */
+	EV_SILENCE, /* nothing arrived during a silence window */
+	EV_TIMEOUT, /* the scenario timeout passed while waiting */
+	EV_HOSTILE, /* input that cannot be a reply (too long, too many lines) */
+	EV_ERROR,   /* I/O or TLS error */
+	EV_STOPPED, /* SIGINT/SIGTERM */
+};
+
+struct ex {
+	const struct scenario *s;
+	const struct exec_opts *o;
+	struct result *r;
+	struct conn c;
+	enum evkind ev;
+	struct smtp_reply rep; /* valid when ev == EV_REPLY; spans into c.in */
+	bool rep_alone;
+	char everr[256];
+	bool done; /* verdict decided */
+	/* The last matched reply, for evidence in fail messages. */
+	char last[160];
+	bool last_fresh; /* the previous step matched a reply */
+};
+
+static const char *lookup_var(void *ctx, const char *name)
+{
+	const struct exec_opts *o = ctx;
+	if (strcmp(name, "helo") == 0)
+		return o->helo;
+	if (strcmp(name, "servername") == 0)
+		return o->servername ? o->servername : o->host;
+	return NULL;
+}
+
+static void verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
+{
+	if (x->done)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	x->done = true;
+	x->r->verdict = v;
+	x->r->line = line;
+	free(x->r->reason);
+	x->r->reason = line > 0 ? xasprintf("line %d: %s", line, msg) : xstrdup(msg);
+	transcript_note(&x->r->tr, conn_layer(&x->c), "verdict %s: %s", verdict_label(v),
+	                x->r->reason);
+}
+
+/* First line of the current reply, escaped and shortened, for messages. */
+static void reply_excerpt(struct ex *x, char *out, size_t outlen)
+{
+	size_t n = x->rep.nlines ? x->rep.line[0].len : 0;
+	if (n > 72)
+		n = 72;
+	char *e = escape_bytes(x->c.in.data + (x->rep.nlines ? x->rep.line[0].off : 0), n);
+	snprintf(out, outlen, "%s\"%s%s\"%s", "", e, x->rep.line[0].len > 72 ? "..." : "",
+	         x->rep.nlines > 1 ? " (multi-line)" : "");
+	free(e);
+}
+
+static void describe_event(struct ex *x, char *out, size_t outlen)
+{
+	char ex[200];
+	switch (x->ev) {
+	case EV_REPLY:
+		reply_excerpt(x, ex, sizeof ex);
+		snprintf(out, outlen, "reply %03d %s", x->rep.code, ex);
+		break;
+	case EV_CLOSE: snprintf(out, outlen, "connection closed"); break;
+	case EV_SILENCE: snprintf(out, outlen, "silence"); break;
+	case EV_TIMEOUT:
+		snprintf(out, outlen, "nothing within %lld ms", (long long)x->o->timeout_ms);
+		break;
+	case EV_HOSTILE: snprintf(out, outlen, "hostile input: %s", x->everr); break;
+	case EV_ERROR: snprintf(out, outlen, "error: %s", x->everr); break;
+	case EV_STOPPED: snprintf(out, outlen, "interrupted"); break;
+	case EV_NONE: snprintf(out, outlen, "no event"); break;
+	}
+}
+
+/* Is a complete reply at the front of the buffer? Sets ev on success or
+ * on hostile input; returns true if an event was produced. */
+static bool parse_buffered(struct ex *x)
+{
+	if (x->c.in.len == 0)
+		return false;
+	const char *why = NULL;
+	ssize_t n = smtp_reply_parse(x->c.in.data, x->c.in.len, &x->rep, &why);
+	if (n < 0) {
+		snprintf(x->everr, sizeof x->everr, "%s", why ? why : "unparseable reply");
+		x->ev = EV_HOSTILE;
+		return true;
+	}
+	if (n == 0)
+		return false;
+	x->ev = EV_REPLY;
+	x->rep_alone = (size_t)n == x->c.in.len;
+	if (x->rep_alone && !x->c.eof) {
+		/* "alone" means: nothing else arrived with it. Take what is
+		 * already readable without waiting, then decide. */
+		int64_t saved = x->c.deadline;
+		x->c.deadline = mono_ms();
+		if (conn_wait_readable(&x->c) == 0 && conn_fill(&x->c) == 0)
+			x->rep_alone = (size_t)n == x->c.in.len;
+		x->c.deadline = saved;
+		/* the buffer may have moved: re-parse the same reply */
+		smtp_reply_parse(x->c.in.data, x->c.in.len, &x->rep, &why);
+	}
+	return true;
+}
+
+/* Get the next event unless one is pending. silence_ms > 0: a silence
+ * window is acceptable as an event. */
+static void fetch(struct ex *x, int64_t silence_ms)
+{
+	if (x->ev != EV_NONE)
+		return;
+	if (parse_buffered(x))
+		return;
+	if (silence_ms > 0 && x->c.in.len == 0 && !x->c.eof) {
+		conn_set_timeout(&x->c, silence_ms);
+		int w = conn_wait_readable(&x->c);
+		if (w == CONN_TIMEOUT) {
+			x->ev = EV_SILENCE;
+			transcript_note(&x->r->tr, conn_layer(&x->c), "silence for %lld ms",
+			                (long long)silence_ms);
+			return;
+		}
+		if (w == CONN_STOPPED) {
+			x->ev = EV_STOPPED;
+			return;
+		}
+	}
+	conn_set_timeout(&x->c, x->o->timeout_ms);
+	for (;;) {
+		if (parse_buffered(x))
+			return;
+		if (x->c.eof) {
+			x->ev = EV_CLOSE;
+			return;
+		}
+		int f = conn_fill(&x->c);
+		switch (f) {
+		case CONN_OK: continue;
+		case CONN_EOF: x->ev = EV_CLOSE; return;
+		case CONN_TIMEOUT:
+			x->ev = EV_TIMEOUT;
+			transcript_note(&x->r->tr, conn_layer(&x->c), "timeout after %lld ms",
+			                (long long)x->o->timeout_ms);
+			return;
+		case CONN_STOPPED: x->ev = EV_STOPPED; return;
+		default:
+			snprintf(x->everr, sizeof x->everr, "%s", x->c.err);
+			x->ev = EV_ERROR;
+			transcript_note(&x->r->tr, conn_layer(&x->c), "%s", x->c.err);
+			return;
+		}
+	}
+}
+
+static void describe_expect(const struct step *st, char *out, size_t outlen)
+{
+	struct buf b = {0};
+	switch (st->kind) {
+	case STEP_EXPECT_REPLY:
+		buf_appendf(&b, "reply %s", st->codepat);
+		for (size_t i = 0; i < st->nhas; i++)
+			buf_appendf(&b, " has %s", st->has[i]);
+		for (size_t i = 0; i < st->nlacks; i++)
+			buf_appendf(&b, " lacks %s", st->lacks[i]);
+		if (st->alone)
+			buf_appendf(&b, " alone");
+		if (st->strict)
+			buf_appendf(&b, " strict");
+		break;
+	case STEP_EXPECT_CLOSE: buf_appendf(&b, "close"); break;
+	case STEP_EXPECT_SILENCE: buf_appendf(&b, "silence %lld ms", (long long)st->ms); break;
+	case STEP_EXPECT_TLS: buf_appendf(&b, "tls %s", st->tls_ok ? "ok" : "fail"); break;
+	case STEP_EXPECT_COMMAND: buf_appendf(&b, "command %s", st->verb); break;
+	default: buf_appendf(&b, "?"); break;
+	}
+	snprintf(out, outlen, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/*
+ * Does the pending event (or the last TLS outcome) satisfy st? On a
+ * mismatch, why says what differed (for single expectations).
+ */
+static bool matches(struct ex *x, const struct step *st, char *why, size_t whylen)
+{
+	why[0] = '\0';
+	switch (st->kind) {
+	case STEP_EXPECT_TLS:
+		if (!x->c.tls_tried) {
+			snprintf(why, whylen, "no TLS handshake was attempted");
+			return false;
+		}
+		if (x->c.tls_ok != st->tls_ok) {
+			if (x->c.tls_ok)
+				snprintf(why, whylen, "TLS handshake succeeded (%s %s)", x->c.facts.version,
+				         x->c.facts.cipher);
+			else
+				snprintf(why, whylen, "TLS handshake failed: %s", x->c.err);
+			return false;
+		}
+		return true;
+	case STEP_EXPECT_CLOSE:
+		return x->ev == EV_CLOSE;
+	case STEP_EXPECT_SILENCE:
+		return x->ev == EV_SILENCE;
+	case STEP_EXPECT_REPLY: {
+		if (x->ev != EV_REPLY)
+			return false;
+		const uint8_t *raw = x->c.in.data;
+		if (!smtp_codepat_match(st->codepat, x->rep.code)) {
+			snprintf(why, whylen, "code %03d does not match %s", x->rep.code, st->codepat);
+			return false;
+		}
+		for (size_t i = 0; i < st->nhas; i++)
+			if (!smtp_ehlo_has(raw, &x->rep, st->has[i], NULL)) {
+				snprintf(why, whylen, "reply does not offer %s", st->has[i]);
+				return false;
+			}
+		for (size_t i = 0; i < st->nlacks; i++)
+			if (smtp_ehlo_has(raw, &x->rep, st->lacks[i], NULL)) {
+				snprintf(why, whylen, "reply offers %s", st->lacks[i]);
+				return false;
+			}
+		if (st->alone && !x->rep_alone) {
+			size_t extra = x->c.in.len - x->rep.len;
+			char *e = escape_bytes(raw + x->rep.len, extra > 60 ? 60 : extra);
+			snprintf(why, whylen, "%zu more bytes arrived with the reply: \"%s%s\"", extra, e,
+			         extra > 60 ? "..." : "");
+			free(e);
+			return false;
+		}
+		if (st->strict) {
+			uint32_t fl = x->rep.flags;
+			/* Keyword grammar (RFC 5321 4.1.1.1) applies to EHLO replies:
+			 * the multi-line 250s, not to a multi-line greeting. */
+			if (x->rep.code == 250 && x->rep.nlines > 1)
+				fl |= smtp_ehlo_check(raw, &x->rep);
+			/* A bare code is allowed (RFC 5321 4.2): not a deviation. */
+			fl &= ~(uint32_t)SMTP_F_BARE_CODE;
+			/* 8-bit text is only a deviation outside SMTPUTF8; keep it
+			 * informative, not failing. */
+			fl &= ~(uint32_t)SMTP_F_8BIT;
+			if (fl) {
+				char fs[200];
+				smtp_flags_str(fl, fs, sizeof fs);
+				snprintf(why, whylen, "reply violates RFC 5321 4.2 syntax: %s", fs);
+				return false;
+			}
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* Consume the event a matching expectation used. */
+static void consume(struct ex *x, const struct step *st)
+{
+	x->last_fresh = false;
+	if (st->kind == STEP_EXPECT_REPLY && x->ev == EV_REPLY) {
+		reply_excerpt(x, x->last, sizeof x->last);
+		char tmp[sizeof x->last];
+		snprintf(tmp, sizeof tmp, "%03d %s", x->rep.code, x->last);
+		snprintf(x->last, sizeof x->last, "%s", tmp);
+		x->last_fresh = true;
+		buf_consume(&x->c.in, x->rep.len);
+		x->ev = EV_NONE;
+	} else if (st->kind == STEP_EXPECT_SILENCE) {
+		x->ev = EV_NONE;
+	}
+	/* close stays pending: a closed connection stays closed */
+}
+
+/* The verdict when an expectation (or all alternatives) did not match. */
+static void mismatch(struct ex *x, int line, const char *expected, const char *why)
+{
+	char got[256];
+	describe_event(x, got, sizeof got);
+	switch (x->ev) {
+	case EV_STOPPED:
+		verdict(x, V_ERROR, line, "interrupted");
+		return;
+	case EV_TIMEOUT:
+		if (x->c.rx_total == 0)
+			verdict(x, V_ERROR, line, "no greeting within %lld ms (dead service or tarpit)",
+			        (long long)x->o->timeout_ms);
+		else if (x->c.in.len > 0)
+			verdict(x, V_ERROR, line,
+			        "reply still incomplete after %lld ms (%zu bytes: the peer stalls or drips)",
+			        (long long)x->o->timeout_ms, x->c.in.len);
+		else
+			verdict(x, V_FAIL, line, "expected %s, got no reply within %lld ms", expected,
+			        (long long)x->o->timeout_ms);
+		return;
+	case EV_CLOSE:
+		if (x->c.rx_total == 0) {
+			verdict(x, V_ERROR, line, "connection closed before any greeting (expected %s)",
+			        expected);
+			return;
+		}
+		break;
+	case EV_REPLY:
+		/* RFC 5321 3.8: 421 is the service shutting down or refusing
+		 * for now (rate limits): the case could not be judged. */
+		if (x->rep.code == 421) {
+			verdict(x, V_INCONCLUSIVE, line,
+			        "target answered 421 (throttled or shutting down) where %s was expected: %s",
+			        expected, got);
+			return;
+		}
+		break;
+	case EV_ERROR:
+		if (!x->c.tls) {
+			verdict(x, V_ERROR, line, "expected %s, got %s", expected, got);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (why && why[0])
+		verdict(x, V_FAIL, line, "expected %s, got %s: %s", expected, got, why);
+	else
+		verdict(x, V_FAIL, line, "expected %s, got %s", expected, got);
+}
+
+static void run_block(struct ex *x, const struct scn_block *b, size_t from);
+
+/* Does the step after index i in b consume a TLS outcome? */
+static bool tls_outcome_checked_next(const struct scn_block *b, size_t i)
+{
+	if (i + 1 >= b->n)
+		return false;
+	const struct step *n = &b->steps[i + 1];
+	if (n->kind == STEP_EXPECT_TLS)
+		return true;
+	if (n->kind == STEP_ALT)
+		for (size_t k = 0; k < n->nbranches; k++)
+			if (n->branches[k].n > 0 && n->branches[k].steps[0].kind == STEP_EXPECT_TLS)
+				return true;
+	return false;
+}
+
+static struct wtls_config *step_config(struct ex *x, const struct step *st, bool *owned)
+{
+	*owned = false;
+	if (st->tls.vmin == 0 && st->tls.vmax == 0 && st->tls.ciphers == NULL && x->o->tls)
+		return x->o->tls;
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (cfg == NULL)
+		return NULL;
+	*owned = true;
+	if ((st->tls.vmin || st->tls.vmax) &&
+	    wtls_config_set_versions(cfg, st->tls.vmin, st->tls.vmax) != 0)
+		goto bad;
+	if (st->tls.ciphers && wtls_config_set_ciphers(cfg, st->tls.ciphers) != 0)
+		goto bad;
+	if (x->o->ca_file && wtls_config_add_ca_file(cfg, x->o->ca_file) != 0)
+		goto bad;
+	if (x->o->system_ca)
+		wtls_config_use_system_ca(cfg);
+	return cfg;
+bad:
+	verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
+	wtls_config_free(cfg);
+	*owned = false;
+	return NULL;
+}
+
+static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
+{
+	const struct step *st = &b->steps[i];
+	bool owned;
+	struct wtls_config *cfg = step_config(x, st, &owned);
+	if (cfg == NULL) {
+		if (!x->done)
+			verdict(x, V_ERROR, st->line, "no TLS configuration");
+		return;
+	}
+	char *name = NULL;
+	if (st->tls.servername)
+		name = xstrdup(st->tls.servername);
+	else
+		name = xstrdup(x->o->servername ? x->o->servername : x->o->host ? x->o->host : "");
+	uint8_t *glue = NULL;
+	size_t gluelen = 0;
+	if (st->tls.glue.nparts)
+		glue = scn_str_expand(&st->tls.glue, lookup_var, (void *)x->o, &gluelen);
+	/* Anything still buffered is pre-TLS input; a reply that was not
+	 * expected is dropped with the buffer (and is in the transcript). */
+	x->ev = EV_NONE;
+	conn_set_timeout(&x->c, x->o->timeout_ms);
+	int rc = conn_starttls(&x->c, cfg, WTLS_CLIENT, name[0] ? name : NULL, glue, gluelen);
+	free(glue);
+	free(name);
+	if (owned)
+		wtls_config_free(cfg);
+	x->r->has_tls = true;
+	x->r->tls = x->c.facts;
+	if (rc == CONN_STOPPED) {
+		verdict(x, V_ERROR, st->line, "interrupted");
+		return;
+	}
+	if (rc != CONN_OK && !tls_outcome_checked_next(b, i))
+		verdict(x, V_FAIL, st->line, "TLS handshake failed: %s", x->c.err);
+}
+
+static void do_alt(struct ex *x, const struct step *st)
+{
+	int64_t silence = 0;
+	bool need_event = false;
+	for (size_t k = 0; k < st->nbranches; k++) {
+		const struct step *g = &st->branches[k].steps[0];
+		if (g->kind != STEP_EXPECT_TLS)
+			need_event = true;
+		if (g->kind == STEP_EXPECT_SILENCE && g->ms > silence)
+			silence = g->ms;
+	}
+	/* Evaluate TLS guards first: they need no waiting. */
+	char why[256];
+	for (size_t k = 0; k < st->nbranches; k++) {
+		const struct step *g = &st->branches[k].steps[0];
+		if (g->kind == STEP_EXPECT_TLS && matches(x, g, why, sizeof why)) {
+			run_block(x, &st->branches[k], 1);
+			return;
+		}
+	}
+	if (need_event) {
+		fetch(x, silence);
+		for (size_t k = 0; k < st->nbranches; k++) {
+			const struct step *g = &st->branches[k].steps[0];
+			if (g->kind != STEP_EXPECT_TLS && matches(x, g, why, sizeof why)) {
+				consume(x, g);
+				run_block(x, &st->branches[k], 1);
+				return;
+			}
+		}
+	}
+	struct buf exp = {0};
+	buf_appendf(&exp, "one of: ");
+	for (size_t k = 0; k < st->nbranches; k++) {
+		char d[256];
+		describe_expect(&st->branches[k].steps[0], d, sizeof d);
+		buf_appendf(&exp, "%s%s (line %d)", k ? "; " : "", d, st->branches[k].steps[0].line);
+	}
+	const char *w = NULL;
+	if (!need_event) {
+		matches(x, &st->branches[0].steps[0], why, sizeof why);
+		w = why;
+	}
+	mismatch(x, st->line, buf_cstr(&exp), w);
+	buf_free(&exp);
+}
+
+static void end_step(struct ex *x, const struct step *st, enum verdict v)
+{
+	size_t n;
+	uint8_t *msg = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
+	char *text = escape_bytes(msg, n);
+	if (x->last_fresh && v == V_FAIL)
+		verdict(x, v, st->line, "%s (got %s)", text, x->last);
+	else
+		verdict(x, v, st->line, "%s", text);
+	free(text);
+	free(msg);
+}
+
+static void run_block(struct ex *x, const struct scn_block *b, size_t from)
+{
+	char why[256], d[256];
+	for (size_t i = from; i < b->n && !x->done; i++) {
+		const struct step *st = &b->steps[i];
+		if (x->o->stop && *x->o->stop) {
+			verdict(x, V_ERROR, st->line, "interrupted");
+			return;
+		}
+		if (st->kind != STEP_FAIL)
+			x->last_fresh = false;
+		switch (st->kind) {
+		case STEP_SEND: {
+			size_t n;
+			uint8_t *p = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
+			conn_set_timeout(&x->c, x->o->timeout_ms);
+			int rc = conn_send(&x->c, p, n);
+			free(p);
+			if (rc == CONN_EOF) {
+				/* The peer is gone: the next expectation says whether
+				 * that was right. */
+				transcript_note(&x->r->tr, conn_layer(&x->c), "send failed: %s", x->c.err);
+				x->c.eof = true;
+			} else if (rc == CONN_STOPPED) {
+				verdict(x, V_ERROR, st->line, "interrupted");
+			} else if (rc != CONN_OK) {
+				if (x->c.tls)
+					verdict(x, V_FAIL, st->line, "cannot send inside TLS: %s", x->c.err);
+				else
+					verdict(x, V_ERROR, st->line, "cannot send: %s", x->c.err);
+			}
+			break;
+		}
+		case STEP_EXPECT_REPLY:
+		case STEP_EXPECT_CLOSE:
+		case STEP_EXPECT_SILENCE:
+		case STEP_EXPECT_COMMAND:
+			fetch(x, st->kind == STEP_EXPECT_SILENCE ? st->ms : 0);
+			/* fall through */
+		case STEP_EXPECT_TLS:
+			if (matches(x, st, why, sizeof why)) {
+				consume(x, st);
+			} else {
+				describe_expect(st, d, sizeof d);
+				mismatch(x, st->line, d, why);
+			}
+			break;
+		case STEP_TLS:
+			do_tls(x, b, i);
+			break;
+		case STEP_TLS_CLOSE:
+			conn_tls_close(&x->c);
+			x->ev = EV_NONE;
+			break;
+		case STEP_ALT:
+			do_alt(x, st);
+			break;
+		case STEP_FAIL: end_step(x, st, V_FAIL); break;
+		case STEP_SKIP: end_step(x, st, V_SKIP); break;
+		case STEP_INCONCLUSIVE: end_step(x, st, V_INCONCLUSIVE); break;
+		}
+	}
+}
+
+static char **strv_dup(char **v, size_t n)
+{
+	char **o = xcalloc(n + 1, sizeof *o);
+	for (size_t i = 0; i < n; i++)
+		o[i] = xstrdup(v[i]);
+	return o;
+}
+
+static void result_from_scenario(struct result *r, const struct scenario *s)
+{
+	memset(r, 0, sizeof *r);
+	r->id = xstrdup(s->id);
+	r->title = xstrdup(s->summary ? s->summary : "");
+	r->file = xstrdup(s->file ? s->file : "");
+	r->severity = xstrdup(s->severity ? s->severity : "info");
+	r->catalog = strv_dup(s->catalog, s->ncatalog);
+	r->ncatalog = s->ncatalog;
+	r->refs = strv_dup(s->refs, s->nrefs);
+	r->nrefs = s->nrefs;
+	r->keywords = strv_dup(s->keywords, s->nkeywords);
+	r->nkeywords = s->nkeywords;
+	r->started_ms = wall_ms();
+	transcript_init(&r->tr);
+}
+
+static bool profile_skips(const struct scenario *s, const struct exec_opts *o, struct result *r)
+{
+	if (s->profile == NULL || (o->profile && strcmp(s->profile, o->profile) == 0))
+		return false;
+	r->verdict = V_SKIP;
+	r->reason = xasprintf("applies to profile %s only (run with --profile %s)", s->profile,
+	                      s->profile);
+	return true;
+}
+
+static void play(struct ex *x)
+{
+	run_block(x, &x->s->body, 0);
+	if (!x->done)
+		verdict(x, V_PASS, 0, "%s", "");
+	if (x->r->verdict == V_PASS) {
+		free(x->r->reason);
+		x->r->reason = xstrdup("");
+	}
+	conn_close(&x->c);
+}
+
+void exec_run(const struct scenario *s, const struct exec_opts *o, struct result *r)
+{
+	int64_t t0 = mono_ms();
+	result_from_scenario(r, s);
+	if (!profile_skips(s, o, r)) {
+		struct ex x = {.s = s, .o = o, .r = r};
+		conn_init(&x.c, -1, &r->tr);
+		x.c.stop = o->stop;
+		int rc = conn_connect(&x.c, o->host, o->port, o->timeout_ms);
+		if (rc != CONN_OK) {
+			r->verdict = V_ERROR;
+			r->reason = xasprintf("cannot connect to %s port %s: %s", o->host, o->port,
+			                      rc == CONN_STOPPED ? "interrupted" : x.c.err);
+			transcript_note(&r->tr, TLAYER_PLAIN, "%s", r->reason);
+			conn_close(&x.c);
+		} else {
+			play(&x);
+		}
+	}
+	r->elapsed_ms = mono_ms() - t0;
+}
+
+void exec_run_fd(const struct scenario *s, const struct exec_opts *o, int fd, struct result *r)
+{
+	int64_t t0 = mono_ms();
+	result_from_scenario(r, s);
+	if (!profile_skips(s, o, r)) {
+		struct ex x = {.s = s, .o = o, .r = r};
+		conn_init(&x.c, fd, &r->tr);
+		x.c.stop = o->stop;
+		play(&x);
+	} else {
+		close(fd);
+	}
+	r->elapsed_ms = mono_ms() - t0;
+}

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main: the stark command line (run, demo, lint, dump, refserver, certs).
+ * The only file outside the core library. Parses options, builds the
+ * shared TLS client config, hands scenarios to the runner, writes reports,
+ * maps the run to an exit status (0 clean, 1 FAIL/XPASS, 2 error/usage).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "refsrv.h"
+#include "report.h"
+#include "runner.h"
+#include "scenario.h"
+#include "util.h"
+#include "wtls.h"
+
+#ifndef STARK_SOURCE_DIR
+#define STARK_SOURCE_DIR "."
+#endif
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("stark: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see stark help)\n", stderr);
+	return 2;
+}
+
+static void help(FILE *f)
+{
+	fputs(
+	    "stark " STARK_VERSION " - SMTP STARTTLS conformance and fuzz harness\n"
+	    "\n"
+	    "usage:\n"
+	    "  stark run --target HOST:PORT [options]   play the server suite against an SMTP server\n"
+	    "  stark demo [--out DIR] [-j N]             the suite against the embedded reference target\n"
+	    "  stark lint FILE|DIR...                    check scenario files (file:line:col: message)\n"
+	    "  stark dump FILE                           print a scenario in canonical form\n"
+	    "  stark refserver [options]                 serve the reference target (see refserver --help)\n"
+	    "  stark certs --out DIR [--servername N]    write stark's CA and certificate variants\n"
+	    "\n"
+	    "run options:\n"
+	    "  --target HOST:PORT     the server to test ([::1]:25 for IPv6)\n"
+	    "  --scenarios PATH       scenario file or directory, repeatable (default: the server suite)\n"
+	    "  -k KEYWORD             only scenarios with this keyword or id substring (repeatable)\n"
+	    "  --servername NAME      SNI and the name certificates are checked against (default: host)\n"
+	    "  --ca FILE              trust anchors (PEM) for the verification facts\n"
+	    "  --no-system-ca         do not also trust the system store\n"
+	    "  --helo NAME            EHLO/HELO argument (default stark.test)\n"
+	    "  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"
+	    "  --profile mx|submission  which RFC 3207 profile the target claims (default mx)\n"
+	    "  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
+	    "  --out DIR              report directory (default reports/<role>-<time>)\n"
+	    "  -j N                   scenarios in parallel (default 4)\n"
+	    "  -q                     no terminal summary\n"
+	    "\n"
+	    "exit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or bad usage\n",
+	    f);
+}
+
+struct cli {
+	char *host, *port;
+	char **scn;
+	size_t nscn;
+	char **kw;
+	size_t nkw;
+	const char *servername, *ca, *helo, *profile, *xfail, *out;
+	int64_t timeout_ms;
+	int jobs;
+	bool no_system_ca, quiet;
+};
+
+static int split_hostport(const char *s, char **host, char **port)
+{
+	const char *colon;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (end == NULL || end[1] != ':' || end[2] == '\0')
+			return -1;
+		*host = xstrndup(s + 1, (size_t)(end - s - 1));
+		*port = xstrdup(end + 2);
+		return 0;
+	}
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0' || strchr(s, ':') != colon)
+		return -1;
+	*host = xstrndup(s, (size_t)(colon - s));
+	*port = xstrdup(colon + 1);
+	for (const char *p = *port; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	return 0;
+}
+
+static void push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = (char *)s;
+}
+
+enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
+       OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
+       OPT_CIPHERS, OPT_CAOUT, OPT_HELP };
+
+static const struct option run_longopts[] = {
+	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
+	{"servername", required_argument, 0, OPT_SNI}, {"ca", required_argument, 0, OPT_CA},
+	{"helo", required_argument, 0, OPT_HELO},     {"timeout", required_argument, 0, OPT_TIMEOUT},
+	{"profile", required_argument, 0, OPT_PROFILE}, {"xfail", required_argument, 0, OPT_XFAIL},
+	{"out", required_argument, 0, OPT_OUT},       {"no-system-ca", no_argument, 0, OPT_NOSYS},
+	{"help", no_argument, 0, OPT_HELP},           {0, 0, 0, 0},
+};
+
+static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target)
+{
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "k:j:q", run_longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_TARGET:
+			if (split_hostport(optarg, &c->host, &c->port) != 0)
+				return usage_error("--target wants HOST:PORT, got '%s'", optarg);
+			break;
+		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
+		case 'k': push(&c->kw, &c->nkw, optarg); break;
+		case OPT_SNI: c->servername = optarg; break;
+		case OPT_CA: c->ca = optarg; break;
+		case OPT_HELO: c->helo = optarg; break;
+		case OPT_TIMEOUT:
+			if (parse_duration(optarg, &c->timeout_ms) != 0 || c->timeout_ms <= 0)
+				return usage_error("--timeout wants a duration like 5s or 500ms, got '%s'", optarg);
+			break;
+		case OPT_PROFILE:
+			if (strcmp(optarg, "mx") != 0 && strcmp(optarg, "submission") != 0)
+				return usage_error("--profile is mx or submission, got '%s'", optarg);
+			c->profile = optarg;
+			break;
+		case OPT_XFAIL: c->xfail = optarg; break;
+		case OPT_OUT: c->out = optarg; break;
+		case OPT_NOSYS: c->no_system_ca = true; break;
+		case 'j':
+			c->jobs = atoi(optarg);
+			if (c->jobs < 1 || c->jobs > 64)
+				return usage_error("-j wants 1..64, got '%s'", optarg);
+			break;
+		case 'q': c->quiet = true; break;
+		case OPT_HELP: help(stdout); exit(0);
+		default: return usage_error("bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (need_target && c->host == NULL)
+		return usage_error("run needs --target HOST:PORT");
+	return 0;
+}
+
+static char *default_out(const char *role)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("reports/%s-%s-%d", role, ts, (int)getpid());
+}
+
+/* Load scenarios, run, write reports, print the summary. */
+static int do_run(struct cli *c, int argc, char **argv)
+{
+	char err[512];
+	int rc = 2;
+	struct scenario **scns = NULL;
+	size_t nscns = 0;
+	struct scn_diag diag = {0};
+	struct runner_opts ro = {0};
+	struct run run;
+	run_init(&run);
+
+	char *defscn = xstrdup(getenv("STARK_SCENARIOS") ? getenv("STARK_SCENARIOS")
+	                                                   : STARK_SOURCE_DIR "/scenarios/server");
+	if (c->nscn == 0)
+		push(&c->scn, &c->nscn, defscn);
+	if (runner_load(c->scn, c->nscn, &scns, &nscns, &diag) != 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		fprintf(stderr, "stark: %zu error(s) in scenarios; nothing was sent to the target\n",
+		        diag.n);
+		goto out;
+	}
+	if (c->xfail &&
+	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		goto out;
+	}
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
+		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
+		wtls_config_free(cfg);
+		goto out;
+	}
+	if (!c->no_system_ca)
+		wtls_config_use_system_ca(cfg);
+	ro.ex = (struct exec_opts){
+		.host = c->host,
+		.port = c->port,
+		.servername = c->servername,
+		.helo = c->helo ? c->helo : "stark.test",
+		.timeout_ms = c->timeout_ms ? c->timeout_ms : 5000,
+		.profile = c->profile ? c->profile : "mx",
+		.tls = cfg,
+		.ca_file = c->ca,
+		.system_ca = !c->no_system_ca,
+		.stop = &stop_flag,
+	};
+	ro.jobs = c->jobs ? c->jobs : 4;
+	ro.keywords = c->kw;
+	ro.nkeywords = c->nkw;
+
+	run.role = xstrdup("server");
+	run.target = xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port);
+	run.profile = xstrdup(ro.ex.profile);
+	run.argc = (size_t)argc;
+	run.argv = xcalloc((size_t)argc + 1, sizeof *run.argv);
+	for (int i = 0; i < argc; i++)
+		run.argv[i] = xstrdup(argv[i]);
+	runner_run(scns, nscns, &ro, &run);
+	wtls_config_free(cfg);
+
+	for (size_t i = 0; i < ro.nxfail; i++) {
+		bool used = false;
+		for (size_t k = 0; k < nscns && !used; k++)
+			used = strcmp(scns[k]->id, ro.xfail[i].id) == 0;
+		if (!used)
+			fprintf(stderr, "stark: warning: xfail entry '%s' names no loaded scenario\n",
+			        ro.xfail[i].id);
+	}
+	char *out = c->out ? xstrdup(c->out) : default_out("server");
+	if (report_write_all(&run, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: cannot write reports: %s\n", err);
+		free(out);
+		goto out;
+	}
+	if (!c->quiet)
+		report_terminal(&run, out, stdout);
+	free(out);
+	rc = run_exit_status(&run);
+out:
+	runner_free_xfail(ro.xfail, ro.nxfail);
+	runner_free_scenarios(scns, nscns);
+	scn_diag_free(&diag);
+	run_free(&run);
+	free(defscn);
+	return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cli c = {0};
+	int r = parse_run_opts(argc, argv, &c, true);
+	if (r == 0)
+		r = do_run(&c, argc, argv);
+	free(c.host);
+	free(c.port);
+	free(c.scn);
+	free(c.kw);
+	return r;
+}
+
+static int write_file(const char *path, const char *text, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *d = xstrdup(dir);
+	for (char *p = d + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(d, 0755);
+			*p = '/';
+		}
+	int r = mkdir(d, 0755) == 0 || errno == EEXIST ? 0 : -1;
+	free(d);
+	return r;
+}
+
+/* stark demo: the reference target on a free loopback port, the default
+ * suite against it, reports in --out. */
+static int cmd_demo(int argc, char **argv)
+{
+	struct cli c = {0};
+	int r = parse_run_opts(argc, argv, &c, false);
+	if (r != 0)
+		return r;
+	if (c.host)
+		return usage_error("demo runs against its own reference target; use run --target");
+	struct refsrv_opts o = {0};
+	char err[512];
+	struct refsrv *srv = refsrv_start(&o, "127.0.0.1", "0", err, sizeof err);
+	if (srv == NULL) {
+		fprintf(stderr, "stark: cannot start the reference target: %s\n", err);
+		return 2;
+	}
+	char *out = c.out ? xstrdup(c.out) : default_out("demo");
+	char *ca = xasprintf("%s/reference-ca.pem", out);
+	if (mkdir_p(out) != 0 || write_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s: %s\n", out, err[0] ? err : strerror(errno));
+		refsrv_stop(srv);
+		return 2;
+	}
+	printf("stark demo: reference target listening on 127.0.0.1:%d (certificate for localhost, CA in %s)\n",
+	       refsrv_port(srv), ca);
+	fflush(stdout);
+	c.host = xstrdup("127.0.0.1");
+	c.port = xasprintf("%d", refsrv_port(srv));
+	c.servername = c.servername ? c.servername : "localhost";
+	c.ca = c.ca ? c.ca : ca;
+	c.out = out;
+	r = do_run(&c, argc, argv);
+	refsrv_stop(srv);
+	free(ca);
+	free(out);
+	free(c.host);
+	free(c.port);
+	free(c.scn);
+	free(c.kw);
+	return r;
+}
+
+static int cmd_lint(int argc, char **argv, bool dump)
+{
+	if (argc < 2)
+		return usage_error("%s needs at least one scenario file", dump ? "dump" : "lint");
+	struct scenario **s = NULL;
+	size_t n = 0;
+	struct scn_diag d = {0};
+	int rc = runner_load(argv + 1, (size_t)argc - 1, &s, &n, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	if (rc == 0 && dump) {
+		for (size_t i = 0; i < n; i++) {
+			char *t = scenario_dump(s[i]);
+			fputs(t, stdout);
+			free(t);
+		}
+	} else if (rc == 0) {
+		printf("%zu scenario(s) ok\n", n);
+	}
+	runner_free_scenarios(s, n);
+	scn_diag_free(&d);
+	return rc == 0 ? 0 : 1;
+}
+
+static const struct option ref_longopts[] = {
+	{"listen", required_argument, 0, OPT_LISTEN}, {"flaw", required_argument, 0, OPT_FLAW},
+	{"submission", no_argument, 0, OPT_SUBM},     {"no-tls", no_argument, 0, OPT_NOTLS},
+	{"cert", required_argument, 0, OPT_CERT},     {"tls-version", required_argument, 0, OPT_TLSV},
+	{"ciphers", required_argument, 0, OPT_CIPHERS}, {"servername", required_argument, 0, OPT_SNI},
+	{"ca-out", required_argument, 0, OPT_CAOUT},  {"help", no_argument, 0, OPT_HELP},
+	{0, 0, 0, 0},
+};
+
+static void refserver_help(void)
+{
+	printf("usage: stark refserver [--listen HOST:PORT] [--flaw LIST] [--submission] [--no-tls]\n"
+	       "         [--cert VARIANT] [--tls-version V|V-V] [--ciphers LIST] [--servername NAME]\n"
+	       "         [--ca-out FILE]\n"
+	       "Serves the reference target (default 127.0.0.1:0, a free port) until SIGINT/SIGTERM.\n"
+	       "Prints 'listening on HOST:PORT' once ready. Flaws (comma separated, or 'all'):\n");
+	for (unsigned b = 1; b & FLAW__ALL; b <<= 1)
+		printf("  %-18s %s\n", refsrv_flaw_name(b), refsrv_flaw_help(b));
+}
+
+static int parse_version_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	static const struct {
+		const char *n;
+		uint16_t v;
+	} vs[] = {{"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}, {"1.3", 0x0304}};
+	char a[8] = "", b[8] = "";
+	if (sscanf(s, "%7[0-9.]-%7[0-9.]", a, b) < 1)
+		return -1;
+	if (b[0] == '\0')
+		strcpy(b, a);
+	*lo = *hi = 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(a, vs[i].n) == 0)
+			*lo = vs[i].v;
+		if (strcmp(b, vs[i].n) == 0)
+			*hi = vs[i].v;
+	}
+	return *lo && *hi && *lo <= *hi ? 0 : -1;
+}
+
+static int cmd_refserver(int argc, char **argv)
+{
+	struct refsrv_opts o = {0};
+	char *host = xstrdup("127.0.0.1"), *port = xstrdup("0");
+	const char *caout = NULL;
+	char err[512];
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", ref_longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_LISTEN:
+			free(host);
+			free(port);
+			if (split_hostport(optarg, &host, &port) != 0)
+				return usage_error("--listen wants HOST:PORT, got '%s'", optarg);
+			break;
+		case OPT_FLAW:
+			if (refsrv_flaw_parse(optarg, &o.flaws, err, sizeof err) != 0)
+				return usage_error("%s", err);
+			break;
+		case OPT_SUBM: o.submission = true; break;
+		case OPT_NOTLS: o.no_tls = true; break;
+		case OPT_CERT: o.cert = optarg; break;
+		case OPT_TLSV:
+			if (parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0)
+				return usage_error("--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
+			break;
+		case OPT_CIPHERS: o.ciphers = optarg; break;
+		case OPT_SNI: o.servername = optarg; break;
+		case OPT_CAOUT: caout = optarg; break;
+		case OPT_HELP: refserver_help(); return 0;
+		default: return usage_error("bad option");
+		}
+	}
+	struct refsrv *srv = refsrv_start(&o, host, port, err, sizeof err);
+	if (srv == NULL) {
+		fprintf(stderr, "stark: refserver: %s\n", err);
+		return 2;
+	}
+	if (caout && refsrv_ca_pem(srv) && write_file(caout, refsrv_ca_pem(srv), err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		refsrv_stop(srv);
+		return 2;
+	}
+	printf(strchr(host, ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n", host,
+	       refsrv_port(srv));
+	fflush(stdout);
+	while (!stop_flag)
+		pause();
+	refsrv_stop(srv);
+	free(host);
+	free(port);
+	return 0;
+}
+
+static int cmd_certs(int argc, char **argv)
+{
+	const char *out = NULL, *sn = "localhost";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
+			sn = argv[++i];
+		else
+			return usage_error("certs: unexpected argument '%s'", argv[i]);
+	}
+	if (out == NULL)
+		return usage_error("certs needs --out DIR");
+	char err[512];
+	struct cert_set *cs = cert_set_new(sn);
+	if (cs == NULL || cert_set_write_dir(cs, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: certs: %s\n", cs ? err : "cannot create CA");
+		cert_set_free(cs);
+		return 2;
+	}
+	cert_set_free(cs);
+	printf("wrote ca.pem and %d certificate variants for %s to %s\n", CERT__COUNT, sn, out);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help(stderr);
+		return 2;
+	}
+	install_signals();
+	wtls_global_init();
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "lint") == 0)
+		return cmd_lint(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "dump") == 0)
+		return cmd_lint(argc - 1, argv + 1, true);
+	if (strcmp(cmd, "refserver") == 0)
+		return cmd_refserver(argc - 1, argv + 1);
+	if (strcmp(cmd, "certs") == 0)
+		return cmd_certs(argc - 1, argv + 1);
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		help(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("stark %s\n", STARK_VERSION);
+		return 0;
+	}
+	return usage_error("unknown command '%s'", cmd);
+}

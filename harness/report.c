@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report: report_write_all (mkdir -p, write to "<name>.tmp" then rename),
+ * report_terminal, the escapers (XML, HTML, Markdown cell, sanitiser) and the
+ * helpers every report_*.c writer shares (event lines, ordering, TLS facts).
+ * Invariant: whatever bytes come in, every escaper emits valid UTF-8 with no
+ * control character its format forbids; peer bytes never reach a terminal raw.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- escaping ---------------------------------------------------------- */
+
+size_t report_utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	if (n == 0)
+		return 0;
+	uint8_t c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	size_t len;
+	uint32_t v, min;
+	/* 0xc0/0xc1 and 0xf5.. can only start overlong or out-of-range forms. */
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, v = c & 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, v = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, v = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+enum esc_mode {
+	ESC_UTF8,     /* only repair invalid UTF-8 and NUL (JSON fallback) */
+	ESC_SAN,      /* terminal / code block, one line */
+	ESC_SAN_NL,   /* terminal / code block, newlines kept */
+	ESC_XML_ATTR, /* XML attribute or text, lossless for \t \n \r */
+	ESC_XML_TEXT, /* XML element text, \n and \t literal for readability */
+	ESC_HTML,
+	ESC_MD,       /* Markdown table cell (GFM) */
+};
+
+/*
+ * Code points shown as \xHH bytes rather than emitted: C0 and C1 controls
+ * and DEL (terminal escape sequences; XML 1.0 forbids C0 even as &#N;),
+ * U+FFFE/U+FFFF (not XML characters), and the bidi embedding/override/
+ * isolate controls, which can make displayed text lie about its order
+ * (CVE-2021-42574, "Trojan Source").
+ */
+static bool shown_as_hex(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Replacement for cp in this mode, or NULL to fall through to the default. */
+static const char *special(enum esc_mode m, uint32_t cp)
+{
+	switch (cp) {
+	case '\t':
+		return m == ESC_XML_ATTR ? "&#9;" : (m == ESC_XML_TEXT || m == ESC_HTML) ? "\t" : "\\t";
+	case '\n':
+		switch (m) {
+		case ESC_XML_ATTR: return "&#10;";
+		case ESC_MD: return "<br>";
+		case ESC_SAN: return "\\n";
+		default: return "\n";
+		}
+	case '\r':
+		/* XML would normalise a raw CR away; elsewhere it would move the cursor. */
+		return (m == ESC_XML_ATTR || m == ESC_XML_TEXT) ? "&#13;" : "\\r";
+	case '&':
+		return (m == ESC_XML_ATTR || m == ESC_XML_TEXT || m == ESC_HTML || m == ESC_MD) ? "&amp;" : NULL;
+	case '<':
+		return (m == ESC_XML_ATTR || m == ESC_XML_TEXT || m == ESC_HTML || m == ESC_MD) ? "&lt;" : NULL;
+	case '>':
+		return (m == ESC_XML_ATTR || m == ESC_XML_TEXT || m == ESC_HTML || m == ESC_MD) ? "&gt;" : NULL;
+	case '"':
+		return (m == ESC_XML_ATTR || m == ESC_HTML) ? "&quot;" : NULL;
+	case '\'':
+		return m == ESC_XML_ATTR ? "&apos;" : m == ESC_HTML ? "&#39;" : NULL;
+	/* Markdown: characters that open emphasis, code, links, strikethrough or
+	 * end a table cell; backslash-escaping them is valid CommonMark/GFM. */
+	case '\\': return m == ESC_MD ? "\\\\" : NULL;
+	case '`': return m == ESC_MD ? "\\`" : NULL;
+	case '*': return m == ESC_MD ? "\\*" : NULL;
+	case '_': return m == ESC_MD ? "\\_" : NULL;
+	case '[': return m == ESC_MD ? "\\[" : NULL;
+	case ']': return m == ESC_MD ? "\\]" : NULL;
+	case '|': return m == ESC_MD ? "\\|" : NULL;
+	case '~': return m == ESC_MD ? "\\~" : NULL;
+	}
+	return NULL;
+}
+
+static void hex_byte(struct buf *out, uint8_t c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+	buf_append(out, e, 4);
+}
+
+static bool word_byte(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static void escape_core(struct buf *out, const uint8_t *p, size_t n, enum esc_mode m)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = report_utf8_next(p + i, n - i, &cp);
+		if (k == 0) {
+			hex_byte(out, p[i++]);
+			continue;
+		}
+		if (m == ESC_MD && cp == '_' && i > 0 && i + 1 < n && word_byte(p[i - 1]) &&
+		    word_byte(p[i + 1])) {
+			/* Intraword '_' never opens emphasis in GFM: keep
+			 * TLS_AES_128_GCM_SHA256 readable in the raw file. */
+			buf_append(out, "_", 1);
+		} else if (m == ESC_UTF8) {
+			if (cp == 0)
+				hex_byte(out, 0);
+			else
+				buf_append(out, p + i, k);
+		} else {
+			const char *rep = special(m, cp);
+			if (rep != NULL)
+				buf_append(out, rep, strlen(rep));
+			else if (shown_as_hex(cp))
+				for (size_t j = 0; j < k; j++)
+					hex_byte(out, p[i + j]);
+			else
+				buf_append(out, p + i, k);
+		}
+		i += k;
+	}
+}
+
+void report_escape_xml(struct buf *out, const uint8_t *p, size_t n)
+{
+	escape_core(out, p, n, ESC_XML_ATTR);
+}
+
+void report_escape_xml_text(struct buf *out, const uint8_t *p, size_t n)
+{
+	escape_core(out, p, n, ESC_XML_TEXT);
+}
+
+void report_escape_html(struct buf *out, const uint8_t *p, size_t n)
+{
+	escape_core(out, p, n, ESC_HTML);
+}
+
+void report_escape_md(struct buf *out, const uint8_t *p, size_t n)
+{
+	escape_core(out, p, n, ESC_MD);
+}
+
+void report_sanitize(struct buf *out, const uint8_t *p, size_t n, bool keep_nl)
+{
+	escape_core(out, p, n, keep_nl ? ESC_SAN_NL : ESC_SAN);
+}
+
+void report_fix_utf8(struct buf *out, const uint8_t *p, size_t n)
+{
+	escape_core(out, p, n, ESC_UTF8);
+}
+
+/* ---- small formatting helpers ----------------------------------------- */
+
+/* Unsigned magnitude, so INT64_MIN from a corrupt clock is not UB. */
+static void fixed3(struct buf *out, int64_t v)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	buf_appendf(out, "%s%" PRIu64 ".%03u", v < 0 ? "-" : "", a / 1000, (unsigned)(a % 1000));
+}
+
+void report_ms(struct buf *out, int64_t us)
+{
+	fixed3(out, us);
+}
+
+void report_secs(struct buf *out, int64_t ms)
+{
+	fixed3(out, ms);
+}
+
+void report_iso_sec(int64_t sec, char out[32])
+{
+	/* Certificate dates come from the peer: anything time_t or gmtime_r
+	 * cannot represent is reported, not trusted. */
+	struct tm tm;
+	time_t t = (time_t)sec;
+	if ((int64_t)t != sec || gmtime_r(&t, &tm) == NULL || tm.tm_year < 0 - 1900 ||
+	    tm.tm_year > 9999 - 1900) {
+		snprintf(out, 32, "invalid");
+		return;
+	}
+	/* Range-checked above; the modulos only let the compiler see the width. */
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+	         (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+	         (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+}
+
+void report_event_line(struct buf *out, const struct tevent *e, size_t maxdata)
+{
+	size_t show = (maxdata > 0 && e->len > maxdata) ? maxdata : e->len;
+	buf_append(out, "[+", 2);
+	report_ms(out, e->t_us);
+	buf_appendf(out, "ms] %s %s ", tdir_name(e->dir), tlayer_name(e->layer));
+	if (e->dir == TDIR_NOTE) {
+		report_sanitize(out, e->data, show, false);
+	} else {
+		buf_append(out, "\"", 1);
+		buf_escape(out, e->data, show);
+		buf_append(out, "\"", 1);
+	}
+	if (show < e->len)
+		buf_appendf(out, " ... (%zu of %zu bytes shown)", show, e->len);
+}
+
+bool report_is_bad(enum verdict v)
+{
+	return v == V_FAIL || v == V_XPASS || v == V_ERROR;
+}
+
+void report_order(const struct run *run, size_t *idx)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < run->n; i++)
+		if (report_is_bad(run->results[i].verdict))
+			idx[k++] = i;
+	for (size_t i = 0; i < run->n; i++)
+		if (!report_is_bad(run->results[i].verdict))
+			idx[k++] = i;
+}
+
+void report_reason(struct buf *out, const struct result *r)
+{
+	const char *reason = report_str(r->reason);
+	if (r->verdict == V_XPASS) {
+		buf_appendf(out, "passed, but expected to fail");
+		if (r->xfail_reason != NULL && *r->xfail_reason)
+			buf_appendf(out, ": %s", r->xfail_reason);
+		if (*reason)
+			buf_appendf(out, " (%s)", reason);
+		return;
+	}
+	buf_append(out, reason, strlen(reason));
+	if (r->verdict == V_XFAIL && r->xfail_reason != NULL && *r->xfail_reason)
+		buf_appendf(out, "%sexpected failure: %s", *reason ? "; " : "", r->xfail_reason);
+}
+
+static void append_field(struct buf *out, const char *arr, size_t len)
+{
+	buf_append(out, arr, len);
+}
+#define APPEND_FACT(out, arr) append_field((out), (arr), REPORT_FLEN(arr))
+
+void report_tls_brief(struct buf *out, const struct wtls_facts *f)
+{
+	if (!f->handshake_ok) {
+		buf_appendf(out, "handshake failed");
+		if (f->version[0]) {
+			buf_appendf(out, " (");
+			APPEND_FACT(out, f->version);
+			buf_appendf(out, ")");
+		}
+		return;
+	}
+	APPEND_FACT(out, f->version);
+	buf_appendf(out, ", ");
+	APPEND_FACT(out, f->cipher);
+	if (f->group[0]) {
+		buf_appendf(out, " (");
+		APPEND_FACT(out, f->group);
+		buf_appendf(out, ")");
+	}
+	if (f->nchain > 0 || f->verify_error[0]) {
+		buf_appendf(out, ", verify: ");
+		if (f->verify_ok) {
+			buf_appendf(out, "ok");
+		} else {
+			buf_appendf(out, "FAILED (");
+			APPEND_FACT(out, f->verify_error);
+			buf_appendf(out, ")");
+		}
+		buf_appendf(out, ", host match: %s", !f->servername[0] ? "not checked" : f->host_ok ? "yes" : "no");
+	}
+	if (f->client_sni[0]) {
+		buf_appendf(out, ", client SNI: ");
+		APPEND_FACT(out, f->client_sni);
+	}
+}
+
+static void kv_add(struct report_kv *rows, size_t *n, const char *key, struct buf *b)
+{
+	if (*n >= REPORT_FACT_ROWS)
+		fatalx("report_facts_rows: more than %d rows", REPORT_FACT_ROWS);
+	rows[*n].key = key;
+	rows[*n].val = xstrdup(buf_cstr(b));
+	(*n)++;
+	buf_reset(b);
+}
+
+size_t report_facts_rows(const struct wtls_facts *f, struct report_kv rows[REPORT_FACT_ROWS])
+{
+	struct buf b = {0};
+	size_t n = 0;
+	char t0[32], t1[32];
+
+	if (!f->handshake_ok) {
+		buf_appendf(&b, "none (handshake failed)");
+		kv_add(rows, &n, "TLS version in use", &b);
+	} else {
+		APPEND_FACT(&b, f->version);
+		kv_add(rows, &n, "TLS version in use", &b);
+		APPEND_FACT(&b, f->cipher);
+		kv_add(rows, &n, "Cipher in use", &b);
+		if (f->group[0]) {
+			APPEND_FACT(&b, f->group);
+			kv_add(rows, &n, "Key exchange group", &b);
+		}
+	}
+	size_t nchain = f->nchain < WTLS_CHAIN_MAX ? f->nchain : WTLS_CHAIN_MAX;
+	if (nchain > 0) {
+		const struct wtls_cert *c = &f->chain[0];
+		APPEND_FACT(&b, c->subject);
+		kv_add(rows, &n, "Certificate subject", &b);
+		APPEND_FACT(&b, c->issuer);
+		kv_add(rows, &n, "Certificate issuer", &b);
+		report_iso_sec(c->not_before, t0);
+		report_iso_sec(c->not_after, t1);
+		buf_appendf(&b, "%s to %s", t0, t1);
+		kv_add(rows, &n, "Certificate validity", &b);
+		APPEND_FACT(&b, c->key_type);
+		buf_appendf(&b, " %d bits, ", c->key_bits);
+		APPEND_FACT(&b, c->sig_alg);
+		if (c->self_signed)
+			buf_appendf(&b, ", self-signed");
+		kv_add(rows, &n, "Certificate key", &b);
+		size_t nsan = c->nsan < WTLS_SAN_MAX ? c->nsan : WTLS_SAN_MAX;
+		for (size_t i = 0; i < nsan; i++) {
+			if (i)
+				buf_appendf(&b, ", ");
+			APPEND_FACT(&b, c->san[i]);
+		}
+		if (nsan == 0)
+			buf_appendf(&b, "none");
+		kv_add(rows, &n, "Certificate names (SAN)", &b);
+		buf_appendf(&b, "%zu certificate%s sent: ", nchain, nchain == 1 ? "" : "s");
+		for (size_t i = 0; i < nchain; i++) {
+			if (i)
+				buf_appendf(&b, "; ");
+			APPEND_FACT(&b, f->chain[i].subject);
+		}
+		kv_add(rows, &n, "Chain", &b);
+	}
+	if (nchain > 0 || f->verify_error[0]) {
+		if (f->verify_ok) {
+			buf_appendf(&b, "ok");
+		} else {
+			buf_appendf(&b, "FAILED: ");
+			APPEND_FACT(&b, f->verify_error);
+		}
+		kv_add(rows, &n, "Verification", &b);
+		if (!f->servername[0]) {
+			buf_appendf(&b, "not checked (no server name)");
+		} else {
+			buf_appendf(&b, "%s (", f->host_ok ? "yes" : "no");
+			APPEND_FACT(&b, f->servername);
+			buf_appendf(&b, ")");
+		}
+		kv_add(rows, &n, "Host name match", &b);
+	}
+	if (f->client_sni[0]) {
+		APPEND_FACT(&b, f->client_sni);
+		kv_add(rows, &n, "Client SNI", &b);
+	}
+	if (nchain > 0) {
+		APPEND_FACT(&b, f->chain[0].sha256);
+		kv_add(rows, &n, "Certificate SHA-256", &b);
+	}
+	buf_free(&b);
+	return n;
+}
+
+void report_kv_free(struct report_kv *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].val);
+		rows[i].val = NULL;
+	}
+}
+
+/* ---- terminal ---------------------------------------------------------- */
+
+static const char *colour_of(enum verdict v)
+{
+	switch (v) {
+	case V_PASS: return "\033[32m";
+	case V_FAIL:
+	case V_XPASS: return "\033[1;31m";
+	case V_ERROR: return "\033[1;35m";
+	default: return "\033[33m";
+	}
+}
+
+/* Sanitised, so a certificate subject or a reply quoted in a reason cannot
+ * drive the terminal. */
+static void put_san(FILE *f, struct buf *tmp, const char *s, size_t n)
+{
+	buf_reset(tmp);
+	report_sanitize(tmp, (const uint8_t *)s, n, false);
+	fwrite(tmp->data, 1, tmp->len, f);
+}
+#define PUT_FACT(f, tmp, arr) put_san((f), (tmp), (arr), REPORT_FLEN(arr))
+
+static void terminal_facts(const struct run *run, FILE *f, struct buf *tmp)
+{
+	if (!run->has_tls) {
+		fputs("TLS: no successful handshake with the target\n", f);
+		return;
+	}
+	const struct wtls_facts *t = &run->tls;
+	fputs("TLS version in use: ", f);
+	PUT_FACT(f, tmp, t->version);
+	fputs("\nCipher in use: ", f);
+	PUT_FACT(f, tmp, t->cipher);
+	if (t->group[0]) {
+		fputs(" (group ", f);
+		PUT_FACT(f, tmp, t->group);
+		fputs(")", f);
+	}
+	fputc('\n', f);
+	if (t->nchain > 0) {
+		const struct wtls_cert *c = &t->chain[0];
+		char until[32];
+		report_iso_sec(c->not_after, until);
+		fputs("Certificate: ", f);
+		PUT_FACT(f, tmp, c->subject);
+		fputs(" issued by ", f);
+		PUT_FACT(f, tmp, c->issuer);
+		fprintf(f, " valid until %s, verify: ", until);
+		if (t->verify_ok) {
+			fputs("ok", f);
+		} else {
+			fputs("FAILED (", f);
+			PUT_FACT(f, tmp, t->verify_error);
+			fputs(")", f);
+		}
+		fprintf(f, ", host match: %s\n",
+		        !t->servername[0] ? "not checked" : t->host_ok ? "yes" : "no");
+	} else if (t->verify_error[0]) {
+		fputs("Certificate: none, verify: FAILED (", f);
+		PUT_FACT(f, tmp, t->verify_error);
+		fputs(")\n", f);
+	}
+	if (t->client_sni[0]) {
+		fputs("Client SNI: ", f);
+		PUT_FACT(f, tmp, t->client_sni);
+		fputc('\n', f);
+	}
+}
+
+void report_terminal(const struct run *run, const char *dir, FILE *f)
+{
+	bool colour = isatty(fileno(f)) && getenv("NO_COLOR") == NULL;
+	struct buf tmp = {0}, reason = {0};
+	size_t counts[V__COUNT];
+
+	terminal_facts(run, f, &tmp);
+
+	size_t *idx = xcalloc(run->n, sizeof *idx);
+	report_order(run, idx);
+	for (size_t k = 0; k < run->n; k++) {
+		const struct result *r = &run->results[idx[k]];
+		if (r->verdict == V_PASS)
+			continue;
+		/* "FAIL  id": labels padded to 5 so ids line up for the common verdicts. */
+		const char *label = verdict_label(r->verdict);
+		if (colour)
+			fprintf(f, "%s%s\033[0m", colour_of(r->verdict), label);
+		else
+			fputs(label, f);
+		fprintf(f, "%*s ", (int)(strlen(label) < 5 ? 5 - strlen(label) : 0), "");
+		put_san(f, &tmp, report_str(r->id), strlen(report_str(r->id)));
+		buf_reset(&reason);
+		report_reason(&reason, r);
+		if (reason.len > 0) {
+			fputs("  ", f);
+			put_san(f, &tmp, (const char *)reason.data, reason.len);
+		}
+		fputc('\n', f);
+	}
+	free(idx);
+
+	run_summary(run, counts);
+	fprintf(f, "%zu scenario%s: %zu pass", run->n, run->n == 1 ? "" : "s", counts[V_PASS]);
+	for (int v = V_PASS + 1; v < V__COUNT; v++)
+		if (counts[v] > 0)
+			fprintf(f, ", %zu %s", counts[v], verdict_name((enum verdict)v));
+	fputc('\n', f);
+	if (run->interrupted)
+		fputs("Run interrupted: results are partial.\n", f);
+	if (dir != NULL) {
+		fputs("Reports: ", f);
+		put_san(f, &tmp, dir, strlen(dir));
+		fputs("/results.json (also junit.xml, summary.md, index.html)\n", f);
+	}
+	buf_free(&tmp);
+	buf_free(&reason);
+}
+
+/* ---- writing files ----------------------------------------------------- */
+
+static int fail_errno(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+	snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
+	return -1;
+}
+
+/* mkdir -p: every missing component, then make sure the leaf is a directory. */
+static int mkdir_p(const char *dir, char *err, size_t errlen)
+{
+	if (*dir == '\0')
+		return fail_errno(err, errlen, "cannot create directory", "\"\"", EINVAL);
+	char *path = xstrdup(dir);
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			int e = errno;
+			fail_errno(err, errlen, "cannot create directory", path, e);
+			free(path);
+			return -1;
+		}
+		*s = '/';
+	}
+	struct stat st;
+	int rc = 0;
+	if (mkdir(path, 0777) != 0) {
+		if (errno != EEXIST)
+			rc = fail_errno(err, errlen, "cannot create directory", path, errno);
+		else if (stat(path, &st) != 0)
+			rc = fail_errno(err, errlen, "cannot create directory", path, errno);
+		else if (!S_ISDIR(st.st_mode))
+			rc = fail_errno(err, errlen, "cannot create directory", path, ENOTDIR);
+	}
+	free(path);
+	return rc;
+}
+
+static int write_one(const struct run *run, const char *dir, const char *name,
+                     int (*writer)(const struct run *, FILE *), char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s/%s.tmp", dir, name);
+	char *final = xasprintf("%s/%s", dir, name);
+	int rc = -1;
+
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		fail_errno(err, errlen, "cannot write", tmp, errno);
+		goto out;
+	}
+	errno = 0;
+	int wrc = writer(run, f);
+	int e = errno;
+	if (fflush(f) != 0 || ferror(f))
+		wrc = -1, e = errno ? errno : e;
+	if (fclose(f) != 0 && wrc == 0)
+		wrc = -1, e = errno;
+	if (wrc != 0) {
+		fail_errno(err, errlen, "cannot write", tmp, e ? e : EIO);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, final) != 0) {
+		fail_errno(err, errlen, "cannot rename to", final, errno);
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(final);
+	return rc;
+}
+
+int report_write_all(const struct run *run, const char *dir, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct run *, FILE *);
+	} writers[] = {
+		/* Canonical first: if a later view fails, the evidence is on disk. */
+		{"results.json", report_json},
+		{"junit.xml", report_junit},
+		{"summary.md", report_markdown},
+		{"index.html", report_html},
+	};
+	if (mkdir_p(dir, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+		if (write_one(run, dir, writers[i].name, writers[i].fn, err, errlen) != 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner: load, select, order (sanity first and last, as tlsfuzzer does:
+ * it proves the target stayed up), run on a worker pool, apply xfail.
+ * Invariants: results keep listing order; scenarios not started when a
+ * stop was requested are left out, started ones end as ERROR "interrupted".
+ */
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+#include "wtls.h"
+
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+
+static void sv_push(struct strvec *s, char *p)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = p;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int collect(const char *path, struct strvec *files, struct scn_diag *diag)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		sv_push((struct strvec *)diag, xasprintf("%s: %s", path, strerror(errno)));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sv_push(files, xstrdup(path));
+		return 0;
+	}
+	DIR *d = opendir(path);
+	if (d == NULL) {
+		sv_push((struct strvec *)diag, xasprintf("%s: %s", path, strerror(errno)));
+		return -1;
+	}
+	struct strvec sub = {0};
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		sv_push(&sub, xasprintf("%s/%s", path, e->d_name));
+	}
+	closedir(d);
+	qsort(sub.v, sub.n, sizeof *sub.v, cmpstr);
+	int rc = 0;
+	for (size_t i = 0; i < sub.n; i++) {
+		struct stat s2;
+		size_t l = strlen(sub.v[i]);
+		if (stat(sub.v[i], &s2) == 0 &&
+		    (S_ISDIR(s2.st_mode) || (l > 4 && strcmp(sub.v[i] + l - 4, ".scn") == 0)))
+			rc |= collect(sub.v[i], files, diag);
+		free(sub.v[i]);
+	}
+	free(sub.v);
+	return rc;
+}
+
+int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_t *nout,
+                struct scn_diag *diag)
+{
+	struct strvec files = {0};
+	int rc = 0;
+	/* struct scn_diag is {char **msgs; size_t n;}: grown like a strvec. */
+	struct scn_diag local = {0};
+	if (diag == NULL)
+		diag = &local;
+	struct strvec dv = {diag->msgs, diag->n, diag->n};
+	for (size_t i = 0; i < npaths; i++)
+		rc |= collect(paths[i], &files, (struct scn_diag *)&dv);
+	diag->msgs = dv.v;
+	diag->n = dv.n;
+	struct scenario **v = xcalloc(files.n + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < files.n; i++) {
+		struct scenario *s = scenario_load(files.v[i], diag);
+		if (s == NULL)
+			rc = -1;
+		else
+			v[n++] = s;
+		free(files.v[i]);
+	}
+	free(files.v);
+	if (local.n)
+		scn_diag_free(&local);
+	*out = v;
+	*nout = n;
+	return rc ? -1 : 0;
+}
+
+void runner_free_scenarios(struct scenario **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		scenario_free(s[i]);
+	free(s);
+}
+
+int runner_load_xfail(const char *path, struct xfail_entry **out, size_t *nout, char *err,
+                      size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct xfail_entry *v = NULL;
+	size_t n = 0;
+	char line[2048];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p == '\0' || *p == '#')
+			continue;
+		size_t idl = strcspn(p, " \t");
+		char *rest = p + idl;
+		while (*rest == ' ' || *rest == '\t')
+			rest++;
+		if (*rest == '\0') {
+			snprintf(err, errlen, "%s:%d:%zu: xfail entry needs a reason after the id", path,
+			         lineno, (size_t)(p - line) + idl + 1);
+			fclose(f);
+			runner_free_xfail(v, n);
+			return -1;
+		}
+		v = xrealloc(v, (n + 1) * sizeof *v);
+		v[n].id = xstrndup(p, idl);
+		v[n].reason = xstrdup(rest);
+		n++;
+	}
+	fclose(f);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+void runner_free_xfail(struct xfail_entry *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(x[i].id);
+		free(x[i].reason);
+	}
+	free(x);
+}
+
+static bool selected(const struct scenario *s, const struct runner_opts *o)
+{
+	if (s->role != SCN_TARGET_SERVER)
+		return false;
+	if (o->nkeywords == 0 || scenario_has_keyword(s, "sanity"))
+		return true;
+	for (size_t i = 0; i < o->nkeywords; i++)
+		if (scenario_has_keyword(s, o->keywords[i]) || strstr(s->id, o->keywords[i]))
+			return true;
+	return false;
+}
+
+struct job {
+	const struct scenario *s;
+	bool closing; /* the closing sanity run */
+	bool started;
+	struct result r;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n, next;
+	pthread_mutex_t mu;
+	const struct runner_opts *o;
+};
+
+static void run_job(struct job *j, const struct runner_opts *o)
+{
+	exec_run(j->s, &o->ex, &j->r);
+	if (j->closing) {
+		char *id = xasprintf("%s#end", j->r.id);
+		free(j->r.id);
+		j->r.id = id;
+	}
+}
+
+static void *worker(void *p)
+{
+	struct pool *pl = p;
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		size_t i = pl->next;
+		bool stop = pl->o->ex.stop && *pl->o->ex.stop;
+		if (i < pl->n && !stop) {
+			pl->next++;
+			pl->jobs[i].started = true;
+		}
+		pthread_mutex_unlock(&pl->mu);
+		if (i >= pl->n || stop)
+			break;
+		run_job(&pl->jobs[i], pl->o);
+	}
+	return NULL;
+}
+
+static void *worker_thread(void *p)
+{
+	worker(p);
+	wtls_thread_cleanup(); /* wolfSSL's per-thread ECC cache (FP_ECC) */
+	return NULL;
+}
+
+static void run_parallel(struct job *jobs, size_t n, const struct runner_opts *o)
+{
+	struct pool pl = {.jobs = jobs, .n = n, .o = o};
+	pthread_mutex_init(&pl.mu, NULL);
+	int nt = o->jobs > 1 ? o->jobs : 1;
+	if ((size_t)nt > n)
+		nt = (int)n;
+	pthread_t *t = xcalloc((size_t)nt + 1, sizeof *t);
+	for (int i = 1; i < nt; i++)
+		pthread_create(&t[i], NULL, worker_thread, &pl);
+	worker(&pl);
+	for (int i = 1; i < nt; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	pthread_mutex_destroy(&pl.mu);
+}
+
+static void apply_xfail(struct result *r, const struct runner_opts *o)
+{
+	size_t idl = strcspn(r->id, "#");
+	for (size_t i = 0; i < o->nxfail; i++) {
+		if (strlen(o->xfail[i].id) != idl || strncmp(o->xfail[i].id, r->id, idl) != 0)
+			continue;
+		r->xfail_reason = xstrdup(o->xfail[i].reason);
+		if (r->verdict == V_FAIL) {
+			r->verdict = V_XFAIL;
+		} else if (r->verdict == V_PASS) {
+			r->verdict = V_XPASS;
+			free(r->reason);
+			r->reason = xasprintf("expected to fail (%s) but passed", o->xfail[i].reason);
+		}
+		return;
+	}
+}
+
+static void push_result(struct run *run, struct result *r)
+{
+	if (run->n == run->cap) {
+		run->cap = run->cap ? run->cap * 2 : 32;
+		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
+	}
+	run->results[run->n++] = *r;
+	if (!run->has_tls && r->has_tls && r->tls.handshake_ok) {
+		run->has_tls = true;
+		run->tls = r->tls;
+	}
+}
+
+void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o, struct run *run)
+{
+	int64_t t0 = mono_ms();
+	/* Order: sanity, the rest in listing order, sanity again. */
+	struct job *jobs = xcalloc(2 * n + 2, sizeof *jobs);
+	size_t nj = 0, nsan = 0;
+	for (size_t i = 0; i < n; i++)
+		if (selected(s[i], o) && scenario_has_keyword(s[i], "sanity"))
+			jobs[nj++].s = s[i], nsan++;
+	size_t first_rest = nj;
+	for (size_t i = 0; i < n; i++)
+		if (selected(s[i], o) && !scenario_has_keyword(s[i], "sanity"))
+			jobs[nj++].s = s[i];
+	size_t first_end = nj;
+	for (size_t i = 0; i < nsan; i++) {
+		jobs[nj].s = jobs[i].s;
+		jobs[nj++].closing = true;
+	}
+	/* The opening sanity runs before anything else, the closing one after
+	 * everything: each phase is a barrier. */
+	run_parallel(jobs, first_rest, o);
+	run_parallel(jobs + first_rest, first_end - first_rest, o);
+	if (first_end > first_rest || nsan)
+		run_parallel(jobs + first_end, nj - first_end, o);
+	for (size_t i = 0; i < nj; i++) {
+		if (!jobs[i].started)
+			continue;
+		apply_xfail(&jobs[i].r, o);
+		push_result(run, &jobs[i].r);
+	}
+	free(jobs);
+	if (o->ex.stop && *o->ex.stop)
+		run->interrupted = true;
+	run->elapsed_ms += mono_ms() - t0;
+}

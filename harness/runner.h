@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner: a run of many scenarios. Loads files and directories (sorted,
+ * every lint error reported), selects by role and -k keyword, places sanity
+ * scenarios first and last, runs them on N worker threads, applies the
+ * --xfail list and fills a struct run in listing order (deterministic
+ * whatever the parallelism).
+ */
+#ifndef STARK_RUNNER_H
+#define STARK_RUNNER_H
+
+#include <stddef.h>
+
+#include "exec.h"
+#include "result.h"
+#include "scenario.h"
+
+struct xfail_entry {
+	char *id;
+	char *reason;
+};
+
+struct runner_opts {
+	struct exec_opts ex;
+	int jobs;
+	char **keywords; /* -k: keep scenarios with one of these keywords or id substrings */
+	size_t nkeywords;
+	struct xfail_entry *xfail;
+	size_t nxfail;
+};
+
+/* Load every .scn under paths (files or directories, recursively, sorted).
+ * Returns 0, or -1 with every diagnostic in diag. */
+int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_t *nout,
+                struct scn_diag *diag);
+void runner_free_scenarios(struct scenario **s, size_t n);
+/* Read an xfail file: "ID  reason" per line, '#' comments. 0 or -1 with err. */
+int runner_load_xfail(const char *path, struct xfail_entry **out, size_t *nout, char *err,
+                      size_t errlen);
+void runner_free_xfail(struct xfail_entry *x, size_t n);
+/* Run the selected scenarios against o->ex's target; results appended to run. */
+void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o, struct run *run);
+
+#endif

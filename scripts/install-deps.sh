@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what a fresh Debian 12 machine lacks to build and test stark.
+# Only Debian packages, by name, through the machine's own apt sources.
+# Idempotent: does nothing (and needs no network) when all are present.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential cmake pkg-config clang libclang-rt-14-dev llvm
+	# libraries: TLS, JSON, unit tests
+	libwolfssl-dev libjansson-dev check
+	# tests: report well-formedness, real peers
+	libxml2-utils python3 postfix swaks
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask questions nor configure a system mail service: the
+# tests run their own instance on a loopback port.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
