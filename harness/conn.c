@@ -101,7 +101,9 @@ int conn_connect(struct conn *c, const char *host, const char *port, int64_t tim
 		int soerr = 0;
 		socklen_t sl = sizeof soerr;
 		if (w == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
+			const volatile sig_atomic_t *stop = c->stop; /* conn_init clears it */
 			conn_init(c, fd, c->tr);
+			c->stop = stop;
 			c->deadline = mono_ms() + timeout_ms;
 			rc = CONN_OK;
 			break;

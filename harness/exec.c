@@ -12,16 +12,22 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "conn.h"
 #include "smtp.h"
+#include "trigger.h"
 #include "util.h"
 
 enum evkind {
 	EV_NONE,
-	EV_REPLY,   /* a complete reply is at the front of c.in */
+	EV_REPLY,   /* a complete reply is at the front of c.in (stark is the client) */
+	EV_COMMAND, /* a complete command line is at the front of c.in (stark is the server) */
 	EV_CLOSE,   /* the peer closed */
 	EV_SILENCE, /* nothing arrived during a silence window */
 	EV_TIMEOUT, /* the scenario timeout passed while waiting */
@@ -36,8 +42,14 @@ struct ex {
 	struct result *r;
 	struct conn c;
 	enum evkind ev;
+	bool server;           /* stark plays the server (target client) */
 	struct smtp_reply rep; /* valid when ev == EV_REPLY; spans into c.in */
 	bool rep_alone;
+	struct smtp_cmd cmd;   /* valid when ev == EV_COMMAND */
+	bool unanswered;       /* the last matched command got no `send` yet (for sink) */
+	char lastverb[16];
+	struct trigger *trig;  /* client role */
+	bool finished;         /* connection closed and trigger reaped */
 	char everr[256];
 	bool done; /* verdict decided */
 	/* The last matched reply, for evidence in fail messages. */
@@ -96,6 +108,13 @@ static void describe_event(struct ex *x, char *out, size_t outlen)
 		reply_excerpt(x, ex, sizeof ex);
 		snprintf(out, outlen, "reply %03d %s", x->rep.code, ex);
 		break;
+	case EV_COMMAND: {
+		size_t n = x->cmd.line.len > 72 ? 72 : x->cmd.line.len;
+		char *e = escape_bytes(x->c.in.data + x->cmd.line.off, n);
+		snprintf(out, outlen, "command \"%s%s\"", e, x->cmd.line.len > 72 ? "..." : "");
+		free(e);
+		break;
+	}
 	case EV_CLOSE: snprintf(out, outlen, "connection closed"); break;
 	case EV_SILENCE: snprintf(out, outlen, "silence"); break;
 	case EV_TIMEOUT:
@@ -114,6 +133,19 @@ static bool parse_buffered(struct ex *x)
 {
 	if (x->c.in.len == 0)
 		return false;
+	if (x->server) {
+		ssize_t n = smtp_cmd_parse(x->c.in.data, x->c.in.len, &x->cmd);
+		if (n < 0) {
+			snprintf(x->everr, sizeof x->everr, "a command line longer than %d bytes",
+			         SMTP_HARD_LINE_MAX);
+			x->ev = EV_HOSTILE;
+			return true;
+		}
+		if (n == 0)
+			return false;
+		x->ev = EV_COMMAND;
+		return true;
+	}
 	const char *why = NULL;
 	ssize_t n = smtp_reply_parse(x->c.in.data, x->c.in.len, &x->rep, &why);
 	if (n < 0) {
@@ -239,6 +271,13 @@ static bool matches(struct ex *x, const struct step *st, char *why, size_t whyle
 		return x->ev == EV_CLOSE;
 	case STEP_EXPECT_SILENCE:
 		return x->ev == EV_SILENCE;
+	case STEP_EXPECT_COMMAND:
+		if (x->ev != EV_COMMAND)
+			return false;
+		if (strcasecmp(st->verb, "any") == 0 || smtp_cmd_is(x->c.in.data, &x->cmd, st->verb))
+			return true;
+		snprintf(why, whylen, "the client sent another command");
+		return false;
 	case STEP_EXPECT_REPLY: {
 		if (x->ev != EV_REPLY)
 			return false;
@@ -302,6 +341,18 @@ static void consume(struct ex *x, const struct step *st)
 		x->last_fresh = true;
 		buf_consume(&x->c.in, x->rep.len);
 		x->ev = EV_NONE;
+	} else if (st->kind == STEP_EXPECT_COMMAND && x->ev == EV_COMMAND) {
+		size_t n = x->cmd.line.len > 100 ? 100 : x->cmd.line.len;
+		char *e = escape_bytes(x->c.in.data + x->cmd.line.off, n);
+		snprintf(x->last, sizeof x->last, "\"%s%s\"", e, x->cmd.line.len > 100 ? "..." : "");
+		free(e);
+		n = x->cmd.verb.len < sizeof x->lastverb ? x->cmd.verb.len : sizeof x->lastverb - 1;
+		memcpy(x->lastverb, x->c.in.data + x->cmd.verb.off, n);
+		x->lastverb[n] = '\0';
+		x->last_fresh = true;
+		x->unanswered = true;
+		buf_consume(&x->c.in, x->cmd.len);
+		x->ev = EV_NONE;
 	} else if (st->kind == STEP_EXPECT_SILENCE) {
 		x->ev = EV_NONE;
 	}
@@ -318,6 +369,15 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 		verdict(x, V_ERROR, line, "interrupted");
 		return;
 	case EV_TIMEOUT:
+		if (x->server) {
+			if (x->c.in.len > 0)
+				verdict(x, V_FAIL, line, "expected %s, got an incomplete line after %lld ms",
+				        expected, (long long)x->o->timeout_ms);
+			else
+				verdict(x, V_FAIL, line, "expected %s, the client sent nothing within %lld ms",
+				        expected, (long long)x->o->timeout_ms);
+			return;
+		}
 		if (x->c.rx_total == 0)
 			verdict(x, V_ERROR, line, "no greeting within %lld ms (dead service or tarpit)",
 			        (long long)x->o->timeout_ms);
@@ -330,7 +390,7 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 			        (long long)x->o->timeout_ms);
 		return;
 	case EV_CLOSE:
-		if (x->c.rx_total == 0) {
+		if (x->c.rx_total == 0 && !x->server) {
 			verdict(x, V_ERROR, line, "connection closed before any greeting (expected %s)",
 			        expected);
 			return;
@@ -339,7 +399,7 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 	case EV_REPLY:
 		/* RFC 5321 3.8: 421 is the service shutting down or refusing
 		 * for now (rate limits): the case could not be judged. */
-		if (x->rep.code == 421) {
+		if (x->rep.code == 421 && !x->server) {
 			verdict(x, V_INCONCLUSIVE, line,
 			        "target answered 421 (throttled or shutting down) where %s was expected: %s",
 			        expected, got);
@@ -363,6 +423,231 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 
 static void run_block(struct ex *x, const struct scn_block *b, size_t from);
 
+/* ---- client role: sink, notes, verifications ---- */
+
+static void say(struct ex *x, const char *text)
+{
+	conn_set_timeout(&x->c, x->o->timeout_ms);
+	conn_send(&x->c, (const uint8_t *)text, strlen(text));
+}
+
+/* The permissive server's answer to one command (sink). Returns false when
+ * the conversation is over (QUIT). */
+static bool sink_answer(struct ex *x, const char *verb, int *auth_login)
+{
+	const char *sn = x->o->servername ? x->o->servername : "stark.test";
+	char line[512];
+	if (*auth_login > 0) {
+		/* AUTH LOGIN: username, then password (RFC 4954 4 challenges) */
+		say(x, *auth_login == 1 ? "334 UGFzc3dvcmQ6\r\n" : "235 2.7.0 Authentication successful\r\n");
+		*auth_login = *auth_login == 1 ? 2 : 0;
+		if (*auth_login == 2) {
+			*auth_login = 0;
+		}
+		return true;
+	}
+	if (strcasecmp(verb, "EHLO") == 0) {
+		snprintf(line, sizeof line, "250-%s\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n", sn);
+		say(x, line);
+	} else if (strcasecmp(verb, "HELO") == 0) {
+		snprintf(line, sizeof line, "250 %s\r\n", sn);
+		say(x, line);
+	} else if (strcasecmp(verb, "DATA") == 0) {
+		say(x, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		/* the message: lines up to a lone "." */
+		for (;;) {
+			x->ev = EV_NONE;
+			conn_set_timeout(&x->c, x->o->timeout_ms);
+			struct smtp_cmd c;
+			ssize_t n;
+			while ((n = smtp_cmd_parse(x->c.in.data, x->c.in.len, &c)) == 0)
+				if (conn_fill(&x->c) != CONN_OK)
+					return false;
+			if (n < 0)
+				return false;
+			bool dot = c.line.len == 1 && x->c.in.data[c.line.off] == '.';
+			buf_consume(&x->c.in, (size_t)n);
+			if (dot)
+				break;
+		}
+		say(x, "250 2.0.0 Ok: queued\r\n");
+	} else if (strcasecmp(verb, "AUTH") == 0) {
+		bool login = x->cmd.args.len >= 5 &&
+		             strncasecmp((const char *)x->c.in.data + x->cmd.args.off, "LOGIN", 5) == 0;
+		bool initial = login ? x->cmd.args.len > 6 : x->cmd.args.len > 6;
+		if (login && !initial) {
+			say(x, "334 VXNlcm5hbWU6\r\n");
+			*auth_login = 1;
+		} else if (!login && !initial) {
+			say(x, "334 \r\n");
+			*auth_login = 2;
+		} else {
+			say(x, "235 2.7.0 Authentication successful\r\n");
+		}
+	} else if (strcasecmp(verb, "STARTTLS") == 0) {
+		say(x, "454 4.7.0 TLS not available\r\n");
+	} else if (strcasecmp(verb, "QUIT") == 0) {
+		say(x, "221 2.0.0 Bye\r\n");
+		return false;
+	} else if (strcasecmp(verb, "MAIL") == 0 || strcasecmp(verb, "RCPT") == 0 ||
+	           strcasecmp(verb, "RSET") == 0 || strcasecmp(verb, "NOOP") == 0) {
+		say(x, "250 2.0.0 Ok\r\n");
+	} else {
+		say(x, "502 5.5.2 Error: command not recognized\r\n");
+	}
+	return true;
+}
+
+#define SINK_MAX_COMMANDS 200
+
+static void do_sink(struct ex *x, const struct step *st)
+{
+	int auth_login = 0;
+	int n = 0;
+	/* A command matched by the previous expectation and not answered by a
+	 * `send` is answered first. */
+	if (x->unanswered && x->lastverb[0]) {
+		x->unanswered = false;
+		/* re-parse is not possible (consumed): answer by verb; the
+		 * DATA/AUTH details need the line, which sink_answer reads from
+		 * x->cmd, still describing it. */
+		if (!sink_answer(x, x->lastverb, &auth_login))
+			return;
+	}
+	while (n++ < SINK_MAX_COMMANDS && !x->done) {
+		fetch(x, 0);
+		if (x->ev != EV_COMMAND) {
+			if (x->ev == EV_TIMEOUT)
+				transcript_note(&x->r->tr, conn_layer(&x->c),
+				                "sink (line %d): the client went quiet", st->line);
+			if (x->ev == EV_HOSTILE)
+				verdict(x, V_FAIL, st->line, "the client sent %s", x->everr);
+			return;
+		}
+		char verb[16];
+		size_t vl = x->cmd.verb.len < sizeof verb ? x->cmd.verb.len : sizeof verb - 1;
+		memcpy(verb, x->c.in.data + x->cmd.verb.off, vl);
+		verb[vl] = '\0';
+		bool more = sink_answer(x, auth_login ? "" : verb, &auth_login);
+		if (x->ev == EV_COMMAND) {
+			buf_consume(&x->c.in, x->cmd.len);
+			x->ev = EV_NONE;
+		}
+		if (!more)
+			return;
+	}
+}
+
+static void add_note(struct ex *x, const struct step *st)
+{
+	size_t n;
+	uint8_t *msg = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
+	char *text = escape_bytes(msg, n);
+	free(msg);
+	transcript_note(&x->r->tr, conn_layer(&x->c), "note (line %d): %s", st->line, text);
+	char *r = x->r->notes ? xasprintf("%s; line %d: %s", x->r->notes, st->line, text)
+	                      : xasprintf("line %d: %s", st->line, text);
+	free(x->r->notes);
+	x->r->notes = r;
+	free(text);
+}
+
+/* Close our side, then let the trigger finish (bounded) and record it. */
+static void finish(struct ex *x)
+{
+	if (x->finished)
+		return;
+	x->finished = true;
+	conn_close(&x->c);
+	if (x->trig == NULL)
+		return;
+	bool killed = false;
+	int st = trigger_wait(x->trig, mono_ms() + x->o->timeout_ms, &killed);
+	size_t len;
+	const char *out = trigger_output(x->trig, &len);
+	x->r->has_trigger = true;
+	x->r->trigger_status = st;
+	x->r->trigger_output = xstrndup(out, len);
+	transcript_note(&x->r->tr, TLAYER_PLAIN, "trigger %s with status %d",
+	                killed ? "killed after the deadline" : "exited", st);
+}
+
+/* Does the client's side of the transcript hold one of verbs? Lines of a
+ * message (after DATA until ".") are not commands. Sets *hit (escaped). */
+static bool transcript_has_verb(const struct transcript *tr, bool plain_only, char **verbs,
+                                size_t nverbs, char *hit, size_t hitlen)
+{
+	struct buf all[2] = {{0}, {0}}; /* per layer: commands are framed per layer */
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct tevent *e = &tr->ev[i];
+		if (e->dir != TDIR_RECV || (plain_only && e->layer != TLAYER_PLAIN))
+			continue;
+		buf_append(&all[e->layer == TLAYER_TLS], e->data, e->len);
+	}
+	bool found = false;
+	for (int l = 0; l < 2 && !found; l++) {
+		size_t off = 0;
+		bool data = false;
+		struct smtp_cmd c;
+		ssize_t n;
+		while (!found && (n = smtp_cmd_parse(all[l].data + off, all[l].len - off, &c)) > 0) {
+			const uint8_t *b = all[l].data + off;
+			if (data) {
+				data = !(c.line.len == 1 && b[c.line.off] == '.');
+			} else {
+				for (size_t k = 0; k < nverbs && !found; k++)
+					if (smtp_cmd_is(b, &c, verbs[k])) {
+						size_t m = c.line.len > 60 ? 60 : c.line.len;
+						char *e = escape_bytes(b + c.line.off, m);
+						snprintf(hit, hitlen, "\"%s%s\"", e, c.line.len > 60 ? "..." : "");
+						free(e);
+						found = true;
+					}
+				data = smtp_cmd_is(b, &c, "DATA");
+			}
+			off += (size_t)n;
+		}
+	}
+	buf_free(&all[0]);
+	buf_free(&all[1]);
+	return found;
+}
+
+static void do_verify(struct ex *x, const struct step *st)
+{
+	finish(x);
+	char hit[128] = "", msg[512];
+	bool ok;
+	switch (st->verify) {
+	case VERIFY_NO_PLAINTEXT:
+	case VERIFY_NO_COMMAND:
+		ok = !transcript_has_verb(&x->r->tr, st->verify == VERIFY_NO_PLAINTEXT, st->verbs,
+		                          st->nverbs, hit, sizeof hit);
+		snprintf(msg, sizeof msg, "the client sent %s%s", hit,
+		         st->verify == VERIFY_NO_PLAINTEXT ? " in plaintext" : "");
+		break;
+	case VERIFY_TRIGGER:
+		ok = x->trig && (x->r->trigger_status == 0) == st->trigger_ok;
+		snprintf(msg, sizeof msg, "the client exited with status %d, expected %s",
+		         x->r->trigger_status, st->trigger_ok ? "success" : "failure");
+		break;
+	default:
+		ok = true;
+	}
+	if (ok)
+		return;
+	if (st->str.nparts) {
+		size_t n;
+		uint8_t *m = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
+		char *e = escape_bytes(m, n);
+		verdict(x, V_FAIL, st->line, "%s (%s)", e, msg);
+		free(e);
+		free(m);
+	} else {
+		verdict(x, V_FAIL, st->line, "%s", msg);
+	}
+}
+
 /* Does the step after index i in b consume a TLS outcome? */
 static bool tls_outcome_checked_next(const struct scn_block *b, size_t i)
 {
@@ -378,9 +663,41 @@ static bool tls_outcome_checked_next(const struct scn_block *b, size_t i)
 	return false;
 }
 
+/* Server side of `tls` (target client): the certificate variant named by
+ * the step (default "good"), its versions and ciphers. */
+static struct wtls_config *server_config(struct ex *x, const struct step *st)
+{
+	const char *name = st->tls.cert ? st->tls.cert : "good";
+	int v = cert_variant_from_name(name);
+	if (v < 0 || x->o->certs == NULL) {
+		verdict(x, V_ERROR, st->line, "unknown certificate variant '%s'", name);
+		return NULL;
+	}
+	const struct cert_pem *pem = cert_set_get(x->o->certs, (enum cert_variant)v);
+	if (pem == NULL) {
+		verdict(x, V_ERROR, st->line, "certificate '%s': %s", name, cert_set_error(x->o->certs));
+		return NULL;
+	}
+	struct wtls_config *cfg = wtls_config_new(WTLS_SERVER);
+	if (wtls_config_set_keypair_mem(cfg, (const uint8_t *)pem->chain, strlen(pem->chain),
+	                                (const uint8_t *)pem->key, strlen(pem->key)) != 0 ||
+	    ((st->tls.vmin || st->tls.vmax) &&
+	     wtls_config_set_versions(cfg, st->tls.vmin, st->tls.vmax) != 0) ||
+	    (st->tls.ciphers && wtls_config_set_ciphers(cfg, st->tls.ciphers) != 0)) {
+		verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
+		wtls_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 static struct wtls_config *step_config(struct ex *x, const struct step *st, bool *owned)
 {
 	*owned = false;
+	if (x->server) {
+		*owned = true;
+		return server_config(x, st);
+	}
 	if (st->tls.vmin == 0 && st->tls.vmax == 0 && st->tls.ciphers == NULL && x->o->tls)
 		return x->o->tls;
 	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
@@ -415,7 +732,9 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 		return;
 	}
 	char *name = NULL;
-	if (st->tls.servername)
+	if (x->server)
+		name = xstrdup("");
+	else if (st->tls.servername)
 		name = xstrdup(st->tls.servername);
 	else
 		name = xstrdup(x->o->servername ? x->o->servername : x->o->host ? x->o->host : "");
@@ -427,7 +746,8 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	 * expected is dropped with the buffer (and is in the transcript). */
 	x->ev = EV_NONE;
 	conn_set_timeout(&x->c, x->o->timeout_ms);
-	int rc = conn_starttls(&x->c, cfg, WTLS_CLIENT, name[0] ? name : NULL, glue, gluelen);
+	int rc = conn_starttls(&x->c, cfg, x->server ? WTLS_SERVER : WTLS_CLIENT,
+	                       name[0] ? name : NULL, glue, gluelen);
 	free(glue);
 	free(name);
 	if (owned)
@@ -439,7 +759,10 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 		return;
 	}
 	if (rc != CONN_OK && !tls_outcome_checked_next(b, i))
-		verdict(x, V_FAIL, st->line, "TLS handshake failed: %s", x->c.err);
+		verdict(x, V_FAIL, st->line, "%s: %s",
+		        x->server ? "the client did not complete the TLS handshake"
+		                  : "TLS handshake failed",
+		        x->c.err);
 }
 
 static void do_alt(struct ex *x, const struct step *st)
@@ -511,7 +834,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			verdict(x, V_ERROR, st->line, "interrupted");
 			return;
 		}
-		if (st->kind != STEP_FAIL)
+		if (st->kind != STEP_FAIL && st->kind != STEP_SINK)
 			x->last_fresh = false;
 		switch (st->kind) {
 		case STEP_SEND: {
@@ -520,6 +843,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			conn_set_timeout(&x->c, x->o->timeout_ms);
 			int rc = conn_send(&x->c, p, n);
 			free(p);
+			x->unanswered = false;
 			if (rc == CONN_EOF) {
 				/* The peer is gone: the next expectation says whether
 				 * that was right. */
@@ -559,6 +883,9 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 		case STEP_ALT:
 			do_alt(x, st);
 			break;
+		case STEP_SINK: do_sink(x, st); break;
+		case STEP_NOTE: add_note(x, st); break;
+		case STEP_VERIFY: do_verify(x, st); break;
 		case STEP_FAIL: end_step(x, st, V_FAIL); break;
 		case STEP_SKIP: end_step(x, st, V_SKIP); break;
 		case STEP_INCONCLUSIVE: end_step(x, st, V_INCONCLUSIVE); break;
@@ -604,13 +931,13 @@ static bool profile_skips(const struct scenario *s, const struct exec_opts *o, s
 static void play(struct ex *x)
 {
 	run_block(x, &x->s->body, 0);
+	finish(x); /* closes; in the client role also reaps the trigger */
 	if (!x->done)
 		verdict(x, V_PASS, 0, "%s", "");
 	if (x->r->verdict == V_PASS) {
 		free(x->r->reason);
 		x->r->reason = xstrdup("");
 	}
-	conn_close(&x->c);
 }
 
 void exec_run(const struct scenario *s, const struct exec_opts *o, struct result *r)
@@ -640,12 +967,92 @@ void exec_run_fd(const struct scenario *s, const struct exec_opts *o, int fd, st
 	int64_t t0 = mono_ms();
 	result_from_scenario(r, s);
 	if (!profile_skips(s, o, r)) {
-		struct ex x = {.s = s, .o = o, .r = r};
+		struct ex x = {.s = s, .o = o, .r = r, .server = s->role == SCN_TARGET_CLIENT};
 		conn_init(&x.c, fd, &r->tr);
 		x.c.stop = o->stop;
 		play(&x);
 	} else {
 		close(fd);
 	}
+	r->elapsed_ms = mono_ms() - t0;
+}
+
+/* Accept the trigger's connection: ERROR when it exits first or never comes. */
+static int accept_client(struct ex *x, int lfd)
+{
+	int64_t deadline = mono_ms() + x->o->timeout_ms;
+	for (;;) {
+		if (x->o->stop && *x->o->stop) {
+			verdict(x, V_ERROR, 0, "interrupted");
+			return -1;
+		}
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
+		if (poll(&p, 1, 20) > 0) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				return fd;
+		}
+		int st;
+		if (trigger_exited(x->trig, &st)) {
+			verdict(x, V_ERROR, 0,
+			        "the trigger exited with status %d without connecting to stark (is it the right command?)",
+			        st);
+			return -1;
+		}
+		if (mono_ms() >= deadline) {
+			verdict(x, V_ERROR, 0, "the trigger did not connect within %lld ms",
+			        (long long)x->o->timeout_ms);
+			return -1;
+		}
+	}
+}
+
+void exec_serve(const struct scenario *s, const struct exec_opts *o, struct result *r)
+{
+	int64_t t0 = mono_ms();
+	result_from_scenario(r, s);
+	if (profile_skips(s, o, r)) {
+		r->elapsed_ms = mono_ms() - t0;
+		return;
+	}
+	struct ex x = {.s = s, .o = o, .r = r, .server = true};
+	conn_init(&x.c, -1, &r->tr);
+	x.c.stop = o->stop;
+	char err[256];
+	const char *host = o->listen_host ? o->listen_host : "127.0.0.1";
+	int lfd = conn_listen(host, o->listen_port ? o->listen_port : "0", 1, err, sizeof err);
+	if (lfd < 0) {
+		verdict(&x, V_ERROR, 0, "%s", err);
+		r->elapsed_ms = mono_ms() - t0;
+		return;
+	}
+	char *env[6];
+	env[0] = xasprintf("STARK_HOST=%s", host);
+	env[1] = xasprintf("STARK_PORT=%d", conn_local_port(lfd));
+	env[2] = xasprintf("STARK_CA=%s", o->ca_path ? o->ca_path : "");
+	env[3] = xasprintf("STARK_SERVERNAME=%s", o->servername ? o->servername : "localhost");
+	env[4] = xasprintf("STARK_SCENARIO=%s", s->id);
+	env[5] = NULL;
+	transcript_note(&r->tr, TLAYER_PLAIN, "listening on %s port %d; running the trigger", host,
+	                conn_local_port(lfd));
+	x.trig = trigger_start(o->trigger, env, err, sizeof err);
+	for (int i = 0; i < 5; i++)
+		free(env[i]);
+	if (x.trig == NULL) {
+		verdict(&x, V_ERROR, 0, "cannot run the trigger: %s", err);
+	} else {
+		int fd = accept_client(&x, lfd);
+		if (fd >= 0) {
+			conn_init(&x.c, fd, &r->tr);
+			x.c.stop = o->stop;
+			transcript_note(&r->tr, TLAYER_PLAIN, "the client connected");
+			play(&x);
+		}
+	}
+	close(lfd);
+	finish(&x);
+	if (!x.done)
+		verdict(&x, V_PASS, 0, "%s", "");
+	trigger_free(x.trig);
 	r->elapsed_ms = mono_ms() - t0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main: the stark command line (run, demo, lint, dump, refserver, certs).
+ * main: the stark command line (run, serve, demo, lint, dump, refserver, certs).
  * The only file outside the core library. Parses options, builds the
  * shared TLS client config, hands scenarios to the runner, writes reports,
  * maps the run to an exit status (0 clean, 1 FAIL/XPASS, 2 error/usage).
@@ -66,6 +66,8 @@ static void help(FILE *f)
 	    "usage:\n"
 	    "  stark run --target HOST:PORT [options]   play the server suite against an SMTP server\n"
 	    "  stark demo [--out DIR] [-j N]             the suite against the embedded reference target\n"
+	    "  stark serve --trigger CMD [options]       play the client suite (stark is the server) against\n"
+	    "                                            the SMTP client that CMD starts\n"
 	    "  stark lint FILE|DIR...                    check scenario files (file:line:col: message)\n"
 	    "  stark dump FILE                           print a scenario in canonical form\n"
 	    "  stark refserver [options]                 serve the reference target (see refserver --help)\n"
@@ -86,12 +88,23 @@ static void help(FILE *f)
 	    "  -j N                   scenarios in parallel (default 4)\n"
 	    "  -q                     no terminal summary\n"
 	    "\n"
+	    "\n"
+	    "serve options (and --scenarios, -k, --servername, --timeout, --xfail, --out, -j, -q):\n"
+	    "  --trigger CMD          shell command that makes the client connect; it gets STARK_HOST,\n"
+	    "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO\n"
+	    "  --listen HOST:PORT     where stark listens (default 127.0.0.1:0, a free port per scenario)\n"
+	    "  --client-profile require-tls|opportunistic  what the client claims (default require-tls)\n"
+	    "\n"
 	    "exit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or bad usage\n",
 	    f);
 }
 
 struct cli {
 	char *host, *port;
+	bool serve;               /* stark serve: client role */
+	const char *trigger;
+	char *lhost, *lport;
+	const char *client_profile;
 	char **scn;
 	size_t nscn;
 	char **kw;
@@ -132,7 +145,7 @@ static void push(char ***v, size_t *n, const char *s)
 
 enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
-       OPT_CIPHERS, OPT_CAOUT, OPT_HELP };
+       OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -140,7 +153,9 @@ static const struct option run_longopts[] = {
 	{"helo", required_argument, 0, OPT_HELO},     {"timeout", required_argument, 0, OPT_TIMEOUT},
 	{"profile", required_argument, 0, OPT_PROFILE}, {"xfail", required_argument, 0, OPT_XFAIL},
 	{"out", required_argument, 0, OPT_OUT},       {"no-system-ca", no_argument, 0, OPT_NOSYS},
-	{"help", no_argument, 0, OPT_HELP},           {0, 0, 0, 0},
+	{"help", no_argument, 0, OPT_HELP},           {"trigger", required_argument, 0, OPT_TRIGGER},
+	{"listen", required_argument, 0, OPT_LISTEN}, {"client-profile", required_argument, 0, OPT_CPROFILE},
+	{0, 0, 0, 0},
 };
 
 static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target)
@@ -176,6 +191,17 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 				return usage_error("-j wants 1..64, got '%s'", optarg);
 			break;
 		case 'q': c->quiet = true; break;
+		case OPT_TRIGGER: c->trigger = optarg; break;
+		case OPT_LISTEN:
+			if (split_hostport(optarg, &c->lhost, &c->lport) != 0)
+				return usage_error("--listen wants HOST:PORT, got '%s'", optarg);
+			break;
+		case OPT_CPROFILE:
+			if (strcmp(optarg, "require-tls") != 0 && strcmp(optarg, "opportunistic") != 0)
+				return usage_error("--client-profile is require-tls or opportunistic, got '%s'",
+				                   optarg);
+			c->client_profile = optarg;
+			break;
 		case OPT_HELP: help(stdout); exit(0);
 		default: return usage_error("bad option");
 		}
@@ -184,8 +210,20 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (need_target && c->host == NULL)
 		return usage_error("run needs --target HOST:PORT");
+	if (c->serve != (c->trigger != NULL))
+		return usage_error(c->serve ? "serve needs --trigger CMD"
+		                            : "--trigger belongs to stark serve");
+	if (!c->serve && (c->lhost || c->client_profile))
+		return usage_error("--listen and --client-profile belong to stark serve");
+	if (c->serve && c->host)
+		return usage_error("serve takes no --target: the trigger's client connects to stark");
+	if (c->serve && c->profile)
+		return usage_error("--profile is for servers; clients use --client-profile");
 	return 0;
 }
+
+static int write_file(const char *path, const char *text, char *err, size_t errlen);
+static int mkdir_p(const char *dir);
 
 static char *default_out(const char *role)
 {
@@ -209,8 +247,12 @@ static int do_run(struct cli *c, int argc, char **argv)
 	struct run run;
 	run_init(&run);
 
-	char *defscn = xstrdup(getenv("STARK_SCENARIOS") ? getenv("STARK_SCENARIOS")
-	                                                   : STARK_SOURCE_DIR "/scenarios/server");
+	const char *role = c->serve ? "client" : "server";
+	char *defscn = getenv("STARK_SCENARIOS") ? xstrdup(getenv("STARK_SCENARIOS"))
+	                                         : xasprintf(STARK_SOURCE_DIR "/scenarios/%s", role);
+	struct cert_set *certs = NULL;
+	char *out = c->out ? xstrdup(c->out) : default_out(c->serve ? "client" : "server");
+	char *ca_path = NULL;
 	if (c->nscn == 0)
 		push(&c->scn, &c->nscn, defscn);
 	if (runner_load(c->scn, c->nscn, &scns, &nscns, &diag) != 0) {
@@ -233,24 +275,53 @@ static int do_run(struct cli *c, int argc, char **argv)
 	}
 	if (!c->no_system_ca)
 		wtls_config_use_system_ca(cfg);
+	if (c->serve) {
+		/* The CA of stark's certificates, for STARK_CA and for users. */
+		certs = cert_set_new(c->servername ? c->servername : "localhost");
+		char *abs = realpath(".", NULL);
+		ca_path = out[0] == '/' ? xasprintf("%s/stark-ca.pem", out)
+		                        : xasprintf("%s/%s/stark-ca.pem", abs ? abs : ".", out);
+		free(abs);
+		if (certs == NULL || mkdir_p(out) != 0 ||
+		    write_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
+			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
+			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
+			wtls_config_free(cfg);
+			goto out;
+		}
+	}
+	ro.role = c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER;
 	ro.ex = (struct exec_opts){
 		.host = c->host,
 		.port = c->port,
-		.servername = c->servername,
+		.servername = c->serve && !c->servername ? "localhost" : c->servername,
 		.helo = c->helo ? c->helo : "stark.test",
 		.timeout_ms = c->timeout_ms ? c->timeout_ms : 5000,
-		.profile = c->profile ? c->profile : "mx",
+		.profile = c->serve ? (c->client_profile ? c->client_profile : "require-tls")
+		                    : (c->profile ? c->profile : "mx"),
 		.tls = cfg,
 		.ca_file = c->ca,
 		.system_ca = !c->no_system_ca,
 		.stop = &stop_flag,
+		.trigger = c->trigger,
+		.listen_host = c->lhost ? c->lhost : "127.0.0.1",
+		.listen_port = c->lport ? c->lport : "0",
+		.ca_path = ca_path,
+		.certs = certs,
 	};
 	ro.jobs = c->jobs ? c->jobs : 4;
+	if (c->serve && strcmp(ro.ex.listen_port, "0") != 0 && ro.jobs > 1) {
+		/* one fixed port serves one scenario at a time */
+		ro.jobs = 1;
+	}
 	ro.keywords = c->kw;
 	ro.nkeywords = c->nkw;
 
-	run.role = xstrdup("server");
-	run.target = xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port);
+	run.role = xstrdup(role);
+	if (c->serve)
+		run.target = xstrdup(c->trigger);
+	else
+		run.target = xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port);
 	run.profile = xstrdup(ro.ex.profile);
 	run.argc = (size_t)argc;
 	run.argv = xcalloc((size_t)argc + 1, sizeof *run.argv);
@@ -267,17 +338,17 @@ static int do_run(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "stark: warning: xfail entry '%s' names no loaded scenario\n",
 			        ro.xfail[i].id);
 	}
-	char *out = c->out ? xstrdup(c->out) : default_out("server");
 	if (report_write_all(&run, out, err, sizeof err) != 0) {
 		fprintf(stderr, "stark: cannot write reports: %s\n", err);
-		free(out);
 		goto out;
 	}
 	if (!c->quiet)
 		report_terminal(&run, out, stdout);
-	free(out);
 	rc = run_exit_status(&run);
 out:
+	free(out);
+	free(ca_path);
+	cert_set_free(certs);
 	runner_free_xfail(ro.xfail, ro.nxfail);
 	runner_free_scenarios(scns, nscns);
 	scn_diag_free(&diag);
@@ -294,6 +365,19 @@ static int cmd_run(int argc, char **argv)
 		r = do_run(&c, argc, argv);
 	free(c.host);
 	free(c.port);
+	free(c.scn);
+	free(c.kw);
+	return r;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct cli c = {.serve = true};
+	int r = parse_run_opts(argc, argv, &c, false);
+	if (r == 0)
+		r = do_run(&c, argc, argv);
+	free(c.lhost);
+	free(c.lport);
 	free(c.scn);
 	free(c.kw);
 	return r;
@@ -522,6 +606,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "lint") == 0)

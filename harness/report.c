@@ -448,6 +448,9 @@ static void terminal_facts(const struct run *run, FILE *f, struct buf *tmp)
 		return;
 	}
 	const struct wtls_facts *t = &run->tls;
+	/* Client role: stark was the server, so there is no peer certificate
+	 * to judge; what the client offered (SNI) is the fact that matters. */
+	bool client = run->role && strcmp(run->role, "client") == 0;
 	fputs("TLS version in use: ", f);
 	PUT_FACT(f, tmp, t->version);
 	fputs("\nCipher in use: ", f);
@@ -476,7 +479,7 @@ static void terminal_facts(const struct run *run, FILE *f, struct buf *tmp)
 		}
 		fprintf(f, ", host match: %s\n",
 		        !t->servername[0] ? "not checked" : t->host_ok ? "yes" : "no");
-	} else if (t->verify_error[0]) {
+	} else if (t->verify_error[0] && !client) {
 		fputs("Certificate: none, verify: FAILED (", f);
 		PUT_FACT(f, tmp, t->verify_error);
 		fputs(")\n", f);
@@ -485,6 +488,8 @@ static void terminal_facts(const struct run *run, FILE *f, struct buf *tmp)
 		fputs("Client SNI: ", f);
 		PUT_FACT(f, tmp, t->client_sni);
 		fputc('\n', f);
+	} else if (client) {
+		fputs("Client SNI: none sent\n", f);
 	}
 }
 
@@ -500,8 +505,18 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 	report_order(run, idx);
 	for (size_t k = 0; k < run->n; k++) {
 		const struct result *r = &run->results[idx[k]];
-		if (r->verdict == V_PASS)
+		if (r->verdict == V_PASS) {
+			/* A PASS with a remark (e.g. an opportunistic client that fell
+			 * back to plaintext) is reported, not failed. */
+			if (r->notes) {
+				fputs("NOTE  ", f);
+				put_san(f, &tmp, report_str(r->id), strlen(report_str(r->id)));
+				fputs("  ", f);
+				put_san(f, &tmp, r->notes, strlen(r->notes));
+				fputc('\n', f);
+			}
 			continue;
+		}
 		/* "FAIL  id": labels padded to 5 so ids line up for the common verdicts. */
 		const char *label = verdict_label(r->verdict);
 		if (colour)

@@ -172,6 +172,7 @@ static json_t *result_json(const struct result *r)
 	set(o, "reason", jstr(r->reason));
 	set(o, "line", jint(r->line));
 	set(o, "xfail_reason", r->xfail_reason ? jstr(r->xfail_reason) : json_null());
+	set(o, "notes", r->notes ? jstr(r->notes) : json_null());
 	set(o, "started", jiso(r->started_ms));
 	set(o, "elapsed_ms", jint(r->elapsed_ms));
 	set(o, "tls", r->has_tls ? facts_json(&r->tls) : json_null());

@@ -45,6 +45,7 @@ void result_free(struct result *r)
 	strv_free(r->keywords, r->nkeywords);
 	free(r->reason);
 	free(r->xfail_reason);
+	free(r->notes);
 	free(r->trigger_output);
 	transcript_free(&r->tr);
 	memset(r, 0, sizeof *r);

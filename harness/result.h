@@ -42,6 +42,7 @@ struct result {
 	char *reason;   /* "line N: ..." or "" for PASS */
 	int line;       /* scenario line the verdict came from, 0 = none */
 	char *xfail_reason; /* why the target is expected to fail (from --xfail), or NULL */
+	char *notes;        /* remarks from `note` statements ("line N: ..."), or NULL */
 	int64_t started_ms; /* wall clock */
 	int64_t elapsed_ms;
 	struct transcript tr;

@@ -167,7 +167,7 @@ void runner_free_xfail(struct xfail_entry *x, size_t n)
 
 static bool selected(const struct scenario *s, const struct runner_opts *o)
 {
-	if (s->role != SCN_TARGET_SERVER)
+	if (s->role != o->role)
 		return false;
 	if (o->nkeywords == 0 || scenario_has_keyword(s, "sanity"))
 		return true;
@@ -193,7 +193,10 @@ struct pool {
 
 static void run_job(struct job *j, const struct runner_opts *o)
 {
-	exec_run(j->s, &o->ex, &j->r);
+	if (o->role == SCN_TARGET_CLIENT)
+		exec_serve(j->s, &o->ex, &j->r);
+	else
+		exec_run(j->s, &o->ex, &j->r);
 	if (j->closing) {
 		char *id = xasprintf("%s#end", j->r.id);
 		free(j->r.id);

@@ -22,6 +22,7 @@ struct xfail_entry {
 
 struct runner_opts {
 	struct exec_opts ex;
+	enum scn_role role; /* which scenarios: target server (stark run) or client (stark serve) */
 	int jobs;
 	char **keywords; /* -k: keep scenarios with one of these keywords or id substrings */
 	size_t nkeywords;

@@ -238,6 +238,7 @@ static void step_clear(struct step *st)
 	free(st->tls.servername);
 	str_clear(&st->tls.glue);
 	free(st->tls.cert);
+	strv_free(st->verbs, st->nverbs);
 	for (size_t i = 0; i < st->nbranches; i++)
 		block_clear(&st->branches[i]);
 	free(st->branches);
@@ -334,6 +335,8 @@ struct parser {
 	bool role_known; /* a valid target header was seen */
 	bool quiet;      /* follow-up errors of an already reported line */
 	int hdr_line[H__COUNT];
+	int verify_line;      /* first top-level verify: only verifications may follow */
+	bool verify_reported;
 	struct tok *toks;
 	size_t ntoks, captoks;
 };
@@ -846,7 +849,13 @@ static void header_line(struct parser *p, int k)
 	case H_PROFILE:
 		if ((t = one_word(p, "profile")) == NULL)
 			return;
-		if (!word_is(t, "mx") && !word_is(t, "submission")) {
+		if (p->role_known && p->s->role == SCN_TARGET_CLIENT) {
+			if (!word_is(t, "require-tls") && !word_is(t, "opportunistic")) {
+				TERR(p, t, "profile of a client scenario must be require-tls or opportunistic, not '%.*s'",
+				     WSHOW(t));
+				return;
+			}
+		} else if (!word_is(t, "mx") && !word_is(t, "submission")) {
 			TERR(p, t, "profile must be mx or submission, not '%.*s'", WSHOW(t));
 			return;
 		}
@@ -1203,6 +1212,61 @@ static bool parse_message(struct parser *p, struct step *st, const char *kw)
 	return no_more(p, ti, "the string");
 }
 
+/* verify no-plaintext|no-command VERB... [STR]   verify trigger ok|fail [STR] */
+static bool parse_verify(struct parser *p, struct step *st)
+{
+	st->kind = STEP_VERIFY;
+	if (!need_role(p, &p->toks[0], SCN_TARGET_CLIENT, "'verify'"))
+		return false;
+	const struct tok *k = arg_word(p, 1, "verify");
+	if (k == NULL)
+		return false;
+	size_t ti = 2;
+	if (word_is(k, "trigger")) {
+		st->verify = VERIFY_TRIGGER;
+		const struct tok *o = arg_word(p, 2, "verify trigger");
+		if (o == NULL)
+			return false;
+		if (!word_is(o, "ok") && !word_is(o, "fail")) {
+			TERR(p, o, "verify trigger takes ok or fail, not '%.*s'", WSHOW(o));
+			return false;
+		}
+		st->trigger_ok = word_is(o, "ok");
+		ti = 3;
+	} else if (word_is(k, "no-plaintext") || word_is(k, "no-command")) {
+		st->verify = word_is(k, "no-plaintext") ? VERIFY_NO_PLAINTEXT : VERIFY_NO_COMMAND;
+		while (ti < p->ntoks && p->toks[ti].type == T_WORD) {
+			const struct tok *v = &p->toks[ti];
+			if (!all_of(v->s, v->n, is_alpha)) {
+				TERR(p, v, "a verb is letters only, not '%.*s'", WSHOW(v));
+				return false;
+			}
+			char *u = xstrndup(v->s, v->n);
+			for (char *c = u; *c; c++)
+				*c = (char)to_upper((unsigned char)*c);
+			strv_push(&st->verbs, &st->nverbs, u);
+			ti++;
+		}
+		if (st->nverbs == 0) {
+			TERR(p, k, "verify %.*s needs at least one verb", WSHOW(k));
+			return false;
+		}
+	} else {
+		TERR(p, k, "unknown verification '%.*s' (known: no-plaintext, no-command, trigger)", WSHOW(k));
+		return false;
+	}
+	if (ti < p->ntoks) {
+		int r = take_str(p, &ti, &st->str);
+		if (r < 0)
+			return false;
+		if (r > 0 && str_empty(&st->str)) {
+			TERR(p, &p->toks[ti - 1], "empty message");
+			return false;
+		}
+	}
+	return no_more(p, ti, "the verification");
+}
+
 enum block_end { END_EOF, END_CLOSE, END_OR };
 
 static enum block_end parse_block(struct parser *p, struct scn_block *b, int depth, bool branch,
@@ -1280,7 +1344,7 @@ static void skip_alt(struct parser *p)
 static bool is_statement(const struct tok *t)
 {
 	static const char *const kws[] = {"send", "expect", "tls", "alt", "fail", "skip",
-	                                  "inconclusive"};
+	                                  "inconclusive", "verify", "sink", "note"};
 	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
 		if (word_is(t, kws[i]))
 			return true;
@@ -1364,7 +1428,16 @@ static enum block_end parse_block(struct parser *p, struct scn_block *b, int dep
 		if (branch && !*saw_stmt && !word_is(t0, "expect"))
 			TERR(p, t0, "alternative branch must start with an expectation");
 		*saw_stmt = true;
-		if (term_line && !unreachable_reported) {
+		if (word_is(t0, "verify") && depth > 0)
+			TERR(p, t0, "'verify' belongs at the top level, after the exchange");
+		if (!word_is(t0, "verify") && depth == 0 && p->verify_line && !p->verify_reported) {
+			TERR(p, t0, "statement after 'verify' on line %d (verifications come last)",
+			     p->verify_line);
+			p->verify_reported = true;
+		}
+		if (word_is(t0, "verify") && depth == 0 && !p->verify_line)
+			p->verify_line = p->lineno;
+		if (term_line && !unreachable_reported && !word_is(t0, "verify")) {
 			TERR(p, t0, "unreachable statement after '%s' on line %d", term_kw, term_line);
 			unreachable_reported = true;
 		}
@@ -1394,6 +1467,14 @@ static enum block_end parse_block(struct parser *p, struct scn_block *b, int dep
 			ok = parse_expect(p, &st);
 		} else if (word_is(t0, "tls")) {
 			ok = parse_tls(p, &st);
+		} else if (word_is(t0, "verify")) {
+			ok = parse_verify(p, &st);
+		} else if (word_is(t0, "sink")) {
+			st.kind = STEP_SINK;
+			ok = need_role(p, t0, SCN_TARGET_CLIENT, "'sink'") && no_more(p, 1, "'sink'");
+		} else if (word_is(t0, "note")) {
+			st.kind = STEP_NOTE;
+			ok = parse_message(p, &st, "note");
 		} else {
 			st.kind = word_is(t0, "fail")   ? STEP_FAIL
 			          : word_is(t0, "skip") ? STEP_SKIP
@@ -1665,6 +1746,27 @@ static void dump_block(struct buf *b, const struct scn_block *blk, int depth)
 			for (int d = 0; d < depth; d++)
 				buf_append(b, "    ", 4);
 			buf_appendf(b, "}");
+			break;
+		case STEP_SINK:
+			buf_appendf(b, "sink");
+			break;
+		case STEP_NOTE:
+			buf_appendf(b, "note ");
+			dump_str(b, &st->str);
+			break;
+		case STEP_VERIFY:
+			if (st->verify == VERIFY_TRIGGER) {
+				buf_appendf(b, "verify trigger %s", st->trigger_ok ? "ok" : "fail");
+			} else {
+				buf_appendf(b, "verify %s",
+				            st->verify == VERIFY_NO_PLAINTEXT ? "no-plaintext" : "no-command");
+				for (size_t k = 0; k < st->nverbs; k++)
+					buf_appendf(b, " %s", st->verbs[k]);
+			}
+			if (st->str.nparts) {
+				buf_append(b, " ", 1);
+				dump_str(b, &st->str);
+			}
 			break;
 		case STEP_FAIL:
 		case STEP_SKIP:

@@ -47,6 +47,17 @@ enum step_kind {
 	STEP_FAIL,            /* fail STR */
 	STEP_SKIP,            /* skip STR */
 	STEP_INCONCLUSIVE,    /* inconclusive STR */
+	STEP_SINK,            /* sink   answer every further command as a permissive server until
+	                       * the client quits or goes quiet (target client) */
+	STEP_NOTE,            /* note STR   a remark on the result, no verdict */
+	STEP_VERIFY,          /* verify no-plaintext|no-command VERB... [STR] | verify trigger ok|fail [STR]
+	                       * (target client; top level, after every other statement) */
+};
+
+enum scn_verify {
+	VERIFY_NO_PLAINTEXT, /* the client sent none of these verbs before TLS was active */
+	VERIFY_NO_COMMAND,   /* the client never sent these verbs, in any layer */
+	VERIFY_TRIGGER,      /* the trigger's exit status was 0 (ok) or not (fail) */
 };
 
 struct scn_block {
@@ -65,7 +76,7 @@ struct scn_tls {
 struct step {
 	enum step_kind kind;
 	int line, col;
-	/* SEND payload; FAIL/SKIP/INCONCLUSIVE message */
+	/* SEND payload; FAIL/SKIP/INCONCLUSIVE/NOTE message */
 	struct scn_str str;
 	/* EXPECT_REPLY */
 	char *codepat;
@@ -86,6 +97,11 @@ struct step {
 	/* ALT: every branch starts with an expect step */
 	struct scn_block *branches;
 	size_t nbranches;
+	/* VERIFY: kind, verbs (uppercase), trigger outcome; str = optional message */
+	enum scn_verify verify;
+	char **verbs;
+	size_t nverbs;
+	bool trigger_ok;
 };
 
 struct scenario {
@@ -100,7 +116,8 @@ struct scenario {
 	char *severity; /* critical|high|medium|low|info */
 	char **keywords;
 	size_t nkeywords;
-	char *profile;  /* NULL = any profile; "mx" or "submission" */
+	char *profile;  /* NULL = any; target server: "mx" | "submission";
+	                 * target client: "require-tls" | "opportunistic" */
 	struct scn_block body;
 };
 

@@ -210,8 +210,12 @@ char *escape_bytes(const uint8_t *p, size_t n)
 int parse_duration(const char *s, int64_t *ms)
 {
 	char *end;
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	/* digits first: strtod would also take "nan", "inf", "0x1p3", " 5" */
+	if (s == NULL || *s < '0' || *s > '9')
 		return -1;
+	for (const char *q = s; *q; q++)
+		if (!((*q >= '0' && *q <= '9') || *q == '.' || *q == 'm' || *q == 's'))
+			return -1;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || v < 0 || v > 86400.0 * 1000)

@@ -147,6 +147,7 @@ static void build_run(struct run *run)
 	r->catalog = strv(&r->ncatalog, "S-01", (char *)NULL);
 	r->refs = strv(&r->nrefs, "RFC 3207 2", (char *)NULL);
 	r->keywords = strv(&r->nkeywords, "starttls", "ehlo", (char *)NULL);
+	r->notes = xstrdup("line 12: the target also answers \"EHLO\" in lowercase");
 	EVS(&r->tr, 0, TDIR_NOTE, TLAYER_PLAIN, "connected to 192.0.2.25:25");
 	EVS(&r->tr, 1500, TDIR_RECV, TLAYER_PLAIN, "220 mx.example.test ESMTP\r\n");
 	EVS(&r->tr, 1800, TDIR_SEND, TLAYER_PLAIN, "EHLO stark.test\r\n");
