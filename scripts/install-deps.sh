@@ -11,7 +11,7 @@ PKGS=(
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
 	# tests: report well-formedness, real peers
-	libxml2-utils python3 postfix swaks
+	libxml2-utils python3 postfix swaks bc curl msmtp
 )
 
 missing=()
