@@ -385,7 +385,7 @@ int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
 		else
 			snprintf(c->err, sizeof c->err, "%s", wtls_error(c->tls));
 		if (c->tr)
-			transcript_note(c->tr, TLAYER_PLAIN, "TLS handshake failed: %s", c->err);
+			transcript_note(c->tr, TLAYER_PLAIN, "%s", c->err); /* wtls says "TLS handshake failed: ..." */
 		wtls_free(c->tls);
 		c->tls = NULL;
 		return c->stop && *c->stop ? CONN_STOPPED : CONN_ERROR;

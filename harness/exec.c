@@ -263,7 +263,7 @@ static bool matches(struct ex *x, const struct step *st, char *why, size_t whyle
 				snprintf(why, whylen, "TLS handshake succeeded (%s %s)", x->c.facts.version,
 				         x->c.facts.cipher);
 			else
-				snprintf(why, whylen, "TLS handshake failed: %s", x->c.err);
+				snprintf(why, whylen, "%s", x->c.err); /* "TLS handshake failed: ..." */
 			return false;
 		}
 		return true;
@@ -415,7 +415,9 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 	default:
 		break;
 	}
-	if (why && why[0])
+	if (x->ev == EV_NONE && why && why[0]) /* a TLS outcome, no wire event */
+		verdict(x, V_FAIL, line, "expected %s, but %s", expected, why);
+	else if (why && why[0])
 		verdict(x, V_FAIL, line, "expected %s, got %s: %s", expected, got, why);
 	else
 		verdict(x, V_FAIL, line, "expected %s, got %s", expected, got);
@@ -759,9 +761,7 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 		return;
 	}
 	if (rc != CONN_OK && !tls_outcome_checked_next(b, i))
-		verdict(x, V_FAIL, st->line, "%s: %s",
-		        x->server ? "the client did not complete the TLS handshake"
-		                  : "TLS handshake failed",
+		verdict(x, V_FAIL, st->line, x->server ? "the client did not complete the TLS handshake (%s)" : "%s",
 		        x->c.err);
 }
 

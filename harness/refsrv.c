@@ -330,6 +330,11 @@ enum refsess_action refsess_input(struct refsess *s, const uint8_t *p, size_t n,
 	return process(s, out);
 }
 
+void refsess_absorb(struct refsess *s, const uint8_t *p, size_t n)
+{
+	buf_append(&s->in, p, n);
+}
+
 enum refsess_action refsess_tls_started(struct refsess *s, struct buf *out)
 {
 	s->tls = true;
@@ -394,6 +399,32 @@ static bool flush_out(struct conn *c, struct buf *out)
 	return rc == CONN_OK;
 }
 
+/*
+ * FLAW_INJECT, as a naive line-reading server behaves: after the 220 it
+ * keeps reading plaintext until the first byte of a TLS handshake record
+ * (0x16) and leaves it buffered, so a command written separately behind
+ * STARTTLS (S-09b) is injected whatever the segment timing.
+ */
+static void absorb_until_handshake(struct conn *c, struct refsess *s, int64_t idle)
+{
+	uint8_t tmp[4096];
+	conn_set_timeout(c, idle);
+	while (conn_wait_readable(c) == CONN_OK) {
+		ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_PEEK | MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		size_t k = 0;
+		while (k < (size_t)n && tmp[k] != 0x16)
+			k++;
+		if (k == 0)
+			return; /* the ClientHello is next: leave it to the handshake */
+		n = recv(c->fd, tmp, k, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		refsess_absorb(s, tmp, (size_t)n);
+	}
+}
+
 static void serve(struct refsrv *srv, int fd)
 {
 	struct conn c;
@@ -408,6 +439,8 @@ static void serve(struct refsrv *srv, int fd)
 		a = RS_CLOSE;
 	while (a != RS_CLOSE) {
 		while (a == RS_STARTTLS) {
+			if (srv->o.flaws & FLAW_INJECT)
+				absorb_until_handshake(&c, s, idle);
 			conn_set_timeout(&c, idle);
 			if (conn_starttls(&c, srv->tlscfg, WTLS_SERVER, NULL, NULL, 0) == CONN_OK)
 				a = refsess_tls_started(s, &out);

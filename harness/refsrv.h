@@ -56,6 +56,9 @@ enum refsess_action refsess_greeting(struct refsess *s, struct buf *out);
  * appended to out. RS_STARTTLS: flush out, then run the server handshake;
  * bytes after the STARTTLS line stay buffered in the session. */
 enum refsess_action refsess_input(struct refsess *s, const uint8_t *p, size_t n, struct buf *out);
+/* Append bytes to the session's input without processing them (they are
+ * processed, or discarded, by refsess_tls_started). */
+void refsess_absorb(struct refsess *s, const uint8_t *p, size_t n);
 /* Handshake completed: RFC 3207 4.2 reset; buffered plaintext discarded
  * (unless FLAW_INJECT, which then executes it inside TLS). */
 enum refsess_action refsess_tls_started(struct refsess *s, struct buf *out);
