@@ -345,6 +345,23 @@ int conn_send(struct conn *c, const uint8_t *p, size_t n)
 	return raw_write(c, p, n);
 }
 
+/* Length of the whole TLS records (content types 20..23, version 3.x) at
+ * the front of p, plus a trailing partial record: the handshake's own
+ * bytes. What follows them is not TLS. */
+static size_t tls_records_len(const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+	while (off < n && p[off] >= 20 && p[off] <= 23 && (off + 1 >= n || p[off + 1] == 3)) {
+		if (off + 5 > n)
+			return n;
+		size_t rl = (size_t)p[off + 3] << 8 | p[off + 4];
+		if (off + 5 + rl > n)
+			return n;
+		off += 5 + rl;
+	}
+	return off;
+}
+
 int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
                   const char *servername, const uint8_t *glue, size_t gluelen)
 {
@@ -388,6 +405,19 @@ int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
 			transcript_note(c->tr, TLAYER_PLAIN, "%s", c->err); /* wtls says "TLS handshake failed: ..." */
 		wtls_free(c->tls);
 		c->tls = NULL;
+		/* What the peer sent instead of a handshake is evidence, and the
+		 * connection goes on in plaintext: keep the bytes the TLS layer
+		 * swallowed (a plaintext command or reply, an alert record) in
+		 * the transcript and in front of whatever is read next. */
+		if (c->hs_raw.len > 0) {
+			if (c->tr) {
+				transcript_note(c->tr, TLAYER_PLAIN,
+				                "%zu bytes were read by the failed handshake:", c->hs_raw.len);
+				transcript_add(c->tr, TDIR_RECV, TLAYER_PLAIN, c->hs_raw.data, c->hs_raw.len);
+			}
+			size_t off = tls_records_len(c->hs_raw.data, c->hs_raw.len);
+			buf_append(&c->in, c->hs_raw.data + off, c->hs_raw.len - off);
+		}
 		return c->stop && *c->stop ? CONN_STOPPED : CONN_ERROR;
 	}
 	if (c->tr)

@@ -442,10 +442,13 @@ static void serve(struct refsrv *srv, int fd)
 			if (srv->o.flaws & FLAW_INJECT)
 				absorb_until_handshake(&c, s, idle);
 			conn_set_timeout(&c, idle);
-			if (conn_starttls(&c, srv->tlscfg, WTLS_SERVER, NULL, NULL, 0) == CONN_OK)
+			if (conn_starttls(&c, srv->tlscfg, WTLS_SERVER, NULL, NULL, 0) == CONN_OK) {
 				a = refsess_tls_started(s, &out);
-			else
-				a = refsess_tls_failed(s, c.hs_raw.data, c.hs_raw.len, &out);
+			} else {
+				/* conn keeps what the failed handshake read in c.in */
+				a = refsess_tls_failed(s, c.in.data, c.in.len, &out);
+				buf_reset(&c.in);
+			}
 			if (!flush_out(&c, &out))
 				a = RS_CLOSE;
 		}

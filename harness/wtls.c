@@ -878,8 +878,9 @@ static void collect_facts(struct wtls *t, bool ok)
 
 	bool peer_verified = t->role == WTLS_CLIENT || t->have_ca;
 	if (!peer_verified) {
+		/* A server that asked for no client certificate verified
+		 * nothing: no verdict to report, so no error text either. */
 		f->verify_ok = false;
-		snprintf(f->verify_error, sizeof f->verify_error, "peer certificate not requested");
 	} else if (f->nchain == 0) {
 		f->verify_ok = false;
 		if (!t->verify_failed)

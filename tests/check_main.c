@@ -19,6 +19,7 @@ Suite *report_suite(void);
 Suite *conn_suite(void);
 Suite *exec_suite(void);
 Suite *refsrv_suite(void);
+Suite *client_suite(void);
 
 static const struct {
 	const char *name;
@@ -27,6 +28,7 @@ static const struct {
 	{"util", util_suite},     {"smtp", smtp_suite}, {"scenario", scenario_suite},
 	{"wtls", wtls_suite},     {"cert", cert_suite}, {"report", report_suite},
 	{"conn", conn_suite},     {"exec", exec_suite}, {"refsrv", refsrv_suite},
+	{"client", client_suite},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mirror tests of the client suite (scenarios/client): stark plays the
+ * server with exec_run_fd on one end of a socketpair(2); a tiny SMTP client
+ * (a thread on the other end, plaintext over the fd and TLS through wtls)
+ * plays the target. Each client flaw the real clients of tests/real/clients.sh
+ * do not all show is switched on in turn: the matching shipped scenario must
+ * FAIL, at the scenario line that names the flaw; the well-behaved client
+ * must PASS the same file. Public function: client_suite().
+ */
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "exec.h"
+#include "result.h"
+#include "scenario.h"
+#include "util.h"
+#include "wtls.h"
+
+#ifndef STARK_SOURCE_DIR
+#define STARK_SOURCE_DIR "."
+#endif
+
+#define EXEC_TIMEOUT_MS 1500 /* stark's deadline for every expectation */
+#define MC_TIMEOUT_MS 3000   /* the mini client's per-read deadline (longer: stark decides) */
+
+/* The flaws of the mini client, one per catalog check. */
+enum flaw {
+	F_PLAIN_WITHOUT_STARTTLS = 1u << 0,   /* C-01: STARTTLS not offered: mails in plaintext */
+	F_IGNORE_STARTTLS_REFUSAL = 1u << 1,  /* C-02..C-04: STARTTLS refused: mails in plaintext
+	                                       * (CVE-2016-0772) */
+	F_HELO_FALLBACK = 1u << 2,            /* C-05: EHLO refused: HELO, then mails in plaintext */
+	F_KEEP_BUFFER = 1u << 3,              /* C-06/C-07: bytes read with the 220 stay buffered and
+	                                       * answer the post-TLS EHLO (CVE-2020-14954) */
+	F_FIRST_LINE_220 = 1u << 4,           /* C-08: starts TLS after the first line of a
+	                                       * multi-line 220 (and reads byte by byte) */
+	F_NO_EHLO_AFTER_TLS = 1u << 5,        /* C-09: no EHLO after TLS, mails at once */
+	F_STALE_PIPELINING = 1u << 6,         /* C-09: pipelines because the pre-TLS EHLO offered it */
+	F_SECOND_STARTTLS = 1u << 7,          /* C-10: STARTTLS again when the post-TLS EHLO lies */
+	F_PLAIN_AFTER_TLS_FAIL = 1u << 8,     /* C-11: failed handshake: EHLO and mail in plaintext */
+	F_PLAIN_AFTER_CLOSE_NOTIFY = 1u << 9, /* C-12: close_notify: reads and writes plaintext */
+	F_NO_VERIFY = 1u << 10,               /* C-13: ignores the certificate verification */
+	F_IGNORE_GREETING = 1u << 11,         /* C-16: 421/554 greeting: EHLO and mail anyway */
+	F_ACCEPT_6XX = 1u << 12,              /* C-15: an out-of-range reply counts as success */
+	F_PIPELINE_STARTTLS = 1u << 13,       /* C-19: "STARTTLS\r\nEHLO ...\r\n" in one write */
+};
+
+struct mc {
+	int fd;
+	unsigned flaws;
+	struct wtls_config *cfg; /* verifying client config (stark's CA), borrowed */
+	struct wtls *tls;
+	uint8_t in[16384]; /* the client's own read buffer (what C-06 is about) */
+	size_t inlen;
+	int64_t deadline;
+	/* the last reply */
+	int code;
+	bool starttls, auth, pipelining;
+};
+
+static ssize_t mc_raw_recv(void *ctx, uint8_t *b, size_t n)
+{
+	struct mc *m = ctx;
+	for (;;) {
+		int64_t left = m->deadline - mono_ms();
+		if (left <= 0)
+			return WTLS_WANT;
+		struct pollfd p = {.fd = m->fd, .events = POLLIN};
+		int r = poll(&p, 1, (int)left);
+		if (r == 0)
+			return WTLS_WANT;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		ssize_t k = recv(m->fd, b, n, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return errno == ECONNRESET ? 0 : -1;
+		return k;
+	}
+}
+
+static ssize_t mc_raw_send(void *ctx, const uint8_t *b, size_t n)
+{
+	struct mc *m = ctx;
+	return send(m->fd, b, n, MSG_NOSIGNAL);
+}
+
+/* Read more into m->in: 1 read, 0 EOF (or close_notify), -1 error/timeout. */
+static int mc_fill(struct mc *m)
+{
+	if (m->inlen == sizeof m->in)
+		return -1;
+	/* The C-08 flaw reads byte by byte, like an unbuffered reader: the
+	 * second line of the 220 stays in the socket. */
+	size_t want = (m->flaws & F_FIRST_LINE_220) && !m->tls ? 1 : sizeof m->in - m->inlen;
+	m->deadline = mono_ms() + MC_TIMEOUT_MS;
+	ssize_t k;
+	if (m->tls) {
+		do
+			k = wtls_read(m->tls, m->in + m->inlen, want);
+		while (k == WTLS_WANT && mono_ms() < m->deadline);
+		if (k == 0 && (m->flaws & F_PLAIN_AFTER_CLOSE_NOTIFY) && wtls_got_close_notify(m->tls)) {
+			/* the flaw: TLS ended, so read on in plaintext */
+			wtls_free(m->tls);
+			m->tls = NULL;
+			return mc_fill(m);
+		}
+	} else {
+		k = mc_raw_recv(m, m->in + m->inlen, want);
+	}
+	if (k == 0)
+		return 0;
+	if (k < 0)
+		return -1;
+	m->inlen += (size_t)k;
+	return 1;
+}
+
+/* The next line without its terminator; -1 on EOF or timeout. */
+static int mc_line(struct mc *m, char *line, size_t max)
+{
+	for (;;) {
+		uint8_t *nl = memchr(m->in, '\n', m->inlen);
+		if (nl) {
+			size_t n = (size_t)(nl - m->in) + 1, l = n;
+			while (l > 0 && (m->in[l - 1] == '\n' || m->in[l - 1] == '\r'))
+				l--;
+			if (l >= max)
+				l = max - 1;
+			memcpy(line, m->in, l);
+			line[l] = '\0';
+			memmove(m->in, m->in + n, m->inlen - n);
+			m->inlen -= n;
+			return (int)l;
+		}
+		if (mc_fill(m) <= 0)
+			return -1;
+	}
+}
+
+/* One reply: its code (also m->code) and its EHLO keywords; -1 if none. */
+static int mc_reply(struct mc *m)
+{
+	char line[1100];
+	m->starttls = m->auth = m->pipelining = false;
+	for (;;) {
+		int n = mc_line(m, line, sizeof line);
+		if (n < 3)
+			return m->code = -1;
+		int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+		const char *kw = n > 4 ? line + 4 : "";
+		if (strncasecmp(kw, "STARTTLS", 8) == 0)
+			m->starttls = true;
+		else if (strncasecmp(kw, "AUTH", 4) == 0)
+			m->auth = true;
+		else if (strncasecmp(kw, "PIPELINING", 10) == 0)
+			m->pipelining = true;
+		if (n == 3 || line[3] == ' ')
+			return m->code = code;
+		if (line[3] != '-')
+			return m->code = -1;
+		if ((m->flaws & F_FIRST_LINE_220) && code == 220)
+			return m->code = code; /* the flaw: the first line is taken as the reply */
+	}
+}
+
+static void mc_send(struct mc *m, const char *s)
+{
+	size_t n = strlen(s);
+	if (m->tls)
+		(void)wtls_write(m->tls, (const uint8_t *)s, n);
+	else
+		(void)send(m->fd, s, n, MSG_NOSIGNAL);
+}
+
+static void mc_quit(struct mc *m)
+{
+	mc_send(m, "QUIT\r\n");
+	mc_reply(m);
+}
+
+static bool positive(const struct mc *m, int code)
+{
+	return code / 100 == 2 || (code / 100 == 6 && (m->flaws & F_ACCEPT_6XX));
+}
+
+static void mc_mail(struct mc *m, bool pipelining)
+{
+	static const char *const cmds[] = {"MAIL FROM:<a@mirror.test>\r\n", "RCPT TO:<b@mirror.test>\r\n",
+	                                   "DATA\r\n"};
+	if (pipelining) {
+		/* RFC 2920: the group up to DATA in one write */
+		mc_send(m, "MAIL FROM:<a@mirror.test>\r\nRCPT TO:<b@mirror.test>\r\nDATA\r\n");
+		if (!positive(m, mc_reply(m)) || !positive(m, mc_reply(m)) || mc_reply(m) != 354) {
+			if (m->code > 0)
+				mc_quit(m);
+			return;
+		}
+	} else {
+		for (int i = 0; i < 3; i++) {
+			mc_send(m, cmds[i]);
+			int c = mc_reply(m);
+			if (i < 2 ? !positive(m, c) : c != 354) {
+				if (c > 0)
+					mc_quit(m);
+				return;
+			}
+		}
+	}
+	mc_send(m, "Subject: mirror\r\n\r\nhello\r\n.\r\n");
+	if (mc_reply(m) > 0)
+		mc_quit(m);
+}
+
+static int mc_starttls(struct mc *m)
+{
+	m->tls = wtls_new(m->cfg, "localhost", mc_raw_recv, mc_raw_send, m);
+	if (m->tls == NULL)
+		return -1;
+	m->deadline = mono_ms() + MC_TIMEOUT_MS;
+	if (wtls_handshake(m->tls) != 0) {
+		wtls_free(m->tls);
+		m->tls = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void mc_session(struct mc *m)
+{
+	int c = mc_reply(m); /* greeting */
+	if (c != 220 && !(m->flaws & F_IGNORE_GREETING)) {
+		if (c > 0)
+			mc_quit(m); /* RFC 5321 3.1 */
+		return;
+	}
+	mc_send(m, "EHLO mirror.test\r\n");
+	c = mc_reply(m);
+	if (c < 0)
+		return;
+	if (c / 100 != 2) {
+		if (!(m->flaws & F_HELO_FALLBACK)) {
+			mc_quit(m);
+			return;
+		}
+		mc_send(m, "HELO mirror.test\r\n");
+		if (mc_reply(m) / 100 == 2)
+			mc_mail(m, false);
+		return;
+	}
+	bool pipelining_before = m->pipelining;
+	if (!m->starttls) {
+		if (m->flaws & F_PLAIN_WITHOUT_STARTTLS)
+			mc_mail(m, m->pipelining);
+		else
+			mc_quit(m);
+		return;
+	}
+	mc_send(m, (m->flaws & F_PIPELINE_STARTTLS) ? "STARTTLS\r\nEHLO mirror.test\r\n" : "STARTTLS\r\n");
+	c = mc_reply(m);
+	if (c != 220) {
+		if (c > 0 && (m->flaws & F_IGNORE_STARTTLS_REFUSAL))
+			mc_mail(m, m->pipelining);
+		else if (c > 0)
+			mc_quit(m);
+		return;
+	}
+	if (!(m->flaws & F_KEEP_BUFFER))
+		m->inlen = 0; /* RFC 3207 6: discard what came with the 220 */
+	if (mc_starttls(m) != 0) {
+		if (m->flaws & F_PLAIN_AFTER_TLS_FAIL) {
+			mc_send(m, "EHLO mirror.test\r\n");
+			if (mc_reply(m) / 100 == 2)
+				mc_mail(m, false);
+		}
+		return;
+	}
+	if (!(m->flaws & F_NO_VERIFY)) {
+		const struct wtls_facts *f = wtls_facts(m->tls);
+		if (!f->verify_ok || !f->host_ok) {
+			mc_quit(m); /* RFC 3207 4: QUIT right after the handshake */
+			return;
+		}
+	}
+	if (m->flaws & F_NO_EHLO_AFTER_TLS) {
+		mc_mail(m, false);
+		return;
+	}
+	mc_send(m, "EHLO mirror.test\r\n");
+	if (mc_reply(m) / 100 != 2)
+		return;
+	if (m->starttls && (m->flaws & F_SECOND_STARTTLS)) {
+		mc_send(m, "STARTTLS\r\n");
+		if (mc_reply(m) > 0)
+			mc_quit(m);
+		return;
+	}
+	mc_mail(m, (m->flaws & F_STALE_PIPELINING) ? pipelining_before : m->pipelining);
+}
+
+static void *mc_thread(void *arg)
+{
+	struct mc *m = arg;
+	mc_session(m);
+	wtls_free(m->tls);
+	m->tls = NULL;
+	close(m->fd);
+	wtls_thread_cleanup();
+	return NULL;
+}
+
+/* ---- running a shipped scenario against the mini client ---- */
+
+static char *scn_path(const char *name)
+{
+	return xasprintf("%s/scenarios/client/%s.scn", STARK_SOURCE_DIR, name);
+}
+
+/* 1-based number of the first line of the file that contains needle. */
+static int line_of(const char *name, const char *needle)
+{
+	char *path = scn_path(name);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	char line[2048];
+	int n = 0, found = 0;
+	while (!found && fgets(line, sizeof line, f)) {
+		n++;
+		if (strstr(line, needle))
+			found = n;
+	}
+	fclose(f);
+	ck_assert_msg(found > 0, "%s: no line contains \"%s\"", path, needle);
+	free(path);
+	return found;
+}
+
+/* Play scenario NAME (profile require-tls unless given) against a mini
+ * client with the given flaws; fills r (result_free by the caller). */
+static void mirror(const char *name, const char *profile, unsigned flaws, struct result *r)
+{
+	char *path = scn_path(name);
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_load(path, &d);
+	ck_assert_msg(s != NULL, "%s: %s", path, d.n ? d.msgs[0] : "?");
+	scn_diag_free(&d);
+	free(path);
+
+	struct cert_set *certs = cert_set_new("localhost");
+	ck_assert(certs != NULL);
+	const char *ca = cert_set_ca_pem(certs);
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	ck_assert(cfg != NULL);
+	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
+
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct mc *m = xcalloc(1, sizeof *m);
+	m->fd = sv[1];
+	m->flaws = flaws;
+	m->cfg = cfg;
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, mc_thread, m), 0);
+
+	struct exec_opts o = {
+		.servername = "localhost",
+		.helo = "stark.test",
+		.timeout_ms = EXEC_TIMEOUT_MS,
+		.profile = profile ? profile : "require-tls",
+		.certs = certs,
+	};
+	exec_run_fd(s, &o, sv[0], r); /* takes sv[0]; closes it when done */
+	pthread_join(t, NULL);
+	free(m);
+	wtls_config_free(cfg);
+	cert_set_free(certs);
+	scenario_free(s);
+}
+
+static void dump_transcript(const struct result *r)
+{
+	for (size_t i = 0; i < r->tr.n; i++) {
+		const struct tevent *e = &r->tr.ev[i];
+		char *t = escape_bytes(e->data, e->len);
+		fprintf(stderr, "    %s %s %s\n",
+		        e->dir == TDIR_SEND ? "send" : e->dir == TDIR_RECV ? "recv" : "note",
+		        e->layer == TLAYER_TLS ? "tls  " : "plain", t);
+		free(t);
+	}
+}
+
+/* The flawed client FAILs at the line of NAME that contains NEEDLE, and the
+ * reason carries that line's message (WHAT). */
+static void expect_fail_at(const char *name, const char *profile, unsigned flaws, const char *needle,
+                           const char *what)
+{
+	struct result r;
+	mirror(name, profile, flaws, &r);
+	int line = line_of(name, needle);
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "line %d: ", line);
+	if (r.verdict != V_FAIL || strncmp(r.reason, prefix, strlen(prefix)) != 0 ||
+	    strstr(r.reason, what) == NULL || getenv("STARK_TEST_VERBOSE")) {
+		fprintf(stderr, "%s (flaws 0x%x): %s \"%s\"\n", name, flaws, verdict_label(r.verdict),
+		        r.reason ? r.reason : "");
+		dump_transcript(&r);
+	}
+	ck_assert_msg(r.verdict == V_FAIL, "%s: expected FAIL, got %s: %s", name,
+	              verdict_label(r.verdict), r.reason ? r.reason : "");
+	ck_assert_msg(strncmp(r.reason, prefix, strlen(prefix)) == 0, "%s: expected %s..., got \"%s\"",
+	              name, prefix, r.reason);
+	ck_assert_msg(strstr(r.reason, what) != NULL, "%s: \"%s\" does not say \"%s\"", name, r.reason,
+	              what);
+	result_free(&r);
+}
+
+/* The well-behaved client PASSes NAME. */
+static void expect_pass(const char *name, const char *profile)
+{
+	struct result r;
+	mirror(name, profile, 0, &r);
+	if (r.verdict != V_PASS) {
+		fprintf(stderr, "%s (good client): %s \"%s\"\n", name, verdict_label(r.verdict),
+		        r.reason ? r.reason : "");
+		dump_transcript(&r);
+	}
+	ck_assert_msg(r.verdict == V_PASS, "%s: the good client got %s: %s", name,
+	              verdict_label(r.verdict), r.reason ? r.reason : "");
+	result_free(&r);
+}
+
+/* ---- the tests: one per flaw, each with its well-behaved twin ---- */
+
+START_TEST(good_client_sanity)
+{
+	expect_pass("00-sanity", NULL);
+}
+END_TEST
+
+START_TEST(c01_plaintext_after_stripping)
+{
+	expect_fail_at("c01-starttls-stripped", NULL, F_PLAIN_WITHOUT_STARTTLS, "verify no-plaintext",
+	               "went on in plaintext after STARTTLS was stripped");
+	expect_pass("c01-starttls-stripped", NULL);
+}
+END_TEST
+
+START_TEST(c01_opportunistic_plaintext_is_noted)
+{
+	/* the same flaw is allowed for an opportunistic client: PASS, with a note */
+	struct result r;
+	mirror("c01-starttls-stripped-opportunistic", "opportunistic", F_PLAIN_WITHOUT_STARTTLS, &r);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.notes && strstr(r.notes, "went on in plaintext after STARTTLS was stripped"),
+	              "notes: %s", r.notes ? r.notes : "(none)");
+	result_free(&r);
+	/* and the require-tls file does not run under that profile */
+	mirror("c01-starttls-stripped", "opportunistic", F_PLAIN_WITHOUT_STARTTLS, &r);
+	ck_assert_int_eq(r.verdict, V_SKIP);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(c02_starttls_refusal_ignored)
+{
+	expect_fail_at("c02-starttls-502", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
+	               "went on in plaintext after STARTTLS was answered with 502");
+	expect_pass("c02-starttls-502", NULL);
+}
+END_TEST
+
+START_TEST(c03_starttls_454_ignored)
+{
+	expect_fail_at("c03-starttls-454", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
+	               "went on in plaintext after STARTTLS was answered with 454");
+	expect_pass("c03-starttls-454", NULL);
+}
+END_TEST
+
+START_TEST(c04_starttls_200_ignored)
+{
+	expect_fail_at("c04-starttls-200", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
+	               "went on in plaintext after STARTTLS was answered with 200");
+	expect_pass("c04-starttls-200", NULL);
+}
+END_TEST
+
+START_TEST(c05_helo_fallback)
+{
+	expect_fail_at("c05-ehlo-refused-helo", NULL, F_HELO_FALLBACK, "verify no-plaintext",
+	               "went on in plaintext after EHLO was refused");
+	expect_pass("c05-ehlo-refused-helo", NULL);
+}
+END_TEST
+
+START_TEST(c06_injected_reply_read)
+{
+	expect_fail_at("c06-injection-glued-to-220", NULL, F_KEEP_BUFFER, "fail   \"read the reply injected",
+	               "read the reply injected before the TLS handshake");
+	expect_pass("c06-injection-glued-to-220", NULL);
+}
+END_TEST
+
+START_TEST(c07_injected_later_segment_read)
+{
+	/* the 220's line end travels with the injection: deterministic */
+	expect_fail_at("c07-injection-later-segment", NULL, F_KEEP_BUFFER,
+	               "fail   \"read the reply injected", "injected in the segment after the 220");
+	expect_pass("c07-injection-later-segment", NULL);
+}
+END_TEST
+
+START_TEST(c08_tls_after_first_line_of_220)
+{
+	expect_fail_at("c08-multiline-220", NULL, F_FIRST_LINE_220, "fail   \"did not complete",
+	               "did not complete the TLS handshake after a multi-line 220");
+	expect_pass("c08-multiline-220", NULL);
+}
+END_TEST
+
+START_TEST(c09_no_ehlo_after_tls)
+{
+	expect_fail_at("c09-capabilities-discarded", NULL, F_NO_EHLO_AFTER_TLS,
+	               "fail   \"did not send EHLO first", "did not send EHLO first after the TLS handshake");
+	expect_pass("c09-capabilities-discarded", NULL);
+}
+END_TEST
+
+START_TEST(c09_stale_pipelining)
+{
+	expect_fail_at("c09-capabilities-discarded", NULL, F_STALE_PIPELINING, "fail   \"pipelined",
+	               "pipelined a command behind MAIL");
+}
+END_TEST
+
+START_TEST(c10_second_starttls)
+{
+	expect_fail_at("c10-no-second-starttls", NULL, F_SECOND_STARTTLS, "fail   \"sent STARTTLS again",
+	               "sent STARTTLS again inside TLS");
+	expect_pass("c10-no-second-starttls", NULL);
+}
+END_TEST
+
+START_TEST(c11_plaintext_after_failed_handshake)
+{
+	expect_fail_at("c11-plaintext-454-for-serverhello", NULL, F_PLAIN_AFTER_TLS_FAIL,
+	               "fail   \"went on in plaintext", "went on in plaintext after the TLS handshake failed");
+	expect_pass("c11-plaintext-454-for-serverhello", NULL);
+}
+END_TEST
+
+START_TEST(c12_plaintext_after_close_notify)
+{
+	expect_fail_at("c12-plaintext-after-handshake", NULL, F_PLAIN_AFTER_CLOSE_NOTIFY,
+	               "verify no-plaintext", "went on in plaintext after the TLS session was cut");
+	expect_pass("c12-plaintext-after-handshake", NULL);
+}
+END_TEST
+
+START_TEST(c13_expired_certificate_accepted)
+{
+	expect_fail_at("c13-cert-expired", NULL, F_NO_VERIFY, "and sent EHLO\"",
+	               "completed the TLS handshake with an expired certificate and sent EHLO");
+	expect_pass("c13-cert-expired", NULL);
+}
+END_TEST
+
+START_TEST(c13_unknown_ca_accepted)
+{
+	expect_fail_at("c13-cert-unknown-ca", NULL, F_NO_VERIFY, "and sent EHLO\"",
+	               "with a certificate issued by an unknown CA and sent EHLO");
+	expect_pass("c13-cert-unknown-ca", NULL);
+	/* a valid chain is accepted by the verifying client */
+	expect_pass("c13-cert-chain", NULL);
+}
+END_TEST
+
+START_TEST(c15_6xx_taken_as_success)
+{
+	expect_fail_at("c15-6xx-code", NULL, F_ACCEPT_6XX, "fail   \"went on with the mail",
+	               "after the out-of-range reply 650 to MAIL");
+	expect_pass("c15-6xx-code", NULL);
+}
+END_TEST
+
+START_TEST(c16_greeting_421_ignored)
+{
+	expect_fail_at("c16-greeting-421", NULL, F_IGNORE_GREETING, "fail   \"went on after a 421",
+	               "went on after a 421 greeting");
+	expect_pass("c16-greeting-421", NULL);
+}
+END_TEST
+
+START_TEST(c19_pipelined_behind_starttls)
+{
+	expect_fail_at("c19-starttls-last-in-group", NULL, F_PIPELINE_STARTTLS, "fail   \"pipelined",
+	               "pipelined a command behind STARTTLS");
+	expect_pass("c19-starttls-last-in-group", NULL);
+}
+END_TEST
+
+Suite *client_suite(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc = tcase_create("mirror");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, good_client_sanity);
+	tcase_add_test(tc, c01_plaintext_after_stripping);
+	tcase_add_test(tc, c01_opportunistic_plaintext_is_noted);
+	tcase_add_test(tc, c02_starttls_refusal_ignored);
+	tcase_add_test(tc, c03_starttls_454_ignored);
+	tcase_add_test(tc, c04_starttls_200_ignored);
+	tcase_add_test(tc, c05_helo_fallback);
+	tcase_add_test(tc, c06_injected_reply_read);
+	tcase_add_test(tc, c07_injected_later_segment_read);
+	tcase_add_test(tc, c08_tls_after_first_line_of_220);
+	tcase_add_test(tc, c09_no_ehlo_after_tls);
+	tcase_add_test(tc, c09_stale_pipelining);
+	tcase_add_test(tc, c10_second_starttls);
+	tcase_add_test(tc, c11_plaintext_after_failed_handshake);
+	tcase_add_test(tc, c12_plaintext_after_close_notify);
+	tcase_add_test(tc, c13_expired_certificate_accepted);
+	tcase_add_test(tc, c13_unknown_ca_accepted);
+	tcase_add_test(tc, c15_6xx_taken_as_success);
+	tcase_add_test(tc, c16_greeting_421_ignored);
+	tcase_add_test(tc, c19_pipelined_behind_starttls);
+	suite_add_tcase(s, tc);
+	return s;
+}

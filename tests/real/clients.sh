@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Real peers, client role: the client suite (scenarios/client) against real
+# SMTP clients from Debian's packages, each started by `stark serve
+# --trigger` (tests/real/clients/trigger.sh) once per scenario:
+#
+#   curl                 curl --ssl-reqd, verifying (OpenSSL)       --client-profile require-tls
+#   swaks                swaks --tls --tls-verify (Net::SSLeay)     --client-profile require-tls
+#   msmtp                msmtp --tls=on --tls-starttls=on (GnuTLS)  --client-profile require-tls
+#   smtplib-noverify     Python smtplib, starttls() without context --client-profile require-tls
+#   smtplib-verify       Python smtplib, starttls(context=create_default_context(cafile=CA))
+#   curl-opportunistic   curl --ssl (STARTTLS when offered)         --client-profile opportunistic
+#
+# Each client's verdicts must equal tests/real/clients/<client>.expected
+# ("ID VERDICT" per line; '#' comments explain every fail/xfail);
+# tests/real/clients/<client>.xfail, if present, is passed as --xfail.
+# Prints a table client x verdict counts; on a difference, a diff and the
+# transcript and client output of every differing scenario.
+#
+# Loopback only: stark listens on 127.0.0.1 and every client is pointed at
+# STARK_HOST (curl through --resolve, msmtp --host, swaks -s, smtplib
+# connect()); HOME is a fresh empty directory (no ~/.curlrc, ~/.swaksrc,
+# ~/.msmtprc) and proxy variables are unset.
+#
+# usage: tests/real/clients.sh STARK_BINARY SOURCE_DIR
+# env:   STARK_CLIENTS="curl msmtp"  run only these clients
+#        STARK_CLIENTS_TIMEOUT=2s    stark's per-step deadline (--timeout)
+#        STARK_REAL_KEEP=DIR         copy the reports there
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 STARK_BINARY SOURCE_DIR" >&2
+	exit 2
+fi
+STARK=$(realpath "$1")
+SRC=$(realpath "$2")
+HERE=$SRC/tests/real/clients
+STEP_TIMEOUT=${STARK_CLIENTS_TIMEOUT:-2s}
+# a client's suite takes a few seconds; 90 s keeps the script inside ctest's
+# 300 s TIMEOUT even if a client hangs in every scenario
+RUN_TIMEOUT=90
+
+# name profile needed-command
+ALL_CLIENTS="curl:require-tls:curl
+swaks:require-tls:swaks
+msmtp:require-tls:msmtp
+smtplib-noverify:require-tls:python3
+smtplib-verify:require-tls:python3
+curl-opportunistic:opportunistic:curl"
+
+WORK=
+cleanup()
+{
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	if [ -n "${STARK_REAL_KEEP:-}" ] && [ -n "$WORK" ]; then
+		mkdir -p "$STARK_REAL_KEEP"
+		cp -r "$WORK"/. "$STARK_REAL_KEEP"/ 2>/dev/null
+	fi
+	[ -n "$WORK" ] && rm -rf -- "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stark-real-clients.XXXXXX")
+mkdir -p "$WORK/home"
+export HOME=$WORK/home
+unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY || true
+
+# "id verdict" lines of an expectation file: '#' starts a comment at the start
+# of a line or after blanks ("client/sanity#end" is an id).
+expected_lines()
+{
+	sed -e 's/^#.*//' -e 's/[[:space:]]#.*//' -e 's/[[:space:]]\+/ /g' \
+		-e 's/^ //' -e 's/ $//' "$1" | grep -v '^$' | sort
+}
+
+report_lines()
+{
+	python3 - "$1" <<'EOF'
+import json, sys
+for x in json.load(open(sys.argv[1]))["results"]:
+    print(x["id"], x["verdict"])
+EOF
+}
+
+# "pass fail xfail xpass skip error inconclusive" counts of a report
+counts()
+{
+	python3 - "$1" <<'EOF'
+import json, sys
+c = {}
+for x in json.load(open(sys.argv[1]))["results"]:
+    c[x["verdict"]] = c.get(x["verdict"], 0) + 1
+print(" ".join(str(c.get(k, 0)) for k in
+               ("pass", "fail", "xfail", "xpass", "skip", "error", "inconclusive")))
+EOF
+}
+
+# Reason, notes, transcript and client output of the results that differ.
+explain()
+{
+	python3 - "$1" "$2" <<'EOF'
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+want = {}
+for line in open(sys.argv[2]):
+    # '#' starts a comment at the start of a line or after blanks
+    # ("client/sanity#end" is an id)
+    f = re.sub(r"(^|\s)#.*", "", line).split()
+    if len(f) >= 2:
+        want[f[0]] = f[1]
+for x in r["results"]:
+    if want.get(x["id"]) == x["verdict"]:
+        continue
+    print("--- %s: %s (expected %s) %s" % (x["id"], x["verdict"], want.get(x["id"], "nothing"),
+                                          x["reason"]))
+    if x.get("notes"):
+        print("  notes: %s" % x["notes"])
+    for e in x["transcript"]["events"]:
+        print("  [+%sms] %s %s %s" % (e["t_ms"], e["dir"], e["layer"], e["data"]))
+    t = x.get("trigger") or {}
+    if t:
+        print("  client exit status %s, output:" % t.get("status"))
+        for l in (t.get("output") or "").splitlines()[-15:]:
+            print("  | " + l)
+EOF
+}
+
+selected=${STARK_CLIENTS:-}
+failed=0
+ran=0
+table="$(printf '%-20s %-14s %5s %5s %5s %5s %5s %5s %5s %7s  %s' client profile pass fail xfail xpass skip error incon ms result)"
+
+while IFS=: read -r name profile need; do
+	if [ -n "$selected" ] && ! grep -qw -- "$name" <<<"$selected"; then
+		continue
+	fi
+	if ! command -v "$need" >/dev/null 2>&1; then
+		echo "clients[$name]: SKIP: $need is not installed (scripts/install-deps.sh)"
+		table+=$'\n'"$(printf '%-20s %-14s %s' "$name" "$profile" "skipped: no $need")"
+		continue
+	fi
+	expected=$HERE/$name.expected
+	if [ ! -f "$expected" ]; then
+		echo "clients[$name]: FAIL: no $expected"
+		failed=1
+		continue
+	fi
+	xfail=()
+	if [ -f "$HERE/$name.xfail" ]; then
+		xfail=(--xfail "$HERE/$name.xfail")
+	fi
+	out=$WORK/$name
+	rc=0
+	t0=$(date +%s%N)
+	timeout -k 5 "$RUN_TIMEOUT" "$STARK" serve \
+		--trigger "'$HERE/trigger.sh' $name" --client-profile "$profile" \
+		--scenarios "$SRC/scenarios/client" --timeout "$STEP_TIMEOUT" -j 4 -q \
+		--out "$out" "${xfail[@]}" || rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	ran=$((ran + 1))
+	if [ "$rc" -ge 124 ] || [ ! -f "$out/results.json" ]; then
+		echo "clients[$name]: FAIL: stark exited $rc without a report (timeout ${RUN_TIMEOUT}s?)"
+		table+=$'\n'"$(printf '%-20s %-14s %s' "$name" "$profile" "no report (exit $rc)")"
+		failed=1
+		continue
+	fi
+	result=ok
+	if ! diff -u --label "expected ($name.expected)" --label "actual ($name, --client-profile $profile)" \
+		<(expected_lines "$expected") <(report_lines "$out/results.json" | sort) >"$WORK/$name.diff"; then
+		result=DIFF
+		failed=1
+		echo "clients[$name]: FAIL: verdicts differ from $expected (- expected, + actual):"
+		cat "$WORK/$name.diff"
+		echo "clients[$name]: details:"
+		explain "$out/results.json" "$expected"
+	fi
+	read -r p f xf xp s e i < <(counts "$out/results.json")
+	table+=$'\n'"$(printf '%-20s %-14s %5s %5s %5s %5s %5s %5s %5s %7s  %s' \
+		"$name" "$profile" "$p" "$f" "$xf" "$xp" "$s" "$e" "$i" "$ms" "$result")"
+done <<<"$ALL_CLIENTS"
+
+echo
+echo "$table"
+echo
+if [ "$ran" -eq 0 ]; then
+	echo "clients: SKIP: none of the clients is installed"
+	exit 77
+fi
+if [ "$failed" -ne 0 ]; then
+	echo "clients: FAIL"
+	exit 1
+fi
+echo "clients: PASS (every verdict as expected; fail/xfail lines are explained in tests/real/clients/*.expected)"
