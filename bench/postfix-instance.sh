@@ -15,6 +15,7 @@
 # certificate name and SNI; default mx.stark.test), PF_START_TIMEOUT
 # (seconds, default 15),
 # PF_HELO_REQUIRED (smtpd_helo_required, default yes; see below),
+# PF_FLEET (1: three more listeners that differ on purpose, see pf__fleet_services),
 # PF_MAX_LIFETIME (seconds after which master exits on its own even if
 # pf_stop never runs, e.g. the caller was SIGKILLed; default 900).
 #
@@ -60,9 +61,9 @@ pf_log_tail()
 # one before master binds it; pf_start retries with fresh ports then.
 pf__free_ports()
 {
-	python3 - <<'EOF'
-import socket
-s = [socket.socket() for _ in range(2)]
+	python3 - "${1:-2}" <<'EOF'
+import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))
@@ -79,6 +80,31 @@ pf__greets()
 		printf "QUIT\r\n" >&3
 		case "$line" in 220*) exit 0 ;; *) exit 1 ;; esac
 	' _ "$1" 2>/dev/null
+}
+
+# PF_FLEET=1: three more listeners on the same instance that play a small
+# fleet whose nodes differ on purpose (stark scan's fleet view). All use
+# one cipher list (OpenSSL 3 needs @SECLEVEL=0 for TLS 1.0/1.1 suites):
+#   PF_FLEET_A_PORT  TLS 1.2 or later, the certificate for $PF_NAME
+#   PF_FLEET_B_PORT  as A, but a certificate for another name (other.$PF_NAME)
+#   PF_FLEET_C_PORT  as A, but TLS 1.0 and 1.1 allowed
+pf__fleet_services()
+{
+	[ "${PF_FLEET:-0}" = 1 ] || return 0
+	local c2=$PF_DIR/certs2 port proto chain
+	for node in A B C; do
+		case $node in
+		A) port=$PF_FLEET_A_PORT proto='>=TLSv1.2' chain= ;;
+		B) port=$PF_FLEET_B_PORT proto='>=TLSv1.2'
+		   chain="$c2/good.key,$c2/good.pem,$c2/good-rsa.key,$c2/good-rsa.pem" ;;
+		C) port=$PF_FLEET_C_PORT proto='>=TLSv1' chain= ;;
+		esac
+		printf '127.0.0.1:%s inet n - n - - smtpd\n' "$port"
+		printf '  -o syslog_name=postfix/fleet%s\n' "$node"
+		printf '  -o smtpd_tls_protocols=%s\n' "$proto"
+		printf '  -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0\n'
+		[ -z "$chain" ] || printf '  -o smtpd_tls_chain_files=%s\n' "$chain"
+	done
 }
 
 pf__write_config()
@@ -148,6 +174,7 @@ EOF
 127.0.0.1:$PF_SUB_PORT inet n      -      n      -      -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
+$(pf__fleet_services)
 postlog              unix-dgram n  -      n      -      1       postlogd
 tlsmgr               unix  -       -      n      1000?  1       tlsmgr
 anvil                unix  -       -      n      -      1       anvil
@@ -180,11 +207,13 @@ pf_start()
 	PF_LOG=$PF_DIR/maillog
 	PF_CA=$PF_DIR/certs/ca.pem
 	"$stark" certs --out "$PF_DIR/certs" --servername "$PF_NAME" >/dev/null || return 1
+	if [ "${PF_FLEET:-0}" = 1 ]; then
+		"$stark" certs --out "$PF_DIR/certs2" --servername "other.$PF_NAME" >/dev/null || return 1
+	fi
 
 	for try in 1 2 3; do
-		ports=$(pf__free_ports) || return 1
-		PF_PORT=${ports% *}
-		PF_SUB_PORT=${ports#* }
+		ports=$(pf__free_ports 5) || return 1
+		read -r PF_PORT PF_SUB_PORT PF_FLEET_A_PORT PF_FLEET_B_PORT PF_FLEET_C_PORT <<<"$ports"
 		pf__write_config
 		# Postfix pauses (300 ms steps, ~2 s) before reading a main.cf
 		# modified within the last second, "to let it cool down"
@@ -208,7 +237,10 @@ pf_start()
 			if ! kill -0 "$PF_MASTER_PID" 2>/dev/null; then
 				break
 			fi
-			if pf__greets "$PF_PORT" && pf__greets "$PF_SUB_PORT"; then
+			if pf__greets "$PF_PORT" && pf__greets "$PF_SUB_PORT" &&
+				{ [ "${PF_FLEET:-0}" != 1 ] ||
+					{ pf__greets "$PF_FLEET_A_PORT" && pf__greets "$PF_FLEET_B_PORT" &&
+						pf__greets "$PF_FLEET_C_PORT"; }; }; then
 				return 0
 			fi
 			sleep 0.1

@@ -46,6 +46,7 @@ static const char *const variant_names[CERT__COUNT] = {
 	[CERT_SHA1] = "sha1",
 	[CERT_BAD_WILDCARD] = "bad-wildcard",
 	[CERT_ECDSA] = "ecdsa",
+	[CERT_SELF_SIGNED_RSA] = "self-signed-rsa",
 };
 
 /* An issuing CA: its key (to sign) and certificate (PEM for chains). */
@@ -484,6 +485,10 @@ static int generate(struct cert_set *cs, enum cert_variant v)
 	case CERT_SELF_SIGNED:
 		s.issuer = NULL;
 		break;
+	case CERT_SELF_SIGNED_RSA:
+		s.issuer = NULL;
+		s.sig_type = CTC_SHA256wRSA; /* it signs itself with its RSA key */
+		break;
 	case CERT_UNKNOWN_CA:
 		s.issuer = &cs->unknown;
 		break;
@@ -524,7 +529,7 @@ static int generate(struct cert_set *cs, enum cert_variant v)
 		return -1;
 	}
 
-	if (v == CERT_GOOD_RSA || v == CERT_RSA1024) {
+	if (v == CERT_GOOD_RSA || v == CERT_RSA1024 || v == CERT_SELF_SIGNED_RSA) {
 		int bits = v == CERT_RSA1024 ? 1024 : 2048;
 		rc = wc_InitRsaKey(&rk, NULL);
 		if (rc == 0) {

@@ -25,6 +25,7 @@ enum cert_variant {
 	CERT_BAD_WILDCARD,  /* SANs "*.servername", "*" and (for a.b.c names) "a*.b.c":
 	                     * wildcards that must not match servername (RFC 9525 6.3) */
 	CERT_ECDSA,         /* explicit ECDSA P-256 (same as GOOD) */
+	CERT_SELF_SIGNED_RSA, /* self-signed RSA-2048, right name (the seed's fleet: ECDHE-RSA) */
 	CERT__COUNT
 };
 

@@ -215,11 +215,13 @@ struct hello_opts {
 	uint8_t session_id_len;  /* 0..32 */
 };
 
-/* Defaults for a version: the suites stay NULL; extensions: SNI (if sni is
- * set later), groups, point formats, sigalgs (TLS 1.2+), renegotiation_info,
- * EMS, session_ticket, status_request (TLS 1.0+; none for SSLv3 and SSLv2),
- * and for TLS 1.3 supported_versions + key_share + psk modes and a 32-byte
- * legacy_session_id (middlebox compatibility, RFC 8446 D.4). */
+/* Defaults for a version, suites left NULL. Extensions (TLS 1.0+; none for
+ * SSLv3 and SSLv2): supported_groups, ec_point_formats, status_request,
+ * signature_algorithms from TLS 1.2 on, renegotiation_info + EMS +
+ * session_ticket below TLS 1.3; for TLS 1.3 supported_versions, key_share,
+ * psk_key_exchange_modes and a 32-byte legacy_session_id (middlebox
+ * compatibility, RFC 8446 D.4). server_name only when the caller sets sni
+ * and HELLO_EXT_SNI. */
 void hello_opts_init(struct hello_opts *o, uint16_t version);
 
 /*

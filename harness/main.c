@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main: the stark command line (run, serve, demo, lint, dump, refserver, certs).
+ * main: the stark command line (run, scan, serve, demo, lint, dump, refserver,
+ * certs).
  * The only file outside the core library. Parses options, builds the
  * shared TLS client config, hands scenarios to the runner, writes reports,
  * maps the run to an exit status (0 clean, 1 FAIL/XPASS, 2 error/usage).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,8 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "policy.h"
+#include "scan.h"
 #include "refsrv.h"
 #include "report.h"
 #include "runner.h"
@@ -66,6 +70,8 @@ static void help(FILE *f)
 	    "usage:\n"
 	    "  stark run --target HOST:PORT [options]   play the server suite against an SMTP server\n"
 	    "  stark demo [--out DIR] [-j N]             the suite against the embedded reference target\n"
+	    "  stark scan --target HOST:PORT... [options] TLS facts behind STARTTLS judged by a policy,\n"
+	    "                                            the server suite per node, a fleet view\n"
 	    "  stark serve --trigger CMD [options]       play the client suite (stark is the server) against\n"
 	    "                                            the SMTP client that CMD starts\n"
 	    "  stark lint FILE|DIR...                    check scenario files (file:line:col: message)\n"
@@ -89,6 +95,11 @@ static void help(FILE *f)
 	    "  -q                     no terminal summary\n"
 	    "\n"
 	    "\n"
+	    "scan options (and --servername, --ca, --helo, --timeout, --out, -j, -k, -q):\n"
+	    "  --target HOST:PORT     a node; repeat for a fleet (or --targets FILE, one per line)\n"
+	    "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
+	    "  --no-suite             only TLS facts, no state-machine scenarios\n"
+	    "\n"
 	    "serve options (and --scenarios, -k, --servername, --timeout, --xfail, --out, -j, -q):\n"
 	    "  --trigger CMD          shell command that makes the client connect; it gets STARK_HOST,\n"
 	    "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO\n"
@@ -101,6 +112,11 @@ static void help(FILE *f)
 
 struct cli {
 	char *host, *port;
+	bool scan;                /* stark scan: TLS facts, policy, fleet view */
+	char **targets;
+	size_t ntargets;
+	const char *policy;
+	bool no_suite;
 	bool serve;               /* stark serve: client role */
 	const char *trigger;
 	char *lhost, *lport;
@@ -145,7 +161,8 @@ static void push(char ***v, size_t *n, const char *s)
 
 enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
-       OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE };
+       OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
+       OPT_NOSUITE };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -155,6 +172,8 @@ static const struct option run_longopts[] = {
 	{"out", required_argument, 0, OPT_OUT},       {"no-system-ca", no_argument, 0, OPT_NOSYS},
 	{"help", no_argument, 0, OPT_HELP},           {"trigger", required_argument, 0, OPT_TRIGGER},
 	{"listen", required_argument, 0, OPT_LISTEN}, {"client-profile", required_argument, 0, OPT_CPROFILE},
+	{"targets", required_argument, 0, OPT_TARGETS}, {"policy", required_argument, 0, OPT_POLICY},
+	{"no-suite", no_argument, 0, OPT_NOSUITE},
 	{0, 0, 0, 0},
 };
 
@@ -165,9 +184,52 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	while ((ch = getopt_long(argc, argv, "k:j:q", run_longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_TARGET:
+			if (c->scan) {
+				char *h, *p;
+				if (split_hostport(optarg, &h, &p) != 0)
+					return usage_error("--target wants HOST:PORT, got '%s'", optarg);
+				free(h);
+				free(p);
+				push(&c->targets, &c->ntargets, xstrdup(optarg));
+				break;
+			}
+			if (c->host)
+				return usage_error("run takes one --target (several: stark scan)");
 			if (split_hostport(optarg, &c->host, &c->port) != 0)
 				return usage_error("--target wants HOST:PORT, got '%s'", optarg);
 			break;
+		case OPT_TARGETS: {
+			if (!c->scan)
+				return usage_error("--targets belongs to stark scan");
+			FILE *tf = fopen(optarg, "r");
+			if (tf == NULL)
+				return usage_error("--targets %s: %s", optarg, strerror(errno));
+			char line[512];
+			int ln = 0;
+			while (fgets(line, sizeof line, tf)) {
+				ln++;
+				char *t = line + strspn(line, " \t");
+				t[strcspn(t, " \t\r\n#")] = '\0';
+				if (*t == '\0')
+					continue;
+				char *h, *p;
+				if (split_hostport(t, &h, &p) != 0) {
+					fclose(tf);
+					return usage_error("%s:%d: not HOST:PORT: '%s'", optarg, ln, t);
+				}
+				free(h);
+				free(p);
+				push(&c->targets, &c->ntargets, xstrdup(t));
+			}
+			fclose(tf);
+			break;
+		}
+		case OPT_POLICY:
+			if (policy_find(optarg) == NULL)
+				return usage_error("unknown --policy '%s' (rfc, mta-sts)", optarg);
+			c->policy = optarg;
+			break;
+		case OPT_NOSUITE: c->no_suite = true; break;
 		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
 		case 'k': push(&c->kw, &c->nkw, optarg); break;
 		case OPT_SNI: c->servername = optarg; break;
@@ -208,6 +270,13 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (c->scan) {
+		if (c->ntargets == 0)
+			return usage_error("scan needs --target HOST:PORT (repeatable) or --targets FILE");
+		return 0;
+	}
+	if (c->policy || c->no_suite)
+		return usage_error("--policy and --no-suite belong to stark scan");
 	if (need_target && c->host == NULL)
 		return usage_error("run needs --target HOST:PORT");
 	if (c->serve != (c->trigger != NULL))
@@ -365,6 +434,176 @@ static int cmd_run(int argc, char **argv)
 		r = do_run(&c, argc, argv);
 	free(c.host);
 	free(c.port);
+	free(c.scn);
+	free(c.kw);
+	return r;
+}
+
+
+struct scan_job {
+	struct scan_node *node;
+	const struct scan_opts *o;
+};
+
+static void *scan_thread(void *p)
+{
+	struct scan_job *j = p;
+	scan_node_run(j->node, j->o);
+	wtls_thread_cleanup();
+	return NULL;
+}
+
+/* stark scan: facts per node (in parallel), findings under the policy, the
+ * server suite per node, and the fleet view when there are several. */
+static int do_scan(struct cli *c, int argc, char **argv)
+{
+	char err[512];
+	int rc = 2;
+	const struct policy *pol = c->policy ? policy_find(c->policy) : policy_default();
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
+		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
+		wtls_config_free(cfg);
+		return 2;
+	}
+	if (!c->no_system_ca)
+		wtls_config_use_system_ca(cfg);
+	struct scan_opts so = {
+	    .servername = c->servername,
+	    .helo = c->helo ? c->helo : "stark.test",
+	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 5000,
+	    .tls = cfg,
+	    .stop = &stop_flag,
+	};
+	struct run run;
+	run_init(&run);
+	run.role = xstrdup("scan");
+	struct buf tg = {0};
+	for (size_t i = 0; i < c->ntargets; i++)
+		buf_appendf(&tg, "%s%s", i ? " " : "", c->targets[i]);
+	run.target = xstrdup(buf_cstr(&tg));
+	buf_free(&tg);
+	run.profile = xstrdup(c->profile ? c->profile : "mx");
+	run.argc = (size_t)argc;
+	run.argv = xcalloc((size_t)argc + 1, sizeof *run.argv);
+	for (int i = 0; i < argc; i++)
+		run.argv[i] = xstrdup(argv[i]);
+	struct scan_fleet *fl = xcalloc(1, sizeof *fl);
+	run.scan = fl;
+	fl->policy = xstrdup(pol->name);
+	fl->nnodes = c->ntargets;
+	fl->nodes = xcalloc(fl->nnodes, sizeof *fl->nodes);
+	for (size_t i = 0; i < fl->nnodes; i++)
+		fl->nodes[i].target = xstrdup(c->targets[i]);
+
+	int64_t t0 = mono_ms();
+	/* Nodes are independent: probe them side by side (each probes its own
+	 * versions in sequence, one connection at a time, as servers prefer). */
+	size_t jobs = c->jobs ? (size_t)c->jobs : 4;
+	for (size_t base = 0; base < fl->nnodes; base += jobs) {
+		size_t n = fl->nnodes - base < jobs ? fl->nnodes - base : jobs;
+		pthread_t t[64];
+		struct scan_job sj[64];
+		for (size_t i = 0; i < n; i++) {
+			sj[i] = (struct scan_job){&fl->nodes[base + i], &so};
+			pthread_create(&t[i], NULL, scan_thread, &sj[i]);
+		}
+		for (size_t i = 0; i < n; i++)
+			pthread_join(t[i], NULL);
+	}
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct scan_node *n = &fl->nodes[i];
+		if (!run.has_tls && n->tls_ok) {
+			run.has_tls = true;
+			run.tls = n->tls;
+		}
+		policy_eval(pol, n, c->servername, &run);
+	}
+
+	struct scenario **scns = NULL;
+	size_t nscns = 0;
+	struct scn_diag diag = {0};
+	if (!c->no_suite && !stop_flag) {
+		/* The state machine per node, so the fleet view compares it too. */
+		char *defscn = xstrdup(STARK_SOURCE_DIR "/scenarios/server");
+		if (c->nscn == 0)
+			push(&c->scn, &c->nscn, defscn);
+		if (runner_load(c->scn, c->nscn, &scns, &nscns, &diag) != 0) {
+			for (size_t i = 0; i < diag.n; i++)
+				fprintf(stderr, "%s\n", diag.msgs[i]);
+			fprintf(stderr, "stark: errors in scenarios; nothing was sent\n");
+			free(defscn);
+			goto out;
+		}
+		for (size_t i = 0; i < fl->nnodes && !stop_flag; i++) {
+			struct scan_node *n = &fl->nodes[i];
+			if (n->host == NULL)
+				continue;
+			struct runner_opts ro = {0};
+			ro.role = SCN_TARGET_SERVER;
+			ro.ex = (struct exec_opts){
+			    .host = n->host,
+			    .port = n->port,
+			    .servername = c->servername,
+			    .helo = so.helo,
+			    .timeout_ms = so.timeout_ms,
+			    .profile = run.profile,
+			    .tls = cfg,
+			    .ca_file = c->ca,
+			    .system_ca = !c->no_system_ca,
+			    .stop = &stop_flag,
+			};
+			ro.jobs = (int)jobs;
+			ro.keywords = c->kw;
+			ro.nkeywords = c->nkw;
+			struct run sub;
+			run_init(&sub);
+			runner_run(scns, nscns, &ro, &sub);
+			for (size_t k = 0; k < sub.n; k++) {
+				sub.results[k].node = xstrdup(n->target);
+				if (run.n == run.cap) {
+					run.cap = run.cap ? run.cap * 2 : 64;
+					run.results = xrealloc(run.results, run.cap * sizeof *run.results);
+				}
+				run.results[run.n++] = sub.results[k];
+			}
+			sub.n = 0;
+			run_free(&sub);
+		}
+		free(defscn);
+	}
+	if (fl->nnodes > 1)
+		scan_consistency(fl, &run);
+	run.elapsed_ms = mono_ms() - t0;
+	run.interrupted = stop_flag != 0;
+
+	char *out = c->out ? xstrdup(c->out) : default_out("scan");
+	if (report_write_all(&run, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: cannot write reports: %s\n", err);
+		free(out);
+		goto out;
+	}
+	if (!c->quiet)
+		report_terminal(&run, out, stdout);
+	free(out);
+	rc = run_exit_status(&run);
+out:
+	runner_free_scenarios(scns, nscns);
+	scn_diag_free(&diag);
+	run_free(&run);
+	wtls_config_free(cfg);
+	return rc;
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+	struct cli c = {.scan = true};
+	int r = parse_run_opts(argc, argv, &c, false);
+	if (r == 0)
+		r = do_scan(&c, argc, argv);
+	for (size_t i = 0; i < c.ntargets; i++)
+		free(c.targets[i]);
+	free(c.targets);
 	free(c.scn);
 	free(c.kw);
 	return r;
@@ -606,6 +845,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)

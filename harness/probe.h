@@ -22,7 +22,8 @@
 struct probe_target {
 	const char *host, *port;
 	const char *helo;         /* EHLO argument; NULL = "stark.test" */
-	const char *servername;   /* SNI; NULL = host unless it is an IP literal; "" = none */
+	const char *servername;   /* SNI; NULL = host unless it is an IP literal; "" = none.
+	                             All probes go to the address the first one reached. */
 	int64_t timeout_ms;       /* deadline of each step (connect, each reply, the answer
 	                             to the hello); 0 = 5000. One probe costs at most 5x this. */
 	const volatile sig_atomic_t *stop; /* SIGINT/SIGTERM flag; may be NULL */
@@ -89,11 +90,22 @@ struct probe_scan_opts {
 	                                 renegotiation, EMS, compression, tickets and stapling
 	                                 are always found (they ride on the version probes). */
 	unsigned versions;            /* bit (1 << enum probe_vidx); 0 = all six */
-	size_t max_suites_per_hello;  /* 0 = all candidates in one hello (about 370, ~1 KB) */
-	int throttle_retries;         /* extra attempts after a 421; default (-1) = 2 */
+	size_t max_suites_per_hello;  /* 0 = adaptive: the first big hello offers every
+	                                 candidate; if the server chokes on it (closes, stays
+	                                 silent, decode_error...), PROBE_SUITES_PER_HELLO */
+	int throttle_retries;         /* extra attempts after a 421; 0 = 2, negative = none */
 	int64_t throttle_backoff_ms;  /* first wait after a 421, doubled each time; 0 = 1000 */
 	size_t max_connections;       /* safety cap for one scan; 0 = 1000 */
+	int64_t max_ms;               /* time budget of the whole scan; 0 = none (each step
+	                                 still has the target's timeout) */
 };
+
+/* Suites per hello for servers that cannot read all ~370 candidates at
+ * once: wolfSSL 5.5 closes the connection without an alert when a
+ * ClientHello carries more than 150 (WOLFSSL_MAX_SUITE_SZ, 300 bytes).
+ * Chunks cost one refusal each, plus about one probe per chunk to merge
+ * the preference order. */
+#define PROBE_SUITES_PER_HELLO 128
 
 enum probe_tri { PROBE_TRI_UNKNOWN = 0, PROBE_TRI_YES, PROBE_TRI_NO };
 const char *probe_tri_name(enum probe_tri t); /* "unknown", "yes", "no" */
@@ -132,6 +144,8 @@ struct probe_report {
 	enum probe_tri ticket;         /* session_ticket answered (RFC 5077) */
 	enum probe_tri ocsp_stapling;  /* status_request answered (RFC 6066 8) */
 	enum probe_tri etm;            /* encrypt_then_mac answered (RFC 7366) */
+	enum probe_tri downgrade_sentinel; /* ServerHello.random ends in DOWNGRD: a TLS 1.3
+	                                      server must set it below 1.3 (RFC 8446 4.1.3) */
 
 	/* T-14 */
 	enum probe_tri fallback_scsv;  /* YES = inappropriate_fallback (RFC 7507 3) */
@@ -141,16 +155,20 @@ struct probe_report {
 	/* T-09 */
 	size_t ngroups12;              /* TLS 1.2 ECDHE curves, in the order the server picked */
 	uint16_t groups12[PROBE_GROUPS_MAX];
-	bool groups12_complete, groups12_ignored; /* ignored: picked a curve not offered */
+	bool groups12_complete;        /* ended with a refusal: nothing else is accepted */
+	uint16_t groups12_unoffered;   /* a curve it chose although we did not offer it (0 = none):
+	                                  RFC 8422 5.1.1 forbids that */
 	uint16_t dh_bits;              /* TLS 1.2 DHE prime size (0 = no DHE suite) */
 	size_t ngroups13;              /* TLS 1.3 groups (key_share or HRR), in pick order */
 	uint16_t groups13[PROBE_GROUPS_MAX];
-	bool groups13_complete, groups13_ignored;
+	bool groups13_complete;
+	uint16_t groups13_unoffered;
 
 	/* T-10 */
 	size_t nsigalgs;               /* TLS 1.2 SKE signature schemes, in pick order */
 	uint16_t sigalgs[PROBE_SIGALGS_MAX];
-	bool sigalgs_complete, sigalgs_ignored;
+	bool sigalgs_complete;
+	uint16_t sigalgs_unoffered;    /* RFC 5246 7.4.1.4.1: must be one the client offered */
 
 	size_t connections;            /* TCP connections this scan opened */
 	int64_t wall_ms;

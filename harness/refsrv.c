@@ -570,12 +570,18 @@ struct refsrv *refsrv_start(const struct refsrv_opts *o, const char *host, const
 			goto fail;
 		}
 		srv->tlscfg = wtls_config_new(WTLS_SERVER);
+		/* Correct by default, as a scan under the rfc policy sees it:
+		 * TLS 1.2+ (RFC 8996) and forward-secret AEAD suites only;
+		 * wolfSSL's own defaults would also take RC4, 3DES, NULL and
+		 * PSK suites and TLS 1.1. */
+		uint16_t vmin = o->tls_vmin || o->tls_vmax ? o->tls_vmin : 0x0303;
+		uint16_t vmax = o->tls_vmin || o->tls_vmax ? o->tls_vmax : 0x0304;
+		const char *ciphers = o->ciphers ? o->ciphers : REFSRV_DEFAULT_CIPHERS;
 		if (wtls_config_set_keypair_mem(srv->tlscfg, (const uint8_t *)pem->chain,
 		                                strlen(pem->chain), (const uint8_t *)pem->key,
 		                                strlen(pem->key)) != 0 ||
-		    ((o->tls_vmin || o->tls_vmax) &&
-		     wtls_config_set_versions(srv->tlscfg, o->tls_vmin, o->tls_vmax) != 0) ||
-		    (o->ciphers && wtls_config_set_ciphers(srv->tlscfg, o->ciphers) != 0)) {
+		    wtls_config_set_versions(srv->tlscfg, vmin, vmax) != 0 ||
+		    wtls_config_set_ciphers(srv->tlscfg, ciphers) != 0) {
 			snprintf(err, errlen, "TLS configuration: %s", wtls_config_error(srv->tlscfg));
 			goto fail;
 		}

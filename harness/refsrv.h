@@ -33,6 +33,13 @@ enum refsrv_flaw {
 	FLAW__ALL = (1u << 13) - 1,
 };
 
+/* TLS 1.3 suites and the forward-secret AEAD TLS 1.2 suites (BCP 195). */
+#define REFSRV_DEFAULT_CIPHERS                                                             \
+	"TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"   \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                       \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:"                         \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
+
 struct refsrv_opts {
 	unsigned flaws;
 	bool submission;       /* RFC 3207 4: 530 before STARTTLS; AUTH only inside TLS */
@@ -40,8 +47,8 @@ struct refsrv_opts {
 	const char *hostname;  /* greeting/EHLO name; default "stark.test" */
 	const char *servername;/* the name its certificate is issued for; default "localhost" */
 	const char *cert;      /* certificate variant name (cert.h); default "good" */
-	uint16_t tls_vmin, tls_vmax; /* 0 = library defaults */
-	const char *ciphers;   /* NULL = library defaults */
+	uint16_t tls_vmin, tls_vmax; /* 0 = TLS 1.2 .. 1.3 */
+	const char *ciphers;   /* NULL = REFSRV_DEFAULT_CIPHERS */
 	int64_t idle_timeout_ms; /* per read; default 10000 */
 };
 

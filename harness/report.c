@@ -7,6 +7,8 @@
  * control character its format forbids; peer bytes never reach a terminal raw.
  */
 #include "report.h"
+#include "hello.h"
+#include "scan.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -440,9 +442,71 @@ static void put_san(FILE *f, struct buf *tmp, const char *s, size_t n)
 	fwrite(tmp->data, 1, tmp->len, f);
 }
 #define PUT_FACT(f, tmp, arr) put_san((f), (tmp), (arr), REPORT_FLEN(arr))
+#define PUT_STR(f, tmp, str) put_san((f), (tmp), (str), strlen(str))
+
+/* stark scan: one block per node, the facts a person checks first. */
+static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
+{
+	const struct scan_fleet *fl = run->scan;
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct scan_node *n = &fl->nodes[i];
+		char vers[128];
+		fputs("Node ", f);
+		PUT_STR(f, tmp, n->target);
+		fputc('\n', f);
+		if (n->probe_rc != 0 && n->probe.max_version == 0) {
+			fputs("  not probed: ", f);
+			PUT_STR(f, tmp, n->probe.nerrors ? n->probe.errors[0] : "unknown error");
+			fputc('\n', f);
+			continue;
+		}
+		scan_versions_str(&n->probe, vers, sizeof vers);
+		fprintf(f, "  SSL/TLS versions offered: %s\n", vers);
+		if (n->tls_ok) {
+			fputs("  TLS version in use: ", f);
+			PUT_FACT(f, tmp, n->tls.version);
+			fputs("\n  Cipher in use: ", f);
+			int id = hello_suite_by_name(n->tls.cipher);
+			const struct hello_suite *hs = id >= 0 ? hello_suite_find((uint16_t)id) : NULL;
+			PUT_STR(f, tmp, hs && hs->openssl ? hs->openssl : n->tls.cipher);
+			if (hs && hs->openssl && hs->iana && strcmp(hs->openssl, hs->iana) != 0)
+				fprintf(f, " (%s)", hs->iana);
+			fputc('\n', f);
+		} else {
+			fputs("  handshake: ", f);
+			PUT_STR(f, tmp, n->tls_error[0] ? n->tls_error : "failed");
+			fputc('\n', f);
+		}
+		if (n->tls_ok && n->tls.nchain > 0) {
+			const struct wtls_cert *c = &n->tls.chain[0];
+			char until[32];
+			report_iso_sec(c->not_after, until);
+			fputs("  Certificate: ", f);
+			PUT_FACT(f, tmp, c->subject);
+			fprintf(f, "%s, %s %d, valid until %s, verify: ", c->self_signed ? " (self-signed)" : "",
+			        c->key_type, c->key_bits, until);
+			if (n->tls.verify_ok) {
+				fputs("ok", f);
+			} else {
+				fputs("FAILED (", f);
+				PUT_FACT(f, tmp, n->tls.verify_error);
+				fputs(")", f);
+			}
+			fprintf(f, ", host match: %s\n", n->tls.host_ok ? "yes" : "no");
+		}
+		fprintf(f, "  %zu connections, %lld ms\n",
+		        n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0),
+		        (long long)n->elapsed_ms);
+	}
+	fprintf(f, "Policy: %s\n", fl->policy);
+}
 
 static void terminal_facts(const struct run *run, FILE *f, struct buf *tmp)
 {
+	if (run->scan) {
+		terminal_scan(run, f, tmp);
+		return;
+	}
 	if (!run->has_tls) {
 		fputs("TLS: no successful handshake with the target\n", f);
 		return;
@@ -536,7 +600,8 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 	free(idx);
 
 	run_summary(run, counts);
-	fprintf(f, "%zu scenario%s: %zu pass", run->n, run->n == 1 ? "" : "s", counts[V_PASS]);
+	fprintf(f, "%zu %s%s: %zu pass", run->n, run->scan ? "result" : "scenario", run->n == 1 ? "" : "s",
+	        counts[V_PASS]);
 	for (int v = V_PASS + 1; v < V__COUNT; v++)
 		if (counts[v] > 0)
 			fprintf(f, ", %zu %s", counts[v], verdict_name((enum verdict)v));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "scan.h"
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;"
@@ -142,6 +143,70 @@ trigger:
 	buf_free(&t);
 }
 
+/* stark scan: the nodes, then the properties they disagree on. */
+static void scan_tables(struct buf *b, const struct scan_fleet *fl)
+{
+	buf_appendf(b, "<h2>Nodes (policy ");
+	h(b, fl->policy);
+	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead><tr><th>node</th><th>versions</th>"
+	               "<th>TLS in use</th><th>cipher in use</th><th>certificate</th><th>verify</th>"
+	               "<th>connections</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct scan_node *n = &fl->nodes[i];
+		char vers[128];
+		scan_versions_str(&n->probe, vers, sizeof vers);
+		buf_appendf(b, "<tr><td>");
+		h(b, n->target);
+		buf_appendf(b, "</td><td>%s</td><td>", vers);
+		h(b, n->tls_ok ? n->tls.version : "-");
+		buf_appendf(b, "</td><td>");
+		h(b, n->tls_ok ? n->tls.cipher : "-");
+		buf_appendf(b, "</td><td>");
+		if (n->tls_ok && n->tls.nchain) {
+			h(b, n->tls.chain[0].subject);
+			buf_appendf(b, "%s<br/>sha256 %.16s…", n->tls.chain[0].self_signed ? " (self-signed)" : "",
+			            n->tls.chain[0].sha256);
+		} else {
+			buf_appendf(b, "-");
+		}
+		buf_appendf(b, "</td><td>");
+		h(b, !n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
+		buf_appendf(b, "</td><td>%zu</td></tr>\n",
+		            n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+	}
+	buf_appendf(b, "</tbody>\n</table>\n");
+	if (fl->nnodes < 2)
+		return;
+	size_t bad = 0;
+	for (size_t r = 0; r < fl->nrows; r++)
+		bad += !fl->rows[r].consistent;
+	buf_appendf(b, "<h2>Fleet consistency</h2>\n<p>%zu of %zu properties differ between nodes.</p>\n",
+	            bad, fl->nrows);
+	if (bad == 0)
+		return;
+	buf_appendf(b, "<table class=\"results\">\n<thead><tr><th>property</th>");
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		buf_appendf(b, "<th>");
+		h(b, fl->nodes[i].target);
+		buf_appendf(b, "</th>");
+	}
+	buf_appendf(b, "</tr></thead>\n<tbody>\n");
+	for (size_t r = 0; r < fl->nrows; r++) {
+		if (fl->rows[r].consistent)
+			continue;
+		buf_appendf(b, "<tr class=\"v-fail\"><td>");
+		h(b, fl->rows[r].property);
+		buf_appendf(b, "</td>");
+		for (size_t i = 0; i < fl->nnodes; i++) {
+			buf_appendf(b, "<td>");
+			h(b, fl->rows[r].values[i]);
+			buf_appendf(b, "</td>");
+		}
+		buf_appendf(b, "</tr>\n");
+	}
+	buf_appendf(b, "</tbody>\n</table>\n");
+}
+
 int report_html(const struct run *run, FILE *f)
 {
 	struct buf b = {0}, t = {0};
@@ -169,11 +234,15 @@ int report_html(const struct run *run, FILE *f)
 		buf_appendf(&b, "<p class=\"interrupted\">Interrupted: the run was stopped; results "
 		                "are partial.</p>\n");
 
-	buf_appendf(&b, "<h2>TLS of the target</h2>\n");
-	if (run->has_tls)
-		facts_table(&b, &run->tls);
-	else
-		buf_appendf(&b, "<p>No successful TLS handshake with the target.</p>\n");
+	if (run->scan) {
+		scan_tables(&b, run->scan); /* the TLS facts, per node */
+	} else {
+		buf_appendf(&b, "<h2>TLS of the target</h2>\n");
+		if (run->has_tls)
+			facts_table(&b, &run->tls);
+		else
+			buf_appendf(&b, "<p>No successful TLS handshake with the target.</p>\n");
+	}
 
 	run_summary(run, c);
 	buf_appendf(&b, "<h2>Results</h2>\n<p class=\"counts\"><b>%zu scenario%s:</b> "
@@ -197,6 +266,10 @@ int report_html(const struct run *run, FILE *f)
 			/* Only non-PASS results have a details section to link to. */
 			if (r->verdict != V_PASS)
 				buf_appendf(&b, "<a href=\"#r%zu\">", idx[k]);
+			if (r->node) {
+				h(&b, r->node);
+				buf_appendf(&b, " ");
+			}
 			h(&b, report_str(r->id));
 			if (r->verdict != V_PASS)
 				buf_appendf(&b, "</a>");

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "report.h"
+#include "hello.h"
+#include "scan.h"
 
 #define SCHEMA "stark-results/1"
 
@@ -158,6 +160,96 @@ static json_t *transcript_json(const struct transcript *tr)
 	return o;
 }
 
+static json_t *tri(enum probe_tri t)
+{
+	return t == PROBE_TRI_UNKNOWN ? json_null() : json_boolean(t == PROBE_TRI_YES);
+}
+
+static json_t *suite_list(const uint16_t *ids, size_t n)
+{
+	json_t *a = must(json_array());
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = must(json_object());
+		char hex[8], lab[64];
+		snprintf(hex, sizeof hex, "0x%04X", ids[i]);
+		const struct hello_suite *hs = hello_suite_find(ids[i]);
+		set(o, "id", jstr(hex));
+		set(o, "name", jstr(hs && hs->iana ? hs->iana : hello_suite_label(ids[i], lab, sizeof lab)));
+		if (hs && hs->openssl)
+			set(o, "openssl", jstr(hs->openssl));
+		push(a, o);
+	}
+	return a;
+}
+
+/* The "scan" section: per-node TLS facts and the fleet view. */
+static json_t *scan_json(const struct scan_fleet *fl)
+{
+	json_t *o = must(json_object());
+	set(o, "policy", jstr(fl->policy));
+	json_t *nodes = must(json_array());
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct scan_node *n = &fl->nodes[i];
+		const struct probe_report *p = &n->probe;
+		json_t *j = must(json_object());
+		set(j, "target", jstr(n->target));
+		set(j, "error", n->probe_rc != 0 && p->nerrors ? jstr(p->errors[0]) : json_null());
+		json_t *vers = must(json_object()), *suites = must(json_object()),
+		       *order = must(json_object());
+		for (int v = 0; v < PV__COUNT; v++) {
+			const char *vn = hello_version_name(probe_vidx_version(v));
+			set(vers, vn, tri(p->v[v].supported));
+			if (p->v[v].supported == PROBE_TRI_YES) {
+				set(suites, vn, suite_list(p->v[v].suites, p->v[v].nsuites));
+				set(order, vn, tri(p->v[v].server_order));
+			}
+		}
+		set(j, "versions", vers);
+		set(j, "suites", suites);
+		set(j, "server_preference", order);
+		set(j, "fallback_scsv", tri(p->fallback_scsv));
+		set(j, "secure_renegotiation", tri(p->secure_reneg));
+		set(j, "extended_master_secret", tri(p->ems));
+		set(j, "compression", tri(p->compression));
+		set(j, "session_ticket", tri(p->ticket));
+		set(j, "ocsp_stapling", tri(p->ocsp_stapling));
+		json_t *g = must(json_array());
+		for (size_t k = 0; k < p->ngroups12; k++)
+			push(g, jstr(hello_group_name(p->groups12[k]) ? hello_group_name(p->groups12[k]) : "?"));
+		set(j, "groups_tls12", g);
+		g = must(json_array());
+		for (size_t k = 0; k < p->ngroups13; k++)
+			push(g, jstr(hello_group_name(p->groups13[k]) ? hello_group_name(p->groups13[k]) : "?"));
+		set(j, "groups_tls13", g);
+		set(j, "dh_bits", jint(p->dh_bits));
+		json_t *errs = must(json_array());
+		for (size_t k = 0; k < p->nerrors && k < PROBE_ERRORS_MAX; k++)
+			push(errs, jstr(p->errors[k]));
+		set(j, "probe_errors", errs);
+		set(j, "tls", n->has_tls ? facts_json(&n->tls) : json_null());
+		set(j, "tls_error", n->tls_error[0] ? jstr(n->tls_error) : json_null());
+		set(j, "certificate_without_sni", n->nosni_sha256[0] ? jstr(n->nosni_sha256) : json_null());
+		set(j, "connections", jint((int64_t)p->connections + (n->has_tls ? 1 : 0) +
+		                           (n->has_nosni ? 1 : 0)));
+		set(j, "elapsed_ms", jint(n->elapsed_ms));
+		push(nodes, j);
+	}
+	set(o, "nodes", nodes);
+	json_t *rows = must(json_array());
+	for (size_t r = 0; r < fl->nrows; r++) {
+		json_t *row = must(json_object());
+		set(row, "property", jstr(fl->rows[r].property));
+		set(row, "consistent", json_boolean(fl->rows[r].consistent));
+		json_t *vals = must(json_object());
+		for (size_t i = 0; i < fl->nnodes; i++)
+			set(vals, fl->nodes[i].target, jstr(fl->rows[r].values[i]));
+		set(row, "values", vals);
+		push(rows, row);
+	}
+	set(o, "consistency", rows);
+	return o;
+}
+
 static json_t *result_json(const struct result *r)
 {
 	json_t *o = must(json_object());
@@ -173,6 +265,8 @@ static json_t *result_json(const struct result *r)
 	set(o, "line", jint(r->line));
 	set(o, "xfail_reason", r->xfail_reason ? jstr(r->xfail_reason) : json_null());
 	set(o, "notes", r->notes ? jstr(r->notes) : json_null());
+	if (r->node)
+		set(o, "node", jstr(r->node));
 	set(o, "started", jiso(r->started_ms));
 	set(o, "elapsed_ms", jint(r->elapsed_ms));
 	set(o, "tls", r->has_tls ? facts_json(&r->tls) : json_null());
@@ -218,6 +312,8 @@ int report_json(const struct run *run, FILE *f)
 	set(root, "summary", sum);
 
 	set(root, "target_tls", run->has_tls ? facts_json(&run->tls) : json_null());
+	if (run->scan)
+		set(root, "scan", scan_json(run->scan));
 
 	json_t *results = must(json_array());
 	for (size_t i = 0; i < run->n; i++)

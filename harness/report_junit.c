@@ -150,7 +150,14 @@ int report_junit(const struct run *run, FILE *f)
 	for (size_t i = 0; i < run->n; i++) {
 		const struct result *r = &run->results[i];
 		buf_appendf(&b, "    <testcase");
-		attr(&b, "classname", suite);
+		/* stark scan: one class per node, so CI groups a fleet's cases */
+		if (r->node) {
+			char *cls = xasprintf("%s.%s", suite, r->node);
+			attr(&b, "classname", cls);
+			free(cls);
+		} else {
+			attr(&b, "classname", suite);
+		}
 		attr(&b, "name", report_str(r->id));
 		attr_secs(&b, "time", r->elapsed_ms);
 		attr(&b, "file", report_str(r->file));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "scan.h"
 
 /* Enough to show the exchange that decided the verdict; results.json has all. */
 #define MD_TAIL 20
@@ -136,6 +137,71 @@ static void details(struct buf *b, const struct result *r)
 	buf_free(&t);
 }
 
+/* stark scan: one row per node, then every property the nodes disagree on. */
+static void scan_tables(struct buf *b, const struct scan_fleet *fl)
+{
+	buf_appendf(b, "## Nodes (policy ");
+	md(b, fl->policy);
+	buf_appendf(b, ")\n\n| node | versions | TLS in use | cipher in use | certificate | verify | connections |\n"
+	               "|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct scan_node *n = &fl->nodes[i];
+		char vers[128];
+		scan_versions_str(&n->probe, vers, sizeof vers);
+		buf_appendf(b, "| ");
+		md(b, n->target);
+		buf_appendf(b, " | %s | ", vers);
+		md(b, n->tls_ok ? n->tls.version : "-");
+		buf_appendf(b, " | ");
+		md(b, n->tls_ok ? n->tls.cipher : "-");
+		buf_appendf(b, " | ");
+		if (n->tls_ok && n->tls.nchain) {
+			md(b, n->tls.chain[0].subject);
+			buf_appendf(b, "%s, sha256 %.16s…", n->tls.chain[0].self_signed ? " (self-signed)" : "",
+			            n->tls.chain[0].sha256);
+		} else {
+			buf_appendf(b, "-");
+		}
+		buf_appendf(b, " | ");
+		md(b, !n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
+		buf_appendf(b, " | %zu |\n", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+	}
+	buf_append(b, "\n", 1);
+	if (fl->nnodes < 2)
+		return;
+	size_t bad = 0;
+	for (size_t r = 0; r < fl->nrows; r++)
+		bad += !fl->rows[r].consistent;
+	buf_appendf(b, "## Fleet consistency\n\n%zu of %zu properties differ between nodes.\n\n", bad,
+	            fl->nrows);
+	if (bad == 0)
+		return;
+	buf_appendf(b, "| property |");
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		buf_appendf(b, " ");
+		md(b, fl->nodes[i].target);
+		buf_appendf(b, " |");
+	}
+	buf_appendf(b, "\n|---|");
+	for (size_t i = 0; i < fl->nnodes; i++)
+		buf_appendf(b, "---|");
+	buf_appendf(b, "\n");
+	for (size_t r = 0; r < fl->nrows; r++) {
+		if (fl->rows[r].consistent)
+			continue;
+		buf_appendf(b, "| ");
+		md(b, fl->rows[r].property);
+		buf_appendf(b, " |");
+		for (size_t i = 0; i < fl->nnodes; i++) {
+			buf_appendf(b, " ");
+			md(b, fl->rows[r].values[i]);
+			buf_appendf(b, " |");
+		}
+		buf_appendf(b, "\n");
+	}
+	buf_append(b, "\n", 1);
+}
+
 int report_markdown(const struct run *run, FILE *f)
 {
 	struct buf b = {0}, t = {0};
@@ -160,11 +226,15 @@ int report_markdown(const struct run *run, FILE *f)
 	if (run->interrupted)
 		buf_appendf(&b, "**Interrupted:** the run was stopped; results are partial.\n\n");
 
-	buf_appendf(&b, "## TLS of the target\n\n");
-	if (run->has_tls)
-		facts_table(&b, &run->tls);
-	else
-		buf_appendf(&b, "No successful TLS handshake with the target.\n\n");
+	if (run->scan) {
+		scan_tables(&b, run->scan); /* the TLS facts, per node */
+	} else {
+		buf_appendf(&b, "## TLS of the target\n\n");
+		if (run->has_tls)
+			facts_table(&b, &run->tls);
+		else
+			buf_appendf(&b, "No successful TLS handshake with the target.\n\n");
+	}
 
 	run_summary(run, c);
 	buf_appendf(&b, "## Results\n\n**%zu scenario%s:** %zu pass", run->n, run->n == 1 ? "" : "s",
@@ -186,6 +256,10 @@ int report_markdown(const struct run *run, FILE *f)
 			else
 				buf_appendf(&b, "%s", verdict_label(r->verdict));
 			buf_appendf(&b, " | ");
+			if (r->node) {
+				md(&b, r->node);
+				buf_appendf(&b, " ");
+			}
 			md(&b, report_str(r->id));
 			buf_appendf(&b, " | ");
 			md(&b, report_str(r->severity));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scan.h"
 #include "util.h"
 
 static const char *const names[V__COUNT] = {"pass", "fail", "error", "skip", "xfail", "xpass",
@@ -37,6 +38,7 @@ void result_free(struct result *r)
 	if (r == NULL)
 		return;
 	free(r->id);
+	free(r->node);
 	free(r->title);
 	free(r->file);
 	free(r->severity);
@@ -68,6 +70,8 @@ void run_free(struct run *run)
 	free(run->target);
 	free(run->profile);
 	strv_free(run->argv, run->argc);
+	scan_fleet_free(run->scan);
+	free(run->scan);
 	memset(run, 0, sizeof *run);
 }
 

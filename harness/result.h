@@ -14,6 +14,8 @@
 #include "transcript.h"
 #include "wtls.h"
 
+struct scan_fleet;
+
 enum verdict {
 	V_PASS,
 	V_FAIL,
@@ -29,6 +31,7 @@ const char *verdict_label(enum verdict v); /* "PASS", "FAIL", ... */
 
 struct result {
 	char *id;       /* scenario id; "#end" appended for the closing sanity run */
+	char *node;     /* stark scan: the target this result belongs to, else NULL */
 	char *title;    /* scenario summary */
 	char *file;     /* scenario file */
 	enum verdict verdict;
@@ -69,6 +72,8 @@ struct run {
 	/* Facts of the target: the first successful handshake of the run. */
 	bool has_tls;
 	struct wtls_facts tls;
+	/* stark scan: per-node facts and the fleet view (NULL otherwise). */
+	struct scan_fleet *scan;
 };
 
 void result_free(struct result *r);

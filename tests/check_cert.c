@@ -144,7 +144,8 @@ START_TEST(variant_names)
 {
 	static const char *const want[] = {"good",    "good-rsa",        "expired", "not-yet-valid", "wrong-host",
 	                                   "self-signed", "unknown-ca", "no-intermediate", "chain",
-	                                   "rsa1024", "sha1",           "bad-wildcard", "ecdsa"};
+	                                   "rsa1024", "sha1",           "bad-wildcard", "ecdsa",
+	                                   "self-signed-rsa"};
 	ck_assert_uint_eq(sizeof want / sizeof want[0], CERT__COUNT);
 	for (int v = 0; v < CERT__COUNT; v++) {
 		ck_assert_str_eq(cert_variant_name((enum cert_variant)v), want[v]);
@@ -209,11 +210,11 @@ START_TEST(variant_handshake)
 	const struct wtls_cert *leaf = &f->chain[0];
 	int64_t now = (int64_t)time(NULL);
 	ck_assert_uint_eq(strlen(leaf->sha256), 64);
-	if (v != CERT_SELF_SIGNED)
+	if (v != CERT_SELF_SIGNED && v != CERT_SELF_SIGNED_RSA)
 		ck_assert(!leaf->self_signed);
 	if (!f->verify_ok)
 		ck_assert_str_ne(f->verify_error, "");
-	if (v != CERT_GOOD_RSA && v != CERT_RSA1024) {
+	if (v != CERT_GOOD_RSA && v != CERT_RSA1024 && v != CERT_SELF_SIGNED_RSA) {
 		ck_assert_str_eq(leaf->key_type, "EC");
 		ck_assert_int_eq(leaf->key_bits, 256);
 	}
@@ -267,6 +268,15 @@ START_TEST(variant_handshake)
 		ck_assert_msg(strstr(f->verify_error, "self-signed") != NULL, "%s", f->verify_error);
 		ck_assert(f->host_ok);
 		ck_assert_str_eq(leaf->subject, leaf->issuer);
+		break;
+	case CERT_SELF_SIGNED_RSA:
+		ck_assert(leaf->self_signed);
+		ck_assert(!f->verify_ok);
+		ck_assert_msg(strstr(f->verify_error, "self-signed") != NULL, "%s", f->verify_error);
+		ck_assert_str_eq(leaf->key_type, "RSA");
+		ck_assert_int_eq(leaf->key_bits, 2048);
+		ck_assert_str_eq(leaf->sig_alg, "sha256WithRSAEncryption");
+		ck_assert(f->host_ok);
 		break;
 	case CERT_UNKNOWN_CA:
 		ck_assert(!f->verify_ok);

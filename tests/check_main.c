@@ -20,6 +20,8 @@ Suite *conn_suite(void);
 Suite *exec_suite(void);
 Suite *refsrv_suite(void);
 Suite *client_suite(void);
+Suite *hello_suite(void);
+Suite *probe_suite(void);
 
 static const struct {
 	const char *name;
@@ -28,7 +30,7 @@ static const struct {
 	{"util", util_suite},     {"smtp", smtp_suite}, {"scenario", scenario_suite},
 	{"wtls", wtls_suite},     {"cert", cert_suite}, {"report", report_suite},
 	{"conn", conn_suite},     {"exec", exec_suite}, {"refsrv", refsrv_suite},
-	{"client", client_suite},
+	{"client", client_suite}, {"hello", hello_suite},   {"probe", probe_suite},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for probe: against stark's reference target configured like
+ * the seed (TLS 1.2 only, ECDHE-RSA-AES128-SHA256: exactly those facts),
+ * the default reference target (enumeration, connection budget, the full
+ * scan's facts), a throttling target (421), a listener without STARTTLS,
+ * and scripted peers in a thread: silent from the start, silent after 220,
+ * plaintext instead of a ServerHello, an SSLv2 SERVER-HELLO; every one
+ * within its deadline.
+ */
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "hello.h"
+#include "probe.h"
+#include "refsrv.h"
+#include "util.h"
+#include "wtls.h"
+
+static struct refsrv *start_ref(const struct refsrv_opts *o, char port[16])
+{
+	char err[256];
+	struct refsrv *r = refsrv_start(o, "127.0.0.1", "0", err, sizeof err);
+	ck_assert_msg(r != NULL, "%s", err);
+	snprintf(port, 16, "%d", refsrv_port(r));
+	return r;
+}
+
+static struct probe *probe_for(const char *port, int64_t timeout_ms)
+{
+	struct probe_target t = {.host = "127.0.0.1", .port = port, .timeout_ms = timeout_ms};
+	struct probe *p = probe_new(&t);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static size_t total_suites(const struct probe_report *r)
+{
+	size_t n = 0;
+	for (int i = 0; i < PV__COUNT; i++)
+		n += r->v[i].nsuites + r->v[i].nssl2;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* the reference target */
+
+/* The seed: "TLS 1.2 with ECDHE-RSA-AES128-SHA256" must come out exactly. */
+START_TEST(seed_config_exact)
+{
+	struct refsrv_opts o = {.tls_vmin = 0x0303, .tls_vmax = 0x0303,
+	                        .ciphers = "ECDHE-RSA-AES128-SHA256", .cert = "good-rsa"};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 5000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
+	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	for (int i = 0; i < PV__COUNT; i++) {
+		ck_assert(r->v[i].tested);
+		ck_assert_msg(r->v[i].supported == (i == PV_TLS12 ? PROBE_TRI_YES : PROBE_TRI_NO),
+		              "%s: %s (%s)", hello_version_name(r->v[i].version),
+		              probe_tri_name(r->v[i].supported), r->v[i].why);
+		if (i != PV_TLS12)
+			ck_assert_uint_eq(r->v[i].nsuites, 0);
+	}
+	ck_assert_uint_eq(r->v[PV_TLS12].nsuites, 1);
+	ck_assert_uint_eq(r->v[PV_TLS12].suites[0], 0xC027);
+	ck_assert(r->v[PV_TLS12].suites_complete);
+	ck_assert_uint_eq(r->max_version, 0x0303);
+	ck_assert_uint_eq(r->first_cipher, 0xC027);
+	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_UNKNOWN); /* one suite: no order */
+	ck_assert_int_eq(r->fallback_scsv, PROBE_TRI_UNKNOWN);            /* one version */
+	ck_assert_uint_eq(r->facts_version, 0x0303);
+	ck_assert_int_eq(r->secure_reneg, PROBE_TRI_YES);
+	ck_assert_int_eq(r->ems, PROBE_TRI_YES);
+	ck_assert_int_eq(r->compression, PROBE_TRI_NO); /* DEFLATE offered, null chosen */
+	ck_assert_int_eq(r->downgrade_sentinel, PROBE_TRI_NO); /* no TLS 1.3 here */
+	ck_assert_uint_ge(r->ngroups12, 1);
+	ck_assert(r->groups12_complete);
+	ck_assert_uint_ge(r->nsigalgs, 1);
+	for (size_t i = 0; i < r->nsigalgs; i++)
+		ck_assert_ptr_nonnull(strstr(hello_sigalg_name(r->sigalgs[i]), "rsa"));
+	ck_assert_uint_eq(r->connections, probe_connections(p));
+	ck_assert_uint_gt(r->connections, 6);
+	ck_assert_uint_lt(r->connections, 60);
+	free(r);
+	probe_free(p);
+	refsrv_stop(srv);
+}
+END_TEST
+
+/* Enumeration only: both modern versions non-empty, and the connection
+ * count stays within suites + versions + a few (the chunk refusals). */
+START_TEST(default_enumeration_budget)
+{
+	struct refsrv_opts o = {0};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 5000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	struct probe_scan_opts so = {.checks = PROBE_C_SUITES};
+	ck_assert_int_eq(probe_scan(p, &so, r), 0);
+	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	ck_assert_int_eq(r->v[PV_TLS13].supported, PROBE_TRI_YES);
+	ck_assert_int_eq(r->v[PV_TLS12].supported, PROBE_TRI_YES);
+	ck_assert_uint_gt(r->v[PV_TLS13].nsuites, 0);
+	ck_assert_uint_gt(r->v[PV_TLS12].nsuites, 0);
+	ck_assert_int_eq(r->v[PV_SSL2].supported, PROBE_TRI_NO);
+	ck_assert_int_eq(r->v[PV_SSL3].supported, PROBE_TRI_NO);
+	ck_assert_int_eq(r->v[PV_TLS10].supported, PROBE_TRI_NO); /* Debian's wolfSSL has no 1.0 */
+	ck_assert_uint_eq(r->max_version, 0x0304);
+	/* the certificate is ECDSA: no suite that needs an RSA certificate */
+	for (int i = PV_SSL3; i <= PV_TLS13; i++)
+		for (size_t j = 0; j < r->v[i].nsuites; j++) {
+			const struct hello_suite *s = hello_suite_find(r->v[i].suites[j]);
+			ck_assert_ptr_nonnull(s);
+			ck_assert_msg(!(s->flags & CS_AU_RSA), "0x%04X needs RSA", s->id);
+			if (i == PV_TLS13)
+				ck_assert(s->flags & CS_TLS13);
+			else
+				ck_assert(!(s->flags & CS_TLS13));
+		}
+	for (int i = 0; i < PV__COUNT; i++)
+		if (r->v[i].supported == PROBE_TRI_YES)
+			ck_assert(r->v[i].suites_complete);
+	size_t budget = total_suites(r) + PV__COUNT + 6;
+	ck_assert_msg(r->connections <= budget, "%zu connections for %zu suites", r->connections,
+	              total_suites(r));
+	ck_assert_uint_eq(r->connections, probe_connections(p));
+	/* nothing beyond the enumeration was asked */
+	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_UNKNOWN);
+	ck_assert_uint_eq(r->ngroups13, 0);
+	free(r);
+	probe_free(p);
+	refsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(default_full_scan)
+{
+	struct refsrv_opts o = {0};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 5000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
+	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	ck_assert_int_eq(r->v[PV_TLS13].server_order, PROBE_TRI_YES);
+	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_YES);
+	ck_assert_int_eq(r->fallback_scsv, PROBE_TRI_YES); /* RFC 7507 */
+	ck_assert_uint_eq(r->fallback_version, 0x0303);
+	ck_assert_int_eq(r->secure_reneg, PROBE_TRI_YES);
+	ck_assert_int_eq(r->ems, PROBE_TRI_YES);
+	ck_assert_int_eq(r->compression, PROBE_TRI_NO);
+	ck_assert_int_eq(r->downgrade_sentinel, PROBE_TRI_YES); /* 1.3 server answering 1.2 */
+	bool x25519 = false;
+	for (size_t i = 0; i < r->ngroups13; i++)
+		x25519 |= r->groups13[i] == HELLO_GROUP_X25519;
+	ck_assert(x25519);
+	ck_assert(r->groups13_complete);
+	ck_assert_uint_ge(r->ngroups12, 1);
+	bool p256 = false;
+	for (size_t i = 0; i < r->nsigalgs; i++)
+		p256 |= r->sigalgs[i] == 0x0403;
+	ck_assert(p256);
+	/* the order check costs one connection per version with >= 2 suites */
+	ck_assert_uint_eq(r->connections, probe_connections(p));
+	ck_assert_uint_lt(r->wall_ms, 60000);
+	free(r);
+	probe_free(p);
+	refsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(throttled_421)
+{
+	struct refsrv_opts o = {.flaws = FLAW_THROTTLE};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 3000);
+	static const uint16_t suites[] = {0xC02B};
+	struct hello_opts h;
+	hello_opts_init(&h, HELLO_TLS12);
+	h.suites = suites;
+	h.nsuites = 1;
+	struct probe_result res;
+	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_THROTTLED);
+	ck_assert_int_eq(res.smtp_code, 421);
+	ck_assert_ptr_nonnull(strstr(res.detail, "421"));
+	ck_assert_uint_eq(probe_connections(p), 1);
+
+	/* a scan: one retry after a short wait, then it gives up, saying why */
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	struct probe_scan_opts so = {.throttle_retries = 1, .throttle_backoff_ms = 50};
+	ck_assert_int_eq(probe_scan(p, &so, r), -1);
+	ck_assert(r->throttled);
+	ck_assert_uint_eq(r->connections, 2);
+	ck_assert_uint_ge(r->nerrors, 1);
+	ck_assert_ptr_nonnull(strstr(r->errors[0], "throttled"));
+	for (int i = 0; i < PV__COUNT; i++)
+		ck_assert_int_eq(r->v[i].supported, PROBE_TRI_UNKNOWN); /* never "no" */
+	free(r);
+	probe_free(p);
+	refsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(no_starttls)
+{
+	struct refsrv_opts o = {.no_tls = true};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 3000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	ck_assert_int_eq(probe_scan(p, NULL, r), -1);
+	ck_assert_uint_eq(r->connections, 1);
+	ck_assert_ptr_nonnull(strstr(r->errors[0], "does not offer STARTTLS"));
+	free(r);
+	probe_free(p);
+	refsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(connect_refused)
+{
+	/* a port that was just free: nobody listens */
+	char err[128];
+	int fd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
+	ck_assert_int_ge(fd, 0);
+	char port[16];
+	snprintf(port, sizeof port, "%d", conn_local_port(fd));
+	close(fd);
+	struct probe *p = probe_for(port, 2000);
+	static const uint16_t suites[] = {0x002F};
+	struct hello_opts h;
+	hello_opts_init(&h, HELLO_TLS12);
+	h.suites = suites;
+	h.nsuites = 1;
+	struct probe_result res;
+	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_ERROR);
+	ck_assert_uint_eq(probe_connections(p), 0);
+	probe_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* scripted peers */
+
+enum peer_mode {
+	PEER_SILENT,          /* accept, never say a word */
+	PEER_SILENT_AFTER_220,/* the SMTP part, then silence after STARTTLS */
+	PEER_PLAINTEXT,       /* answers the ClientHello with an SMTP error */
+	PEER_SSL2,            /* answers with an SSLv2 SERVER-HELLO */
+	PEER_CLOSE_AFTER_220, /* closes right after the 220 */
+};
+
+struct peer {
+	enum peer_mode mode;
+	int lfd;
+	char port[16];
+	pthread_t th;
+	uint8_t hello[4096]; /* what the client sent after STARTTLS */
+	size_t hello_len;
+};
+
+/* Read until a line ends (or EOF / 10 s). */
+static bool read_line(int fd)
+{
+	char c;
+	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 10000) <= 0)
+			return false;
+		ssize_t n = recv(fd, &c, 1, 0);
+		if (n <= 0)
+			return false;
+		if (c == '\n')
+			return true;
+	}
+}
+
+static void say(int fd, const char *s)
+{
+	(void)send(fd, s, strlen(s), MSG_NOSIGNAL);
+}
+
+static void drain_until_eof(int fd)
+{
+	uint8_t b[1024];
+	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 10000) <= 0)
+			return;
+		if (recv(fd, b, sizeof b, 0) <= 0)
+			return;
+	}
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *pe = arg;
+	struct pollfd pf = {.fd = pe->lfd, .events = POLLIN};
+	if (poll(&pf, 1, 10000) <= 0)
+		return NULL;
+	int fd = accept(pe->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	if (pe->mode == PEER_SILENT) {
+		drain_until_eof(fd); /* a tarpit: the client must give up on its own */
+		close(fd);
+		return NULL;
+	}
+	say(fd, "220-peer.test ESMTP\r\n220 multi-line greeting\r\n");
+	if (read_line(fd)) {
+		say(fd, "250-peer.test\r\n250-PIPELINING\r\n250 starttls\r\n"); /* case-insensitive */
+		if (read_line(fd)) {
+			say(fd, "220 2.0.0 go ahead\r\n");
+			if (pe->mode == PEER_CLOSE_AFTER_220) {
+				close(fd);
+				return NULL;
+			}
+			struct pollfd q = {.fd = fd, .events = POLLIN};
+			if (poll(&q, 1, 10000) > 0) {
+				ssize_t n = recv(fd, pe->hello, sizeof pe->hello, 0);
+				pe->hello_len = n > 0 ? (size_t)n : 0;
+			}
+			if (pe->mode == PEER_PLAINTEXT)
+				say(fd, "500 5.5.2 Error: command not recognized\r\n");
+			if (pe->mode == PEER_SSL2) {
+				static const uint8_t sh[] = {
+					0x80, 0x11, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
+					0x03, 0x01, 0x00, 0x80, 0x41, 0x42, 0x43,
+				};
+				(void)send(fd, sh, sizeof sh, MSG_NOSIGNAL);
+			}
+		}
+	}
+	drain_until_eof(fd);
+	close(fd);
+	return NULL;
+}
+
+static void peer_start(struct peer *pe, enum peer_mode m)
+{
+	memset(pe, 0, sizeof *pe);
+	pe->mode = m;
+	char err[128];
+	pe->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
+	ck_assert_msg(pe->lfd >= 0, "%s", err);
+	snprintf(pe->port, sizeof pe->port, "%d", conn_local_port(pe->lfd));
+	ck_assert_int_eq(pthread_create(&pe->th, NULL, peer_main, pe), 0);
+}
+
+static void peer_stop(struct peer *pe)
+{
+	pthread_join(pe->th, NULL);
+	close(pe->lfd);
+}
+
+static enum probe_outcome probe_peer(struct peer *pe, int64_t timeout, uint16_t version,
+                                     struct probe_result *res, int64_t *elapsed)
+{
+	static const uint16_t suites[] = {0xC02B, 0xC02F, 0x1301};
+	struct probe *p = probe_for(pe->port, timeout);
+	struct hello_opts h;
+	hello_opts_init(&h, version);
+	h.suites = version == HELLO_TLS13 ? suites + 2 : suites;
+	h.nsuites = version == HELLO_TLS13 ? 1 : 2;
+	int64_t t0 = mono_ms();
+	enum probe_outcome oc = probe_hello(p, &h, true, res);
+	*elapsed = mono_ms() - t0;
+	probe_free(p);
+	return oc;
+}
+
+START_TEST(deadline_silent_peer)
+{
+	struct peer pe;
+	peer_start(&pe, PEER_SILENT);
+	struct probe_result res;
+	int64_t ms;
+	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
+	ck_assert_ptr_nonnull(strstr(res.detail, "greeting: no reply within 300 ms"));
+	ck_assert_int_ge(ms, 290);
+	ck_assert_int_lt(ms, 1500);
+	peer_stop(&pe);
+}
+END_TEST
+
+START_TEST(deadline_silent_after_220)
+{
+	struct peer pe;
+	peer_start(&pe, PEER_SILENT_AFTER_220);
+	struct probe_result res;
+	int64_t ms;
+	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_SILENT);
+	ck_assert_int_ge(ms, 290);
+	ck_assert_int_lt(ms, 1500);
+	peer_stop(&pe);
+	/* what arrived after the 220 is exactly one ClientHello record */
+	ck_assert_uint_gt(pe.hello_len, 9);
+	ck_assert_uint_eq(pe.hello[0], 0x16);
+	ck_assert_uint_eq(pe.hello[5], 0x01);
+	ck_assert_uint_eq((size_t)(pe.hello[3] << 8 | pe.hello[4]) + 5, pe.hello_len);
+}
+END_TEST
+
+START_TEST(plaintext_answer_is_garbage)
+{
+	struct peer pe;
+	peer_start(&pe, PEER_PLAINTEXT);
+	struct probe_result res;
+	int64_t ms;
+	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
+	ck_assert_int_eq(res.reply.kind, HELLO_GARBAGE);
+	ck_assert_ptr_nonnull(strstr(res.detail, "500 5.5.2"));
+	ck_assert_int_lt(ms, 2500); /* decided on the first byte, not at the deadline */
+	peer_stop(&pe);
+}
+END_TEST
+
+START_TEST(ssl2_server_hello)
+{
+	struct peer pe;
+	peer_start(&pe, PEER_SSL2);
+	struct probe_result res;
+	int64_t ms;
+	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
+	ck_assert_int_eq(res.reply.kind, HELLO_SSL2_HELLO);
+	ck_assert_uint_eq(res.reply.nssl2_kinds, 1);
+	ck_assert_uint_eq(res.reply.ssl2_kinds[0], 0x010080);
+	peer_stop(&pe);
+	ck_assert_uint_eq(pe.hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
+	ck_assert_uint_eq(pe.hello[2], 1);
+}
+END_TEST
+
+/* The scan's own budgets: connections and wall time. */
+START_TEST(scan_budgets)
+{
+	struct refsrv_opts o = {0};
+	char port[16];
+	struct refsrv *srv = start_ref(&o, port);
+	struct probe *p = probe_for(port, 5000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	struct probe_scan_opts so = {.max_connections = 3};
+	ck_assert_int_eq(probe_scan(p, &so, r), 0); /* something was learned */
+	ck_assert_uint_eq(r->connections, 3);
+	ck_assert_ptr_nonnull(strstr(r->errors[r->nerrors - 1], "budget of 3"));
+	probe_free(p);
+	refsrv_stop(srv);
+
+	/* a tarpit after STARTTLS: one probe at 300 ms, then the 100 ms budget is gone */
+	struct peer pe;
+	peer_start(&pe, PEER_SILENT_AFTER_220);
+	p = probe_for(pe.port, 300);
+	so = (struct probe_scan_opts){.max_ms = 100};
+	int64_t t0 = mono_ms();
+	probe_scan(p, &so, r);
+	ck_assert_int_lt(mono_ms() - t0, 2000);
+	ck_assert_uint_eq(r->connections, 1);
+	ck_assert_int_eq(r->v[PV_TLS13].supported, PROBE_TRI_NO);
+	ck_assert_ptr_nonnull(strstr(r->v[PV_TLS13].why, "no answer"));
+	ck_assert_ptr_nonnull(strstr(r->errors[0], "time budget"));
+	free(r);
+	probe_free(p);
+	peer_stop(&pe);
+}
+END_TEST
+
+START_TEST(closed_after_220)
+{
+	struct peer pe;
+	peer_start(&pe, PEER_CLOSE_AFTER_220);
+	struct probe_result res;
+	int64_t ms;
+	enum probe_outcome oc = probe_peer(&pe, 3000, HELLO_TLS12, &res, &ms);
+	ck_assert_int_eq(oc, PROBE_CLOSED);
+	ck_assert_int_lt(ms, 2500);
+	peer_stop(&pe);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* a fake TLS server: SMTP preamble, then a ServerHello chosen by a known
+ * policy, so the enumeration and order logic can be checked exactly */
+
+struct fake {
+	int lfd;
+	char port[16];
+	pthread_t th;
+	volatile int stop;
+	uint16_t version;       /* the one version it speaks (<= TLS 1.2) */
+	const uint16_t *prefs;  /* what it accepts, in its preference order */
+	size_t nprefs;
+	bool client_order;      /* pick by the client's order instead */
+	size_t max_suites;      /* above this many: close without a word (0 = no limit) */
+};
+
+static bool recv_full(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 5000) <= 0)
+			return false;
+		ssize_t r = recv(fd, p + got, n - got, 0);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static void fake_conn(struct fake *f, int fd)
+{
+	say(fd, "220 fake.test ESMTP\r\n");
+	if (!read_line(fd))
+		return;
+	say(fd, "250-fake.test\r\n250 STARTTLS\r\n");
+	if (!read_line(fd))
+		return;
+	say(fd, "220 go ahead\r\n");
+	uint8_t h[5], body[16384];
+	if (!recv_full(fd, h, 5) || h[0] != 22)
+		return;
+	size_t len = (size_t)(h[3] << 8 | h[4]);
+	if (len > sizeof body || len < 4 + 2 + 32 + 1 || !recv_full(fd, body, len))
+		return;
+	const uint8_t *p = body + 4;
+	uint16_t cv = (uint16_t)(p[0] << 8 | p[1]);
+	p += 2 + 32;
+	p += 1 + *p;
+	size_t ns = (size_t)(p[0] << 8 | p[1]) / 2;
+	const uint8_t *cs = p + 2;
+	if (f->max_suites && ns > f->max_suites)
+		return; /* like wolfSSL: too many suites, hang up */
+	if (cv < f->version) {
+		static const uint8_t a[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
+		(void)send(fd, a, sizeof a, MSG_NOSIGNAL);
+		return;
+	}
+	uint16_t pick = 0;
+	if (f->client_order) {
+		for (size_t i = 0; i < ns && !pick; i++)
+			for (size_t j = 0; j < f->nprefs; j++)
+				if (f->prefs[j] == (cs[2 * i] << 8 | cs[2 * i + 1]))
+					pick = f->prefs[j];
+	} else {
+		for (size_t j = 0; j < f->nprefs && !pick; j++)
+			for (size_t i = 0; i < ns; i++)
+				if (f->prefs[j] == (cs[2 * i] << 8 | cs[2 * i + 1]))
+					pick = f->prefs[j];
+	}
+	if (!pick) {
+		static const uint8_t a[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
+		(void)send(fd, a, sizeof a, MSG_NOSIGNAL);
+		return;
+	}
+	uint8_t sh[5 + 4 + 38] = {22, 3, 3, 0, 42, 2, 0, 0, 38};
+	sh[9] = (uint8_t)(f->version >> 8);
+	sh[10] = (uint8_t)f->version;
+	sh[43] = 0; /* no session id */
+	sh[44] = (uint8_t)(pick >> 8);
+	sh[45] = (uint8_t)pick;
+	sh[46] = 0;
+	(void)send(fd, sh, sizeof sh, MSG_NOSIGNAL);
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+	while (!f->stop) {
+		struct pollfd pf = {.fd = f->lfd, .events = POLLIN};
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		int fd = accept(f->lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		fake_conn(f, fd);
+		shutdown(fd, SHUT_WR);
+		drain_until_eof(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void fake_start(struct fake *f)
+{
+	char err[128];
+	f->lfd = conn_listen("127.0.0.1", "0", 16, err, sizeof err);
+	ck_assert_msg(f->lfd >= 0, "%s", err);
+	snprintf(f->port, sizeof f->port, "%d", conn_local_port(f->lfd));
+	ck_assert_int_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+	f->stop = 1;
+	pthread_join(f->th, NULL);
+	close(f->lfd);
+}
+
+/* Preferences that interleave strong and weak suites, so they fall into
+ * different chunks of 128 and the merge has real work to do. */
+static const uint16_t INTERLEAVED[] = {0x0005, 0xC02F, 0x000A, 0xC013, 0x009C, 0x002F,
+                                       0xC030, 0x0001, 0xC027, 0x0035, 0x0018};
+
+START_TEST(fake_server_order_across_chunks)
+{
+	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
+	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .max_suites = 150};
+	fake_start(&f);
+	struct probe *p = probe_for(f.port, 3000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER,
+	                             .versions = 1u << PV_TLS12 | 1u << PV_TLS13 | 1u << PV_TLS11};
+	ck_assert_int_eq(probe_scan(p, &so, r), 0);
+	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	const struct probe_version_report *v = &r->v[PV_TLS12];
+	ck_assert_int_eq(v->supported, PROBE_TRI_YES);
+	ck_assert_uint_eq(v->nsuites, f.nprefs);
+	for (size_t i = 0; i < f.nprefs; i++)
+		ck_assert_msg(v->suites[i] == f.prefs[i], "position %zu: 0x%04X, want 0x%04X", i,
+		              v->suites[i], f.prefs[i]);
+	ck_assert_int_eq(v->server_order, PROBE_TRI_YES);
+	/* no 1.3 suite it knows: refused; 1.1 hello: protocol_version, one connection */
+	ck_assert_int_eq(r->v[PV_TLS13].supported, PROBE_TRI_NO);
+	ck_assert_int_eq(r->v[PV_TLS11].supported, PROBE_TRI_NO);
+	ck_assert_uint_eq(r->v[PV_TLS11].connections, 1);
+	/* the first hello of 1.2 carried every candidate and was refused by
+	 * hanging up; the chunks then cost one refusal each; placing the 7
+	 * suites of later chunks costs at most 1 + log2(11) probes each (this
+	 * order interleaves on purpose: the worst case); one order check */
+	ck_assert_msg(v->connections <= 1 + f.nprefs + 3 + 7 * 5 + 1, "%zu connections", v->connections);
+	free(r);
+	probe_free(p);
+	fake_stop(&f);
+}
+END_TEST
+
+START_TEST(fake_client_order)
+{
+	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
+	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .client_order = true};
+	fake_start(&f);
+	struct probe *p = probe_for(f.port, 3000);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER, .versions = 1u << PV_TLS12};
+	ck_assert_int_eq(probe_scan(p, &so, r), 0);
+	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	const struct probe_version_report *v = &r->v[PV_TLS12];
+	ck_assert_uint_eq(v->nsuites, f.nprefs);
+	ck_assert_int_eq(v->server_order, PROBE_TRI_NO);
+	/* no size limit: everything in one hello, |A| + 1 refusal + 1 order check */
+	ck_assert_uint_eq(v->connections, f.nprefs + 2);
+	free(r);
+	probe_free(p);
+	fake_stop(&f);
+}
+END_TEST
+
+Suite *probe_suite(void)
+{
+	Suite *s = suite_create("probe");
+	TCase *t = tcase_create("reference");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, seed_config_exact);
+	tcase_add_test(t, default_enumeration_budget);
+	tcase_add_test(t, default_full_scan);
+	tcase_add_test(t, throttled_421);
+	tcase_add_test(t, no_starttls);
+	tcase_add_test(t, connect_refused);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("peers");
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, deadline_silent_peer);
+	tcase_add_test(t, deadline_silent_after_220);
+	tcase_add_test(t, plaintext_answer_is_garbage);
+	tcase_add_test(t, ssl2_server_hello);
+	tcase_add_test(t, closed_after_220);
+	tcase_add_test(t, scan_budgets);
+	tcase_add_test(t, fake_server_order_across_chunks);
+	tcase_add_test(t, fake_client_order);
+	suite_add_tcase(s, t);
+	return s;
+}
