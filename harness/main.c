@@ -131,28 +131,6 @@ struct cli {
 	bool no_system_ca, quiet;
 };
 
-static int split_hostport(const char *s, char **host, char **port)
-{
-	const char *colon;
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (end == NULL || end[1] != ':' || end[2] == '\0')
-			return -1;
-		*host = xstrndup(s + 1, (size_t)(end - s - 1));
-		*port = xstrdup(end + 2);
-		return 0;
-	}
-	colon = strrchr(s, ':');
-	if (colon == NULL || colon == s || colon[1] == '\0' || strchr(s, ':') != colon)
-		return -1;
-	*host = xstrndup(s, (size_t)(colon - s));
-	*port = xstrdup(colon + 1);
-	for (const char *p = *port; *p; p++)
-		if (*p < '0' || *p > '9')
-			return -1;
-	return 0;
-}
-
 static void push(char ***v, size_t *n, const char *s)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof **v);

@@ -297,6 +297,34 @@ static void describe_reply(const struct hello_reply *r, char *out, size_t outlen
 	}
 }
 
+int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res)
+{
+	memset(res, 0, sizeof *res);
+	conn_init(c, -1, p->t.tr);
+	c->stop = p->t.stop;
+	/* Every probe of one target goes to the address the first one reached:
+	 * behind round-robin DNS the answers must come from one node. */
+	int rc = conn_connect(c, p->pinned[0] ? p->pinned : p->t.host, p->t.port, p->t.timeout_ms);
+	if (rc == CONN_OK && p->pinned[0] == '\0') {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    getnameinfo((struct sockaddr *)&ss, sl, p->pinned, sizeof p->pinned, NULL, 0,
+		                NI_NUMERICHOST) != 0)
+			p->pinned[0] = '\0';
+	}
+	if (rc != CONN_OK) {
+		if (rc == CONN_STOPPED)
+			done(res, PROBE_STOPPED, "interrupted");
+		else
+			done(res, PROBE_ERROR, "%s", c->err);
+		return -1;
+	}
+	p->connections++;
+	c->stop = p->t.stop; /* conn_connect re-initialises the conn */
+	return preamble(p, c, res);
+}
+
 enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, bool want_flight,
                                struct probe_result *res)
 {
@@ -319,29 +347,7 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 	}
 
 	struct conn c;
-	conn_init(&c, -1, p->t.tr);
-	c.stop = p->t.stop;
-	/* Every probe of one target goes to the address the first one reached:
-	 * behind round-robin DNS the answers must come from one node. */
-	int rc = conn_connect(&c, p->pinned[0] ? p->pinned : p->t.host, p->t.port, p->t.timeout_ms);
-	if (rc == CONN_OK && p->pinned[0] == '\0') {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		if (getpeername(c.fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    getnameinfo((struct sockaddr *)&ss, sl, p->pinned, sizeof p->pinned, NULL, 0,
-		                NI_NUMERICHOST) != 0)
-			p->pinned[0] = '\0';
-	}
-	if (rc != CONN_OK) {
-		if (rc == CONN_STOPPED)
-			done(res, PROBE_STOPPED, "interrupted");
-		else
-			done(res, PROBE_ERROR, "%s", c.err);
-		goto out;
-	}
-	p->connections++;
-	c.stop = p->t.stop; /* conn_connect re-initialises the conn */
-	if (preamble(p, &c, res) < 0)
+	if (probe_starttls(p, &c, res) != 0)
 		goto out;
 
 	conn_set_timeout(&c, p->t.timeout_ms);
@@ -357,7 +363,7 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 		               (k != HELLO_SERVER_HELLO || !want_flight || res->reply.flight_done);
 		if (decided)
 			break;
-		rc = conn_fill(&c);
+		int rc = conn_fill(&c);
 		if (rc == CONN_OK)
 			continue;
 		if (rc == CONN_STOPPED) {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "hello.h"
 #include "transcript.h"
 
@@ -57,6 +58,14 @@ struct probe *probe_new(const struct probe_target *t);
 void probe_free(struct probe *p);
 /* TCP connections opened so far (successful connects). */
 size_t probe_connections(const struct probe *p);
+
+/*
+ * Connect (to the pinned address) and run the SMTP preamble: greeting,
+ * EHLO offering STARTTLS, STARTTLS answered 220. 0 with c ready for a TLS
+ * handshake (the caller closes it), -1 with res->outcome saying why
+ * (c closed or never opened: conn_close it anyway).
+ */
+int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res);
 
 /*
  * One connection with one ClientHello built from opts (copied: the random

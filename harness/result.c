@@ -26,13 +26,6 @@ const char *verdict_label(enum verdict v)
 	return (unsigned)v < V__COUNT ? labels[v] : "?";
 }
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void result_free(struct result *r)
 {
 	if (r == NULL)

@@ -14,61 +14,21 @@
 
 #include "conn.h"
 #include "hello.h"
-#include "smtp.h"
 #include "util.h"
 
-/* Read one reply with the conn's deadline; its code, or -1. */
-static int read_reply(struct conn *c, struct smtp_reply *r)
-{
-	for (;;) {
-		ssize_t n = smtp_reply_parse(c->in.data, c->in.len, r, NULL);
-		if (n > 0) {
-			int code = r->code;
-			/* the caller may look at it before it is consumed */
-			r->len = (size_t)n;
-			return code;
-		}
-		if (n < 0 || conn_fill(c) != CONN_OK)
-			return -1;
-	}
-}
-
-/* greeting, EHLO (STARTTLS offered), STARTTLS -> 220, handshake */
-static void handshake(struct scan_node *n, const struct scan_opts *o, const char *sni,
+/* A full handshake after STARTTLS, for the certificate facts (the probe
+ * only reads hellos). sni NULL: none sent. */
+static void handshake(struct probe *p, const struct scan_opts *o, const char *sni,
                       struct wtls_facts *facts, bool *ok, char *err, size_t errlen)
 {
 	struct conn c;
-	struct smtp_reply r;
-	char ehlo[300];
+	struct probe_result res;
 	*ok = false;
-	conn_init(&c, -1, NULL);
-	c.stop = o->stop;
-	if (conn_connect(&c, n->host, n->port, o->timeout_ms) != CONN_OK) {
-		snprintf(err, errlen, "%s", c.err);
-		goto out;
+	if (probe_starttls(p, &c, &res) != 0) {
+		snprintf(err, errlen, "%s", res.detail);
+		conn_close(&c);
+		return;
 	}
-	conn_set_timeout(&c, o->timeout_ms);
-	if (read_reply(&c, &r) != 220) {
-		snprintf(err, errlen, "no 220 greeting");
-		goto out;
-	}
-	buf_consume(&c.in, r.len);
-	snprintf(ehlo, sizeof ehlo, "EHLO %s\r\n", o->helo ? o->helo : "stark.test");
-	if (conn_send(&c, (const uint8_t *)ehlo, strlen(ehlo)) != CONN_OK || read_reply(&c, &r) != 250) {
-		snprintf(err, errlen, "EHLO not accepted");
-		goto out;
-	}
-	bool offered = smtp_ehlo_has(c.in.data, &r, "STARTTLS", NULL);
-	buf_consume(&c.in, r.len);
-	if (!offered) {
-		snprintf(err, errlen, "STARTTLS not offered");
-		goto out;
-	}
-	if (conn_send(&c, (const uint8_t *)"STARTTLS\r\n", 10) != CONN_OK || read_reply(&c, &r) != 220) {
-		snprintf(err, errlen, "STARTTLS not answered 220");
-		goto out;
-	}
-	buf_consume(&c.in, r.len);
 	conn_set_timeout(&c, o->timeout_ms);
 	*ok = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0) == CONN_OK;
 	*facts = c.facts;
@@ -76,33 +36,13 @@ static void handshake(struct scan_node *n, const struct scan_opts *o, const char
 		snprintf(err, errlen, "%s", c.err);
 	else
 		conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
-out:
 	conn_close(&c);
-}
-
-static int split(const char *s, char **host, char **port)
-{
-	const char *colon;
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (end == NULL || end[1] != ':' || end[2] == '\0')
-			return -1;
-		*host = xstrndup(s + 1, (size_t)(end - s - 1));
-		*port = xstrdup(end + 2);
-		return 0;
-	}
-	colon = strrchr(s, ':');
-	if (colon == NULL || colon == s || colon[1] == '\0' || strchr(s, ':') != colon)
-		return -1;
-	*host = xstrndup(s, (size_t)(colon - s));
-	*port = xstrdup(colon + 1);
-	return 0;
 }
 
 void scan_node_run(struct scan_node *n, const struct scan_opts *o)
 {
 	int64_t t0 = mono_ms();
-	if (n->host == NULL && split(n->target, &n->host, &n->port) != 0) {
+	if (n->host == NULL && split_hostport(n->target, &n->host, &n->port) != 0) {
 		n->probe_rc = -1;
 		snprintf(n->probe.errors[0], sizeof n->probe.errors[0], "not HOST:PORT: %s", n->target);
 		n->probe.nerrors = 1;
@@ -118,20 +58,20 @@ void scan_node_run(struct scan_node *n, const struct scan_opts *o)
 	};
 	struct probe *p = probe_new(&pt);
 	n->probe_rc = probe_scan(p, NULL, &n->probe);
-	probe_free(p);
 	if (n->probe_rc == 0 || n->probe.max_version != 0) {
 		const char *sni = o->servername ? o->servername : n->host;
 		n->has_tls = true;
-		handshake(n, o, sni, &n->tls, &n->tls_ok, n->tls_error, sizeof n->tls_error);
+		handshake(p, o, sni, &n->tls, &n->tls_ok, n->tls_error, sizeof n->tls_error);
 		/* which certificate does a client without SNI get? */
 		struct wtls_facts f;
 		bool ok;
 		char err[256];
 		n->has_nosni = true;
-		handshake(n, o, NULL, &f, &ok, err, sizeof err);
+		handshake(p, o, NULL, &f, &ok, err, sizeof err);
 		if (ok && f.nchain > 0)
 			snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
 	}
+	probe_free(p);
 	n->elapsed_ms = mono_ms() - t0;
 }
 

@@ -220,13 +220,6 @@ uint8_t *scn_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, s
 
 static void block_clear(struct scn_block *b);
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void step_clear(struct step *st)
 {
 	str_clear(&st->str);

@@ -235,3 +235,32 @@ int parse_duration(const char *s, int64_t *ms)
 	*ms = (int64_t)(r + 0.5);
 	return 0;
 }
+
+int split_hostport(const char *s, char **host, char **port)
+{
+	const char *h = s, *hend, *p;
+	if (s[0] == '[') { /* [v6]:port */
+		h = s + 1;
+		hend = strchr(h, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		p = hend + 2;
+	} else {
+		hend = strrchr(s, ':');
+		if (hend == NULL || strchr(s, ':') != hend) /* a bare v6 address needs [] */
+			return -1;
+		p = hend + 1;
+	}
+	if (hend == h || *p == '\0' || strspn(p, "0123456789") != strlen(p))
+		return -1;
+	*host = xstrndup(h, (size_t)(hend - h));
+	*port = xstrdup(p);
+	return 0;
+}
+
+void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -48,6 +48,11 @@ char *buf_cstr(struct buf *b);
 char *escape_bytes(const uint8_t *p, size_t n);
 void buf_escape(struct buf *out, const uint8_t *p, size_t n);
 
+/* "host:port" or "[v6addr]:port" (digits) into malloc'd parts. 0 or -1. */
+int split_hostport(const char *s, char **host, char **port);
+/* Free n strings and the vector (NULL-safe). */
+void strv_free(char **v, size_t n);
+
 /* "250ms", "2s", "1.5s", "1m" -> milliseconds. 0 ok, -1 invalid. */
 int parse_duration(const char *s, int64_t *ms);
 
