@@ -195,8 +195,13 @@ static void fetch(struct ex *x, int64_t silence_ms)
 	if (parse_buffered(x))
 		return;
 	if (silence_ms > 0 && x->c.in.len == 0 && !x->c.eof) {
+		/* Read within the window, not just wait for readability: inside
+		 * TLS 1.3 a session ticket makes the socket readable without
+		 * any application byte, and that is still silence. */
 		conn_set_timeout(&x->c, silence_ms);
 		int w = conn_wait_readable(&x->c);
+		if (w == CONN_OK && x->c.in.len == 0)
+			w = conn_fill(&x->c);
 		if (w == CONN_TIMEOUT) {
 			x->ev = EV_SILENCE;
 			transcript_note(&x->r->tr, conn_layer(&x->c), "silence for %lld ms",

@@ -1465,7 +1465,11 @@ static enum hello_kind parse_ssl2(const uint8_t *b, size_t len, struct hello_rep
 	if (len < 2)
 		return verdict(r, HELLO_NEED_MORE, NULL);
 	size_t rlen = (size_t)(b[0] & 0x7f) << 8 | b[1];
-	if (len >= 3 && b[2] == 0) { /* ERROR: msg type + 2-byte code */
+	/* The message type (third byte) decides which length rule applies:
+	 * without it any verdict could change when more bytes arrive. */
+	if (len < 3)
+		return verdict(r, HELLO_NEED_MORE, NULL);
+	if (b[2] == 0) { /* ERROR: msg type + 2-byte code */
 		if (rlen != 3)
 			return verdict(r, HELLO_MALFORMED, "SSLv2 ERROR message length is not 3");
 		if (len < 5)

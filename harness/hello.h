@@ -263,7 +263,8 @@ enum hello_anomaly {
 struct hello_reply {
 	enum hello_kind kind;
 	const char *why;          /* static reason for GARBAGE/MALFORMED, "" otherwise */
-	size_t consumed;          /* bytes of the input the decision rests on */
+	size_t consumed;          /* bytes of the messages decided on (HELLO, ALERT, SSLv2);
+	                             0 for NEED_MORE, GARBAGE and MALFORMED */
 	uint32_t anomalies;       /* enum hello_anomaly */
 
 	/* alert (kind ALERT, or a late one with HELLO_A_LATE_ALERT) */

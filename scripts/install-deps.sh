@@ -12,6 +12,8 @@ PKGS=(
 	libwolfssl-dev libjansson-dev check
 	# tests: report well-formedness, real peers
 	libxml2-utils python3 postfix swaks bc curl msmtp
+	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
+	autoconf automake libtool dpkg-dev
 )
 
 missing=()

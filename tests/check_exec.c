@@ -918,6 +918,37 @@ START_TEST(tls_ok_expected_but_fail_seen)
 }
 END_TEST
 
+START_TEST(silence_inside_tls13)
+{
+	/* A TLS 1.3 server sends a session ticket after the handshake: the
+	 * socket turns readable without one application byte. That is still
+	 * silence (regression: the window used to end at readability and the
+	 * next expectation then waited out the whole timeout). */
+	char err[256] = "";
+	struct refsrv_opts ro = {0};
+	struct refsrv *srv = refsrv_start(&ro, "127.0.0.1", "0", err, sizeof err);
+	ck_assert_msg(srv != NULL, "refsrv: %s", err);
+	char port[16];
+	snprintf(port, sizeof port, "%d", refsrv_port(srv));
+	struct exec_opts o = opts(port, 3000);
+	o.servername = "localhost";
+	char *body = xasprintf("%.*sexpect tls ok\nexpect silence 200ms\nsend \"NOOP\\r\\n\"\n"
+	                       "expect reply 250\n",
+	                       (int)(strlen(TLS_FAIL_BODY) - 16), TLS_FAIL_BODY);
+	struct scenario *s = parse_body(body);
+	struct result r;
+	exec_run(s, &o, &r);
+	ck_verdict(&r, V_PASS);
+	ck_assert_str_eq(r.tls.version, "TLSv1.3");
+	ck_assert_int_lt(r.elapsed_ms, 2000);
+	result_free(&r);
+	scenario_free(s);
+	free(body);
+	refsrv_stop(srv);
+	wtls_thread_cleanup();
+}
+END_TEST
+
 /* ---- hostile peers: each ends in ERROR or FAIL within its deadline ---- */
 
 #define HOSTILE_TIMEOUT 500
@@ -1189,6 +1220,7 @@ Suite *exec_suite(void)
 	tcase_add_test(tc, tls_against_refsrv);
 	tcase_add_test(tc, tls_fail_expected);
 	tcase_add_test(tc, tls_ok_expected_but_fail_seen);
+	tcase_add_test(tc, silence_inside_tls13);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);

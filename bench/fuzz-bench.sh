@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# fuzz-bench.sh [BUILD_DIR] [SECONDS] : exec/s per core of every fuzz target
+# (one libFuzzer process = one core; ASan+UBSan as built), each for SECONDS
+# (default 20) from a copy of its seed corpus, beside a bare in-memory
+# handshake loop (fuzz_hsloop: plain wolfSSL client and server over memory,
+# same library, same instrumentation) measured in the same run.
+#
+# BUILD_DIR: a -DSTARK_FUZZ=ON build (default build-fuzz; scripts/fuzz-build.sh
+# makes one; with -DSTARK_FUZZ_WOLFSSL_PREFIX=fuzz/out/wolfssl-fuzz the
+# targets run on the instrumented, deterministic wolfSSL).
+# Expected: parser targets >= 100k exec/s; transition_server >= 5k exec/s
+# on the instrumented wolfSSL. Other load on the machine lowers every figure.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build-fuzz}
+secs=${2:-20}
+case $build in /*) ;; *) build=$(pwd)/$build ;; esac
+[ -x "$build/fuzz/fuzz_smtp_reply" ] || { echo "no libFuzzer targets in $build/fuzz (configure with -DSTARK_FUZZ=ON)" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+wolf=$(grep -s '^STARK_FUZZ_WOLFSSL_PREFIX:' "$build/CMakeCache.txt" | cut -d= -f2)
+echo "fuzz bench: $secs s per target, build $build, wolfSSL ${wolf:-Debian (libwolfssl)}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-28s %12s %10s %8s\n' target execs exec/s cov
+for t in smtp_reply smtp_cmd ehlo scenario report_escape hello transition_server transition_client; do
+	mkdir -p "$tmp/$t"
+	cp "$here/corpus/$t/"* "$tmp/$t/" 2>/dev/null || true
+	opts=""
+	[ -f "$here/fuzz/$t.dict" ] && opts="-dict=$here/fuzz/$t.dict"
+	ml=$(sed -n 's/^max_len *= *//p' "$here/fuzz/$t.options" 2>/dev/null || true)
+	(cd "$tmp" && "$build/fuzz/fuzz_$t" $opts ${ml:+-max_len=$ml} -max_total_time="$secs" \
+		-print_final_stats=1 "$tmp/$t" >"$tmp/$t.log" 2>&1) || true
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$t.log")
+	cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW)' "$tmp/$t.log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
+	if grep -q 'oracle failed\|ERROR: ' "$tmp/$t.log"; then
+		echo "$t: FINDING (see below)"
+		grep -m3 'oracle failed\|ERROR: ' "$tmp/$t.log"
+	fi
+	printf '%-28s %12s %10s %8s\n' "$t" "${execs:-?}" "$(( ${execs:-0} / secs ))" "${cov:-?}"
+done
+n=$(( secs * 100 ))
+echo "bare in-memory handshake loop (same library, TLS 1.3 / TLS 1.2):"
+"$build/fuzz/fuzz_hsloop" "$n" 1.3 || true
+"$build/fuzz/fuzz_hsloop" "$n" 1.2 || true
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
