@@ -16,6 +16,7 @@
 # (seconds, default 15),
 # PF_HELO_REQUIRED (smtpd_helo_required, default yes; see below),
 # PF_FLEET (1: three more listeners that differ on purpose, see pf__fleet_services),
+# PF_MAIN_CF_EXTRA (main.cf lines appended last, @CERTS@ = the certificate directory),
 # PF_MAX_LIFETIME (seconds after which master exits on its own even if
 # pf_stop never runs, e.g. the caller was SIGKILLed; default 900).
 #
@@ -168,6 +169,11 @@ smtpd_tls_received_header = no
 maillog_file = $PF_DIR/maillog
 maillog_file_prefixes = $PF_DIR
 EOF
+	# PF_MAIN_CF_EXTRA: more main.cf lines (later lines win in Postfix);
+	# @CERTS@ stands for the instance's certificate directory.
+	if [ -n "${PF_MAIN_CF_EXTRA:-}" ]; then
+		printf '%s\n' "${PF_MAIN_CF_EXTRA//@CERTS@/$certs}" >>"$etc/main.cf"
+	fi
 	cat >"$etc/master.cf" <<EOF
 # service            type  private unpriv chroot wakeup maxproc command
 127.0.0.1:$PF_PORT   inet  n       -      n      -      -       smtpd

@@ -14,6 +14,8 @@ PKGS=(
 	libxml2-utils python3 postfix swaks bc curl msmtp
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
 	autoconf automake libtool dpkg-dev
+	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
+	testssl.sh mmdebstrap
 )
 
 missing=()
