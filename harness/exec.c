@@ -918,6 +918,17 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			do_alt(x, st);
 			break;
 		case STEP_SINK: do_sink(x, st); break;
+		case STEP_DELAY: {
+			/* bounded by the parser (60 s) and cut short by SIGINT */
+			int64_t until = mono_ms() + st->ms;
+			transcript_note(&x->r->tr, conn_layer(&x->c), "delay %lld ms (line %d)",
+			                (long long)st->ms, st->line);
+			while (mono_ms() < until && !(x->o->stop && *x->o->stop)) {
+				int64_t left = until - mono_ms();
+				poll(NULL, 0, (int)(left > 100 ? 100 : left));
+			}
+			break;
+		}
 		case STEP_NOTE: add_note(x, st); break;
 		case STEP_VERIFY: do_verify(x, st); break;
 		case STEP_FAIL: end_step(x, st, V_FAIL); break;

@@ -961,6 +961,33 @@ static bool duration_syntax(const char *s, size_t n)
 	return (u == 2 && memcmp(s + i, "ms", 2) == 0) || (u == 1 && (s[i] == 's' || s[i] == 'm'));
 }
 
+/* The duration at token ti of a statement (expect silence, delay): more
+ * than 0 and at most SILENCE_MAX_MS, nothing after it. */
+static bool parse_ms(struct parser *p, size_t ti, const char *stmt, const char *what, int64_t *out)
+{
+	const struct tok *t = arg_word(p, ti, stmt);
+	if (t == NULL)
+		return false;
+	if (!duration_syntax(t->s, t->n)) {
+		TERR(p, t, "invalid duration '%.*s' (expected e.g. 150ms, 1s, 1.5s)", WSHOW(t));
+		return false;
+	}
+	char tmp[64];
+	int64_t ms = -1;
+	if (t->n < sizeof tmp) {
+		memcpy(tmp, t->s, t->n);
+		tmp[t->n] = '\0';
+		if (parse_duration(tmp, &ms) != 0)
+			ms = -1;
+	}
+	if (ms <= 0 || ms > SILENCE_MAX_MS) {
+		TERR(p, t, "%s must be more than 0 and at most 60s", what);
+		return false;
+	}
+	*out = ms;
+	return no_more(p, ti + 1, "the duration");
+}
+
 static bool parse_expect(struct parser *p, struct step *st)
 {
 	if (p->ntoks < 2 || p->toks[1].type != T_WORD) {
@@ -994,30 +1021,7 @@ static bool parse_expect(struct parser *p, struct step *st)
 	}
 	if (word_is(k, "silence")) {
 		st->kind = STEP_EXPECT_SILENCE;
-		const struct tok *t = arg_word(p, 2, "expect silence");
-		if (t == NULL)
-			return false;
-		if (!duration_syntax(t->s, t->n)) {
-			TERR(p, t, "invalid duration '%.*s' (expected e.g. 150ms, 1s, 1.5s)",
-			     WSHOW(t));
-			return false;
-		}
-		char tmp[64];
-		int64_t ms = -1;
-		if (t->n >= sizeof tmp) {
-			ms = -1;
-		} else {
-			memcpy(tmp, t->s, t->n);
-			tmp[t->n] = '\0';
-			if (parse_duration(tmp, &ms) != 0)
-				ms = -1;
-		}
-		if (ms <= 0 || ms > SILENCE_MAX_MS) {
-			TERR(p, t, "silence must be more than 0 and at most 60s");
-			return false;
-		}
-		st->ms = ms;
-		return no_more(p, 3, "the duration");
+		return parse_ms(p, 2, "expect silence", "silence", &st->ms);
 	}
 	if (word_is(k, "tls")) {
 		st->kind = STEP_EXPECT_TLS;
@@ -1337,7 +1341,7 @@ static void skip_alt(struct parser *p)
 static bool is_statement(const struct tok *t)
 {
 	static const char *const kws[] = {"send", "expect", "tls", "alt", "fail", "skip",
-	                                  "inconclusive", "verify", "sink", "note"};
+	                                  "inconclusive", "verify", "sink", "note", "delay"};
 	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
 		if (word_is(t, kws[i]))
 			return true;
@@ -1468,6 +1472,9 @@ static enum block_end parse_block(struct parser *p, struct scn_block *b, int dep
 		} else if (word_is(t0, "note")) {
 			st.kind = STEP_NOTE;
 			ok = parse_message(p, &st, "note");
+		} else if (word_is(t0, "delay")) {
+			st.kind = STEP_DELAY;
+			ok = parse_ms(p, 1, "delay", "delay", &st.ms);
 		} else {
 			st.kind = word_is(t0, "fail")   ? STEP_FAIL
 			          : word_is(t0, "skip") ? STEP_SKIP
@@ -1690,10 +1697,12 @@ static void dump_block(struct buf *b, const struct scn_block *blk, int depth)
 			buf_appendf(b, "expect close");
 			break;
 		case STEP_EXPECT_SILENCE:
+		case STEP_DELAY:
+			buf_appendf(b, "%s ", st->kind == STEP_DELAY ? "delay" : "expect silence");
 			if (st->ms % 1000 == 0)
-				buf_appendf(b, "expect silence %llds", (long long)(st->ms / 1000));
+				buf_appendf(b, "%llds", (long long)(st->ms / 1000));
 			else
-				buf_appendf(b, "expect silence %lldms", (long long)st->ms);
+				buf_appendf(b, "%lldms", (long long)st->ms);
 			break;
 		case STEP_EXPECT_TLS:
 			buf_appendf(b, "expect tls %s", st->tls_ok ? "ok" : "fail");

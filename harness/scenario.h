@@ -50,6 +50,7 @@ enum step_kind {
 	STEP_SINK,            /* sink   answer every further command as a permissive server until
 	                       * the client quits or goes quiet (target client) */
 	STEP_NOTE,            /* note STR   a remark on the result, no verdict */
+	STEP_DELAY,           /* delay DURATION   stark waits (a slow peer, a tarpit) */
 	STEP_VERIFY,          /* verify no-plaintext|no-command VERB... [STR] | verify trigger ok|fail [STR]
 	                       * (target client; top level, after every other statement) */
 };
@@ -88,7 +89,7 @@ struct step {
 	bool strict; /* reply must have no deviation flags (RFC 5321 4.2, 4.1.1.1) */
 	/* EXPECT_COMMAND: verb, or "any" */
 	char *verb;
-	/* EXPECT_SILENCE */
+	/* EXPECT_SILENCE, DELAY */
 	int64_t ms;
 	/* EXPECT_TLS */
 	bool tls_ok;
