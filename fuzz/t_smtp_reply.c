@@ -32,9 +32,9 @@ static void span_in(struct smtp_span s, size_t lo, size_t hi, const char *what, 
 	           "%s[%zu] = {%zu,%zu} outside [%zu,%zu)", what, i, s.off, s.len, lo, hi);
 }
 
-static const char *const keywords[] = {"STARTTLS", "starttls", "PIPELINING", "SIZE", "AUTH",
-                                       "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
-                                       "CHUNKING", "X"};
+/* A few keywords, each looked up once with its parameters: enough to
+ * cover the lookup's paths, cheap enough for ~100k executions a second. */
+static const char *const keywords[] = {"STARTTLS", "AUTH", "X"};
 
 static void check_reply(const uint8_t *buf, size_t len, ssize_t n, const struct smtp_reply *r)
 {
@@ -58,16 +58,12 @@ static void check_reply(const uint8_t *buf, size_t len, ssize_t n, const struct 
 			FUZZ_CHECK(inside, "params of %s {%zu,%zu} not inside lines 2..n", keywords[k],
 			           p.off, p.len);
 		}
-		FUZZ_CHECK(has == smtp_ehlo_has(buf, r, keywords[k], NULL), "has() depends on params");
 	}
 	/* case-insensitive lookup (RFC 5321 4.1.1.1) */
 	FUZZ_CHECK(smtp_ehlo_has(buf, r, "STARTTLS", NULL) == smtp_ehlo_has(buf, r, "StartTLS", NULL),
 	           "EHLO keyword lookup is case-sensitive");
 	uint32_t f = smtp_ehlo_check(buf, r);
 	FUZZ_CHECK((f & ~(uint32_t)SMTP_F_BAD_KEYWORD) == 0, "ehlo_check returned flags %#x", f);
-	char txt[256];
-	smtp_flags_str(r->flags, txt, sizeof txt);
-	FUZZ_CHECK(strlen(txt) < sizeof txt, "flags_str");
 }
 
 static bool same_reply(const struct smtp_reply *a, const struct smtp_reply *b)
