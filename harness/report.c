@@ -276,6 +276,9 @@ void report_reason(struct buf *out, const struct result *r)
 	buf_append(out, reason, strlen(reason));
 	if (r->verdict == V_XFAIL && r->xfail_reason != NULL && *r->xfail_reason)
 		buf_appendf(out, "%sexpected failure: %s", *reason ? "; " : "", r->xfail_reason);
+	/* remarks reach every view (e.g. an opportunistic client's fallback) */
+	if (r->notes != NULL && *r->notes)
+		buf_appendf(out, "%snote: %s", out->len ? "; " : "", r->notes);
 }
 
 static void append_field(struct buf *out, const char *arr, size_t len)
