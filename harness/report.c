@@ -326,11 +326,45 @@ void report_tls_brief(struct buf *out, const struct wtls_facts *f)
 static void kv_add(struct report_kv *rows, size_t *n, const char *key, struct buf *b)
 {
 	if (*n >= REPORT_FACT_ROWS)
-		fatalx("report_facts_rows: more than %d rows", REPORT_FACT_ROWS);
+		fatalx("report rows: more than %d", REPORT_FACT_ROWS);
 	rows[*n].key = key;
 	rows[*n].val = xstrdup(buf_cstr(b));
 	(*n)++;
 	buf_reset(b);
+}
+
+size_t report_detail_rows(const struct result *r, struct report_kv rows[REPORT_FACT_ROWS])
+{
+	struct buf b = {0};
+	size_t n = 0;
+	char ts[32];
+	buf_appendf(&b, "%s", report_str(r->file));
+	if (r->line > 0)
+		buf_appendf(&b, ", line %d", r->line);
+	kv_add(rows, &n, "File", &b);
+	report_reason(&b, r);
+	if (b.len == 0)
+		buf_appendf(&b, "(none)");
+	kv_add(rows, &n, "Reason", &b);
+	buf_appendf(&b, "%s", r->severity && *r->severity ? r->severity : "(none)");
+	for (size_t i = 0; i < r->ncatalog; i++)
+		buf_appendf(&b, "%s%s", i ? ", " : "; catalog: ", r->catalog[i]);
+	for (size_t i = 0; i < r->nrefs; i++)
+		buf_appendf(&b, "%s%s", i ? "; " : "; refs: ", r->refs[i]);
+	kv_add(rows, &n, "Severity", &b);
+	iso8601_ms(r->started_ms, ts);
+	buf_appendf(&b, "%s, elapsed %lld ms", ts, (long long)r->elapsed_ms);
+	kv_add(rows, &n, "Started", &b);
+	if (r->has_tls) {
+		report_tls_brief(&b, &r->tls);
+		kv_add(rows, &n, "TLS", &b);
+	}
+	if (r->has_trigger) {
+		buf_appendf(&b, "%d", r->trigger_status);
+		kv_add(rows, &n, "Trigger exit status", &b);
+	}
+	buf_free(&b);
+	return n;
 }
 
 size_t report_facts_rows(const struct wtls_facts *f, struct report_kv rows[REPORT_FACT_ROWS])

@@ -79,6 +79,9 @@ struct report_kv {
 };
 size_t report_facts_rows(const struct wtls_facts *f, struct report_kv rows[REPORT_FACT_ROWS]);
 void report_kv_free(struct report_kv *rows, size_t n);
+/* A non-PASS result's details as label/value rows (File, Reason, Severity
+ * with catalog and refs, Started, TLS, Trigger exit status); raw values. */
+size_t report_detail_rows(const struct result *r, struct report_kv rows[REPORT_FACT_ROWS]);
 /* Length of a fixed-size string field that may lack its NUL. */
 #define REPORT_FLEN(arr) strnlen((arr), sizeof(arr))
 /* NULL-safe C string. */

@@ -73,7 +73,6 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 static void details(struct buf *b, const struct result *r, size_t index)
 {
 	struct buf t = {0};
-	char ts[32];
 
 	buf_appendf(b, "<section class=\"result v-%s\" id=\"r%zu\">\n<h3>", verdict_name(r->verdict),
 	            index);
@@ -86,34 +85,15 @@ static void details(struct buf *b, const struct result *r, size_t index)
 		h(b, r->title);
 		buf_appendf(b, "</p>\n");
 	}
-	buf_appendf(b, "<ul>\n<li>File: ");
-	h(b, report_str(r->file));
-	if (r->line > 0)
-		buf_appendf(b, ", line %d", r->line);
-	buf_appendf(b, "</li>\n<li>Reason: ");
-	report_reason(&t, r);
-	h(b, t.len ? buf_cstr(&t) : "(none)");
-	buf_appendf(b, "</li>\n<li>Severity: ");
-	h(b, r->severity && *r->severity ? r->severity : "(none)");
-	if (r->ncatalog) {
-		buf_appendf(b, "; catalog: ");
-		h_list(b, r->catalog, r->ncatalog, ", ");
-	}
-	if (r->nrefs) {
-		buf_appendf(b, "; refs: ");
-		h_list(b, r->refs, r->nrefs, "; ");
-	}
-	iso8601_ms(r->started_ms, ts);
-	buf_appendf(b, "</li>\n<li>Started: %s, elapsed %lld ms</li>\n", ts, (long long)r->elapsed_ms);
-	if (r->has_tls) {
-		buf_reset(&t);
-		report_tls_brief(&t, &r->tls);
-		buf_appendf(b, "<li>TLS: ");
-		h(b, buf_cstr(&t));
+	struct report_kv rows[REPORT_FACT_ROWS];
+	size_t nrows = report_detail_rows(r, rows);
+	buf_appendf(b, "<ul>\n");
+	for (size_t i = 0; i < nrows; i++) {
+		buf_appendf(b, "<li>%s: ", rows[i].key);
+		h(b, rows[i].val);
 		buf_appendf(b, "</li>\n");
 	}
-	if (r->has_trigger)
-		buf_appendf(b, "<li>Trigger exit status: %d</li>\n", r->trigger_status);
+	report_kv_free(rows, nrows);
 	buf_appendf(b, "</ul>\n");
 
 	if (r->tr.n == 0 && r->tr.dropped == 0) {

@@ -70,7 +70,6 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 static void details(struct buf *b, const struct result *r)
 {
 	struct buf t = {0};
-	char ts[32];
 
 	buf_appendf(b, "### %s: ", verdict_label(r->verdict));
 	md(b, report_str(r->id));
@@ -79,34 +78,14 @@ static void details(struct buf *b, const struct result *r)
 		md(b, r->title);
 		buf_appendf(b, "\n\n");
 	}
-	buf_appendf(b, "- File: ");
-	md(b, report_str(r->file));
-	if (r->line > 0)
-		buf_appendf(b, ", line %d", r->line);
-	buf_appendf(b, "\n- Reason: ");
-	report_reason(&t, r);
-	md(b, t.len ? buf_cstr(&t) : "(none)");
-	buf_appendf(b, "\n- Severity: ");
-	md(b, r->severity && *r->severity ? r->severity : "(none)");
-	if (r->ncatalog) {
-		buf_appendf(b, "; catalog: ");
-		md_list(b, r->catalog, r->ncatalog, ", ");
-	}
-	if (r->nrefs) {
-		buf_appendf(b, "; refs: ");
-		md_list(b, r->refs, r->nrefs, "; ");
-	}
-	iso8601_ms(r->started_ms, ts);
-	buf_appendf(b, "\n- Started: %s, elapsed %lld ms\n", ts, (long long)r->elapsed_ms);
-	if (r->has_tls) {
-		buf_reset(&t);
-		report_tls_brief(&t, &r->tls);
-		buf_appendf(b, "- TLS: ");
-		md(b, buf_cstr(&t));
+	struct report_kv rows[REPORT_FACT_ROWS];
+	size_t nrows = report_detail_rows(r, rows);
+	for (size_t i = 0; i < nrows; i++) {
+		buf_appendf(b, "- %s: ", rows[i].key);
+		md(b, rows[i].val);
 		buf_append(b, "\n", 1);
 	}
-	if (r->has_trigger)
-		buf_appendf(b, "- Trigger exit status: %d\n", r->trigger_status);
+	report_kv_free(rows, nrows);
 	buf_append(b, "\n", 1);
 
 	size_t first = r->tr.n > MD_TAIL ? r->tr.n - MD_TAIL : 0;
