@@ -7,13 +7,11 @@
  * with whatever the server appends to it in plaintext (the client-side
  * injection window), a TLS handshake, and replies inside TLS.
  *
- * In memory, one thread, no sockets: conn works on a file descriptor, so
- * this target interposes recv(2), send(2) and poll(2) for one descriptor
- * (a /dev/null fd per input, so close(2) in conn_close stays real): bytes
- * go to and come from memory pipes, and a poll steps the fuzz server
- * (plain non-blocking wolfSSL) until it has something to say, or reports a
- * hang-up (never a wait: no clock, no sleep). Every other descriptor is
- * passed to the kernel. conn keeps no deadline (c.deadline = 0).
+ * In memory, one thread, no sockets: conn's I/O seam (struct conn_io)
+ * carries its reads and writes to memory pipes, and a wait steps the fuzz
+ * server (plain non-blocking wolfSSL) until it has something to say, or
+ * reports a hang-up (never a wait: no clock, no sleep). conn keeps no
+ * deadline (c.deadline = 0).
  *
  * Input: byte 0 mode: bits 0-1 TLS version the server accepts (0 any,
  * 1 TLS 1.2, 2 TLS 1.3, 3 any), bits 2-3 how many commands the client
@@ -39,11 +37,8 @@
 #include "wtls.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +51,6 @@ struct seg {
 };
 
 static struct fsrv {
-	int fd; /* the descriptor conn uses; -1 outside an input */
 	struct mpipe c2s, s2c;
 	struct seg turn[MAX_TURNS];
 	size_t nturn, next;
@@ -64,8 +58,8 @@ static struct fsrv {
 	enum memtls_ver ver;
 	struct mpeer *tls;
 	struct buf tls_sent; /* plaintext the server sent inside TLS */
-	unsigned long calls; /* interposed calls on fd: proves the seam is in use */
-} S = {.fd = -1};
+	unsigned long calls; /* calls through conn's I/O seam: proves it is in use */
+} S;
 
 static void release_turn(void)
 {
@@ -135,63 +129,43 @@ static void step(void)
 	}
 }
 
-/* ---- the interposed system calls (only S.fd is ours) ---- */
+/* ---- conn's I/O seam, served from memory ---- */
 
-ssize_t recv(int fd, void *buf, size_t n, int flags)
+static ssize_t mem_recv(void *ctx, void *buf, size_t n)
 {
-	if (S.fd < 0 || fd != S.fd)
-		return syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
+	(void)ctx;
 	S.calls++;
 	if (mpipe_avail(&S.s2c) == 0)
 		step();
 	return (ssize_t)mpipe_get(&S.s2c, buf, n); /* 0: the server has nothing more: EOF */
 }
 
-ssize_t send(int fd, const void *buf, size_t n, int flags)
+static ssize_t mem_send(void *ctx, const void *buf, size_t n)
 {
-	if (S.fd < 0 || fd != S.fd)
-		return syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+	(void)ctx;
 	S.calls++;
 	mpipe_put(&S.c2s, buf, n);
 	return (ssize_t)n;
 }
 
-/* glibc declares poll's array write-only (__attr_access), so gcc thinks
- * reading the caller's events is a read of uninitialized memory. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+static int mem_wait(void *ctx, short events, short *revents, int timeout_ms)
 {
-	bool ours = false;
-	for (nfds_t i = 0; S.fd >= 0 && fds != NULL && i < nfds && !ours; i++)
-		ours = fds[i].fd == S.fd;
-	if (!ours) {
-		struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
-		return (int)syscall(SYS_ppoll, fds, nfds, timeout < 0 ? NULL : &ts, NULL, (size_t)8);
+	(void)ctx;
+	(void)timeout_ms;
+	S.calls++;
+	*revents = 0;
+	if (events & POLLOUT)
+		*revents |= POLLOUT;
+	if (events & POLLIN) {
+		if (mpipe_avail(&S.s2c) == 0)
+			step();
+		/* nothing to read now means nothing ever: a hang-up, never a wait */
+		*revents |= mpipe_avail(&S.s2c) ? POLLIN : (POLLIN | POLLHUP);
 	}
-	int ready = 0;
-	for (nfds_t i = 0; i < nfds; i++) {
-		fds[i].revents = 0;
-		if (fds[i].fd != S.fd)
-			continue;
-		S.calls++;
-		if (fds[i].events & POLLOUT)
-			fds[i].revents |= POLLOUT;
-		if (fds[i].events & POLLIN) {
-			if (mpipe_avail(&S.s2c) == 0)
-				step();
-			/* nothing to read now means nothing ever: a hang-up, never a wait */
-			fds[i].revents |= mpipe_avail(&S.s2c) ? POLLIN : (POLLIN | POLLHUP);
-		}
-		ready += fds[i].revents != 0;
-	}
-	return ready;
+	return *revents != 0;
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+
+static const struct conn_io mem_io = {mem_recv, mem_send, mem_wait, NULL};
 
 /* ---- the client: stark's own code ---- */
 
@@ -277,15 +251,14 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 		}
 	}
 	tls_consumed = 0;
-	S.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	FUZZ_CHECK(S.fd >= 0, "open /dev/null: %s", strerror(errno));
 	release_turn(); /* the greeting */
 
 	struct conn c;
-	conn_init(&c, S.fd, NULL);
-	c.deadline = 0; /* our poll never waits: no clock */
+	conn_init(&c, -1, NULL);
+	c.io = &mem_io;
+	c.deadline = 0; /* our wait never waits: no clock */
 	int code = read_reply(&c);
-	FUZZ_CHECK(S.calls > 0, "the recv/poll interposition is not in use (fortified libc calls?)");
+	FUZZ_CHECK(S.calls > 0, "conn did not use its I/O seam");
 	if (code < 0 || !say(&c, "EHLO fuzz.stark.test\r\n") || read_reply(&c) < 0 ||
 	    !say(&c, "STARTTLS\r\n"))
 		goto done;
@@ -320,8 +293,7 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 		if (!say(&c, cmds[i]) || read_reply(&c) < 0)
 			break;
 done:
-	conn_close(&c); /* closes S.fd */
-	S.fd = -1;
+	conn_close(&c);
 	mpeer_free(S.tls);
 	S.tls = NULL;
 	mpipe_free(&S.c2s);

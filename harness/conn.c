@@ -62,7 +62,8 @@ static int wait_fd(struct conn *c, short events)
 		if (left > POLL_SLICE_MS)
 			left = POLL_SLICE_MS;
 		struct pollfd p = {.fd = c->fd, .events = events};
-		int r = poll(&p, 1, (int)left);
+		int r = c->io ? c->io->wait(c->io->ctx, events, &p.revents, (int)left)
+		              : poll(&p, 1, (int)left);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR) {
@@ -172,7 +173,7 @@ static ssize_t raw_read(struct conn *c, uint8_t *p, size_t n)
 		int w = wait_fd(c, POLLIN);
 		if (w != 1)
 			return w;
-		ssize_t r = recv(c->fd, p, n, MSG_DONTWAIT);
+		ssize_t r = c->io ? c->io->recv(c->io->ctx, p, n) : recv(c->fd, p, n, MSG_DONTWAIT);
 		if (r > 0) {
 			c->rx_total += (size_t)r;
 			/* ACK at once: a peer whose next reply waits behind an
@@ -180,7 +181,8 @@ static ssize_t raw_read(struct conn *c, uint8_t *p, size_t n)
 			 * 1.3 ticket) would otherwise stall for the ~40 ms delayed
 			 * ACK. Not sticky in Linux, hence after every read. */
 			int one = 1;
-			setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+			if (c->io == NULL)
+				setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 			return r;
 		}
 		if (r == 0)
@@ -199,7 +201,8 @@ static int raw_write(struct conn *c, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
 	while (off < n) {
-		ssize_t w = send(c->fd, p + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = c->io ? c->io->send(c->io->ctx, p + off, n - off)
+		                  : send(c->fd, p + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0) {
 			off += (size_t)w;
 			continue;

@@ -30,8 +30,22 @@ enum conn_status {
 	CONN_STOPPED = -4, /* the process is being interrupted (SIGINT/SIGTERM) */
 };
 
+/*
+ * An optional I/O seam: when c->io is set, conn calls these instead of
+ * poll/recv/send on c->fd (fuzz targets drive conn over memory this way;
+ * fd may then be -1). recv and send return as recv(2)/send(2), -1 with
+ * errno; wait returns as poll(2) for one descriptor and sets *revents.
+ */
+struct conn_io {
+	ssize_t (*recv)(void *ctx, void *buf, size_t n);
+	ssize_t (*send)(void *ctx, const void *buf, size_t n);
+	int (*wait)(void *ctx, short events, short *revents, int timeout_ms);
+	void *ctx;
+};
+
 struct conn {
 	int fd;
+	const struct conn_io *io; /* NULL: the socket fd */
 	struct buf in;            /* bytes received and not yet consumed (plaintext or decrypted) */
 	struct transcript *tr;    /* borrowed; may be NULL */
 	struct wtls *tls;         /* NULL while plaintext */
