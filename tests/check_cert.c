@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "support.h"
 #include "wtls.h"
 
 #define SERVERNAME "mail.stark.test"
@@ -47,26 +48,6 @@ static void cs_teardown(void)
 
 /* ---- plumbing: one server thread, the client in the test's thread ---- */
 
-static ssize_t fd_recv(void *ctx, uint8_t *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	ssize_t n;
-	do
-		n = recv(fd, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : n;
-}
-
-static ssize_t fd_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	ssize_t n;
-	do
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n <= 0 ? -1 : n;
-}
-
 struct side {
 	struct wtls_config *cfg;
 	const char *servername;
@@ -79,7 +60,7 @@ struct side {
 static void *side_main(void *arg)
 {
 	struct side *s = arg;
-	struct wtls *t = wtls_new(s->cfg, s->servername, fd_recv, fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, s->servername, test_fd_recv, test_fd_send, &s->fd);
 	if (t != NULL) {
 		s->rc = wtls_handshake(t);
 		snprintf(s->err, sizeof s->err, "%s", wtls_error(t));

@@ -22,6 +22,7 @@
 #include "cert.h"
 #include "hello.h"
 #include "util.h"
+#include "support.h"
 #include "wtls.h"
 
 /* ------------------------------------------------------------------ */
@@ -956,24 +957,6 @@ static void cs_teardown(void)
 	CS = NULL;
 }
 
-static ssize_t fd_recv(void *ctx, uint8_t *buf, size_t len)
-{
-	ssize_t n;
-	do
-		n = recv(*(int *)ctx, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : n;
-}
-
-static ssize_t fd_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	ssize_t n;
-	do
-		n = send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n <= 0 ? -1 : n;
-}
-
 struct srv {
 	struct wtls_config *cfg;
 	int fd;
@@ -982,7 +965,7 @@ struct srv {
 static void *srv_main(void *arg)
 {
 	struct srv *s = arg;
-	struct wtls *t = wtls_new(s->cfg, NULL, fd_recv, fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, NULL, test_fd_recv, test_fd_send, &s->fd);
 	if (t) {
 		(void)wtls_handshake(t); /* fails when we hang up after its first flight */
 		wtls_free(t);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "support.h"
 #include "wtls.h"
 
 #define SERVERNAME "mail.stark.test"
@@ -38,26 +39,6 @@ static void cs_teardown(void)
 }
 
 /* ---- plumbing: blocking fd callbacks, the peer thread ---- */
-
-static ssize_t fd_recv(void *ctx, uint8_t *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	ssize_t n;
-	do
-		n = recv(fd, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : n;
-}
-
-static ssize_t fd_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	ssize_t n;
-	do
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n <= 0 ? -1 : n;
-}
 
 enum peer_mode {
 	PEER_TLS,     /* handshake, then the echo exchange if it worked */
@@ -88,7 +69,7 @@ static const char PING[] = "EHLO over TLS\r\n";
  * (Check's asserts belong to the test's own thread). */
 static void peer_tls(struct peer *p)
 {
-	struct wtls *t = wtls_new(p->cfg, p->servername, fd_recv, fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, p->servername, test_fd_recv, test_fd_send, &p->fd);
 	if (t == NULL) {
 		snprintf(p->err, sizeof p->err, "wtls_new failed");
 		return;
@@ -360,19 +341,19 @@ static ssize_t dio_recv(void *ctx, uint8_t *buf, size_t len)
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return WTLS_WANT;
-	return r < 0 ? -1 : fd_recv(&d->fd, buf, len);
+	return r < 0 ? -1 : test_fd_recv(&d->fd, buf, len);
 }
 
 static ssize_t dio_send(void *ctx, const uint8_t *buf, size_t len)
 {
-	return fd_send(&((struct dio *)ctx)->fd, buf, len);
+	return test_fd_send(&((struct dio *)ctx)->fd, buf, len);
 }
 
 /* Server for the WANT test: handshake, wait for "go", answer "late". */
 static void *late_server(void *arg)
 {
 	struct peer *p = arg;
-	struct wtls *t = wtls_new(p->cfg, NULL, fd_recv, fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, NULL, test_fd_recv, test_fd_send, &p->fd);
 	if (t != NULL && (p->rc = wtls_handshake(t)) == 0) {
 		uint8_t buf[16];
 		ssize_t n = wtls_read(t, buf, sizeof buf);
