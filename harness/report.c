@@ -481,6 +481,26 @@ static void put_san(FILE *f, struct buf *tmp, const char *s, size_t n)
 #define PUT_FACT(f, tmp, arr) put_san((f), (tmp), (arr), REPORT_FLEN(arr))
 #define PUT_STR(f, tmp, str) put_san((f), (tmp), (str), strlen(str))
 
+const char *const report_node_heads[REPORT_NODE_COLS] = {
+	"node", "versions", "TLS in use", "cipher in use", "certificate", "verify", "connections"};
+
+void report_node_cells(const struct scan_node *n, char *cells[REPORT_NODE_COLS])
+{
+	char vers[128];
+	scan_versions_str(&n->probe, vers, sizeof vers);
+	bool cert = n->tls_ok && n->tls.nchain > 0;
+	cells[0] = xstrdup(n->target);
+	cells[1] = xstrdup(vers);
+	cells[2] = xstrdup(n->tls_ok ? n->tls.version : "-");
+	cells[3] = xstrdup(n->tls_ok ? n->tls.cipher : "-");
+	cells[4] = cert ? xasprintf("%s%s, sha256 %.16s…", n->tls.chain[0].subject,
+	                            n->tls.chain[0].self_signed ? " (self-signed)" : "",
+	                            n->tls.chain[0].sha256)
+	                : xstrdup("-");
+	cells[5] = xstrdup(!n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
+	cells[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+}
+
 /* stark scan: one block per node, the facts a person checks first. */
 static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
 {

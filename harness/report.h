@@ -82,6 +82,13 @@ void report_kv_free(struct report_kv *rows, size_t n);
 /* A non-PASS result's details as label/value rows (File, Reason, Severity
  * with catalog and refs, Started, TLS, Trigger exit status); raw values. */
 size_t report_detail_rows(const struct result *r, struct report_kv rows[REPORT_FACT_ROWS]);
+/* stark scan: the cells of one node's row in the node table (raw,
+ * malloc'd): node, versions, TLS in use, cipher in use, certificate,
+ * verify, connections. */
+#define REPORT_NODE_COLS 7
+extern const char *const report_node_heads[REPORT_NODE_COLS];
+struct scan_node;
+void report_node_cells(const struct scan_node *n, char *cells[REPORT_NODE_COLS]);
 /* Length of a fixed-size string field that may lack its NUL. */
 #define REPORT_FLEN(arr) strnlen((arr), sizeof(arr))
 /* NULL-safe C string. */

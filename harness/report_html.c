@@ -128,31 +128,21 @@ static void scan_tables(struct buf *b, const struct scan_fleet *fl)
 {
 	buf_appendf(b, "<h2>Nodes (policy ");
 	h(b, fl->policy);
-	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead><tr><th>node</th><th>versions</th>"
-	               "<th>TLS in use</th><th>cipher in use</th><th>certificate</th><th>verify</th>"
-	               "<th>connections</th></tr></thead>\n<tbody>\n");
+	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead><tr>");
+	for (int k = 0; k < REPORT_NODE_COLS; k++)
+		buf_appendf(b, "<th>%s</th>", report_node_heads[k]);
+	buf_appendf(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		const struct scan_node *n = &fl->nodes[i];
-		char vers[128];
-		scan_versions_str(&n->probe, vers, sizeof vers);
-		buf_appendf(b, "<tr><td>");
-		h(b, n->target);
-		buf_appendf(b, "</td><td>%s</td><td>", vers);
-		h(b, n->tls_ok ? n->tls.version : "-");
-		buf_appendf(b, "</td><td>");
-		h(b, n->tls_ok ? n->tls.cipher : "-");
-		buf_appendf(b, "</td><td>");
-		if (n->tls_ok && n->tls.nchain) {
-			h(b, n->tls.chain[0].subject);
-			buf_appendf(b, "%s<br/>sha256 %.16s…", n->tls.chain[0].self_signed ? " (self-signed)" : "",
-			            n->tls.chain[0].sha256);
-		} else {
-			buf_appendf(b, "-");
+		char *cells[REPORT_NODE_COLS];
+		report_node_cells(&fl->nodes[i], cells);
+		buf_appendf(b, "<tr>");
+		for (int k = 0; k < REPORT_NODE_COLS; k++) {
+			buf_appendf(b, "<td>");
+			h(b, cells[k]);
+			buf_appendf(b, "</td>");
+			free(cells[k]);
 		}
-		buf_appendf(b, "</td><td>");
-		h(b, !n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
-		buf_appendf(b, "</td><td>%zu</td></tr>\n",
-		            n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+		buf_appendf(b, "</tr>\n");
 	}
 	buf_appendf(b, "</tbody>\n</table>\n");
 	if (fl->nnodes < 2)

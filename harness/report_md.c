@@ -121,29 +121,24 @@ static void scan_tables(struct buf *b, const struct scan_fleet *fl)
 {
 	buf_appendf(b, "## Nodes (policy ");
 	md(b, fl->policy);
-	buf_appendf(b, ")\n\n| node | versions | TLS in use | cipher in use | certificate | verify | connections |\n"
-	               "|---|---|---|---|---|---|---|\n");
+	buf_appendf(b, ")\n\n|");
+	for (int k = 0; k < REPORT_NODE_COLS; k++)
+		buf_appendf(b, " %s |", report_node_heads[k]);
+	buf_appendf(b, "\n|");
+	for (int k = 0; k < REPORT_NODE_COLS; k++)
+		buf_appendf(b, "---|");
+	buf_appendf(b, "\n");
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		const struct scan_node *n = &fl->nodes[i];
-		char vers[128];
-		scan_versions_str(&n->probe, vers, sizeof vers);
-		buf_appendf(b, "| ");
-		md(b, n->target);
-		buf_appendf(b, " | %s | ", vers);
-		md(b, n->tls_ok ? n->tls.version : "-");
-		buf_appendf(b, " | ");
-		md(b, n->tls_ok ? n->tls.cipher : "-");
-		buf_appendf(b, " | ");
-		if (n->tls_ok && n->tls.nchain) {
-			md(b, n->tls.chain[0].subject);
-			buf_appendf(b, "%s, sha256 %.16s…", n->tls.chain[0].self_signed ? " (self-signed)" : "",
-			            n->tls.chain[0].sha256);
-		} else {
-			buf_appendf(b, "-");
+		char *cells[REPORT_NODE_COLS];
+		report_node_cells(&fl->nodes[i], cells);
+		buf_appendf(b, "|");
+		for (int k = 0; k < REPORT_NODE_COLS; k++) {
+			buf_appendf(b, " ");
+			md(b, cells[k]);
+			buf_appendf(b, " |");
+			free(cells[k]);
 		}
-		buf_appendf(b, " | ");
-		md(b, !n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
-		buf_appendf(b, " | %zu |\n", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+		buf_appendf(b, "\n");
 	}
 	buf_append(b, "\n", 1);
 	if (fl->nnodes < 2)
