@@ -110,7 +110,7 @@ void iso8601_ms(int64_t wall, char out[32])
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall % 1000));
 }
 
-static void buf_grow(struct buf *b, size_t need)
+void buf_reserve(struct buf *b, size_t need)
 {
 	if (b->len + need + 1 <= b->cap)
 		return;
@@ -123,7 +123,7 @@ static void buf_grow(struct buf *b, size_t need)
 
 void buf_append(struct buf *b, const void *p, size_t n)
 {
-	buf_grow(b, n);
+	buf_reserve(b, n);
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -137,7 +137,7 @@ void buf_appendf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		fatalx("buf_appendf: bad format %s", fmt);
-	buf_grow(b, (size_t)n);
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -168,7 +168,7 @@ void buf_free(struct buf *b)
 
 char *buf_cstr(struct buf *b)
 {
-	buf_grow(b, 0);
+	buf_reserve(b, 0);
 	b->data[b->len] = '\0';
 	return (char *)b->data;
 }
@@ -176,28 +176,33 @@ char *buf_cstr(struct buf *b)
 void buf_escape(struct buf *out, const uint8_t *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t run = 0; /* p[run..i) is printable as is, not yet appended */
+	if (n == 0)
+		return;
+	buf_reserve(out, n);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+			continue;
 		char e[4];
 		size_t k = 0;
+		e[k++] = '\\';
 		switch (c) {
-		case '\r': e[k++] = '\\'; e[k++] = 'r'; break;
-		case '\n': e[k++] = '\\'; e[k++] = 'n'; break;
-		case '\t': e[k++] = '\\'; e[k++] = 't'; break;
-		case '\\': e[k++] = '\\'; e[k++] = '\\'; break;
-		case '"': e[k++] = '\\'; e[k++] = '"'; break;
+		case '\r': e[k++] = 'r'; break;
+		case '\n': e[k++] = 'n'; break;
+		case '\t': e[k++] = 't'; break;
+		case '\\': e[k++] = '\\'; break;
+		case '"': e[k++] = '"'; break;
 		default:
-			if (c >= 0x20 && c < 0x7f) {
-				e[k++] = (char)c;
-			} else {
-				e[k++] = '\\';
-				e[k++] = 'x';
-				e[k++] = hex[c >> 4];
-				e[k++] = hex[c & 15];
-			}
+			e[k++] = 'x';
+			e[k++] = hex[c >> 4];
+			e[k++] = hex[c & 15];
 		}
+		buf_append(out, p + run, i - run);
 		buf_append(out, e, k);
+		run = i + 1;
 	}
+	buf_append(out, p + run, n - run);
 }
 
 char *escape_bytes(const uint8_t *p, size_t n)

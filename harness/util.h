@@ -33,6 +33,8 @@ struct buf {
 	uint8_t *data;
 	size_t len, cap;
 };
+/* Make room for need more bytes (and a NUL) without changing len. */
+void buf_reserve(struct buf *b, size_t need);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_consume(struct buf *b, size_t n); /* drop n bytes from the front */
