@@ -8,6 +8,7 @@
  * Usage: fuzz_hsloop [N] [any|1.2|1.3]
  */
 #include "memtls.h"
+#include "wolfssl_heap.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static int once(enum memtls_ver v, unsigned i)
 	struct mpipe c2s = {0}, s2c = {0};
 	uint8_t seed[4] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), (uint8_t)(i >> 24)};
 	stark_fuzz_rand_seed(seed, sizeof seed);
+	fuzz_heap_begin();
 	struct mpeer *cl = mpeer_new(false, v, &s2c, &c2s, NULL, 0);
 	struct mpeer *sv = mpeer_new(true, v, &c2s, &s2c, NULL, 0);
 	enum mpeer_state a = MP_WANT, b = MP_WANT;
@@ -32,6 +34,7 @@ static int once(enum memtls_ver v, unsigned i)
 	mpeer_free(sv);
 	mpipe_free(&c2s);
 	mpipe_free(&s2c);
+	fuzz_heap_end();
 	return a == MP_DONE && b == MP_DONE ? 0 : -1;
 }
 

@@ -4,6 +4,7 @@
 #include <wolfssl/ssl.h>
 
 #include "memtls.h"
+#include "wolfssl_heap.h"
 
 #include <string.h>
 
@@ -102,7 +103,7 @@ static WOLFSSL_METHOD *method(bool server, int v)
 
 int memtls_init(void)
 {
-	if (wolfSSL_Init() != WOLFSSL_SUCCESS)
+	if (fuzz_heap_install() != 0 || wolfSSL_Init() != WOLFSSL_SUCCESS)
 		return -1;
 	for (int s = 0; s < 2; s++) {
 		for (int v = 0; v < 3; v++) {

@@ -10,6 +10,9 @@
  *  - HTML: no raw < > & " '; Markdown cell: no raw < > | newline, no C0;
  *  - sanitize: no control bytes (keep_nl: only \n), no bidi controls;
  *  - escape_bytes: printable ASCII only, and unescaping gives the input back.
+ * The first byte picks the escaper (its value mod 8), the rest is the text:
+ * one escaper per execution, so the fuzzer steers both and coverage tells
+ * the modes apart, at an eighth of the cost of running all of them.
  */
 #include "fuzz.h"
 #include "report.h"
@@ -192,22 +195,28 @@ static void check_escape_bytes(const uint8_t *in, size_t len)
 	free(e);
 }
 
-int FuzzerTestOneInput(const uint8_t *buf, size_t len)
+int FuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	for (int m = M_XML_ATTR; m <= M_UTF8; m++) {
-		struct buf b = {0};
-		switch (m) {
-		case M_XML_ATTR: report_escape_xml(&b, buf, len); break;
-		case M_XML_TEXT: report_escape_xml_text(&b, buf, len); break;
-		case M_HTML: report_escape_html(&b, buf, len); break;
-		case M_MD: report_escape_md(&b, buf, len); break;
-		case M_SAN: report_sanitize(&b, buf, len, false); break;
-		case M_SAN_NL: report_sanitize(&b, buf, len, true); break;
-		case M_UTF8: report_fix_utf8(&b, buf, len); break;
-		}
-		check_out(m, &b);
-		buf_free(&b);
+	if (size == 0)
+		return 0;
+	int m = data[0] % 8;
+	const uint8_t *buf = data + 1;
+	size_t len = size - 1;
+	if (m > M_UTF8) {
+		check_escape_bytes(buf, len);
+		return 0;
 	}
-	check_escape_bytes(buf, len);
+	struct buf b = {0};
+	switch (m) {
+	case M_XML_ATTR: report_escape_xml(&b, buf, len); break;
+	case M_XML_TEXT: report_escape_xml_text(&b, buf, len); break;
+	case M_HTML: report_escape_html(&b, buf, len); break;
+	case M_MD: report_escape_md(&b, buf, len); break;
+	case M_SAN: report_sanitize(&b, buf, len, false); break;
+	case M_SAN_NL: report_sanitize(&b, buf, len, true); break;
+	case M_UTF8: report_fix_utf8(&b, buf, len); break;
+	}
+	check_out(m, &b);
+	buf_free(&b);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "conn.h"
 #include "fuzz.h"
 #include "memtls.h"
+#include "wolfssl_heap.h"
 #include "smtp.h"
 #include "util.h"
 #include "wtls.h"
@@ -231,7 +232,7 @@ static bool say(struct conn *c, const char *line)
 	return conn_send(c, (const uint8_t *)line, strlen(line)) == CONN_OK;
 }
 
-int FuzzerTestOneInput(const uint8_t *buf, size_t len)
+static int one_input(const uint8_t *buf, size_t len)
 {
 	if (len < 1)
 		return 0;
@@ -300,4 +301,12 @@ done:
 	mpipe_free(&S.s2c);
 	buf_free(&S.tls_sent);
 	return 0;
+}
+
+int FuzzerTestOneInput(const uint8_t *buf, size_t len)
+{
+	fuzz_heap_begin(); /* wolfSSL allocates from the per-input arena */
+	int rc = one_input(buf, len);
+	fuzz_heap_end();
+	return rc;
 }

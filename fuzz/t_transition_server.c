@@ -26,6 +26,7 @@
  */
 #include "fuzz.h"
 #include "memtls.h"
+#include "wolfssl_heap.h"
 #include "smtp.h"
 #include "stark_vendor.h"
 #include "util.h"
@@ -260,7 +261,7 @@ static enum stark_vendor_action tls_segment(struct run *r, const struct seg *s)
 	}
 }
 
-int FuzzerTestOneInput(const uint8_t *buf, size_t len)
+static int one_input(const uint8_t *buf, size_t len)
 {
 	if (len < 2)
 		return 0;
@@ -320,4 +321,12 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 	buf_free(&r.io.hs_raw);
 	buf_free(&r.cli_rx);
 	return 0;
+}
+
+int FuzzerTestOneInput(const uint8_t *buf, size_t len)
+{
+	fuzz_heap_begin(); /* wolfSSL allocates from the per-input arena */
+	int rc = one_input(buf, len);
+	fuzz_heap_end();
+	return rc;
 }

@@ -1,0 +1,1 @@
+2TLS_AES_128_GCM_SHA256 a_b _x_ \x41

@@ -1,0 +1,1 @@
+4TLS_AES_128_GCM_SHA256 a_b _x_ \x41

@@ -1,0 +1,1 @@
+3501 5.5.4 Syntax error (no parameters allowed)
