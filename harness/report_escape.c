@@ -150,7 +150,8 @@ static void escape_core(struct buf *out, const uint8_t *p, size_t n, enum esc_mo
 			hex = rep == NULL && shown_as_hex(cp);
 		}
 		if (rep != NULL || hex) {
-			buf_append(out, p + run, i - run);
+			if (i > run)
+				buf_append(out, p + run, i - run);
 			if (rep != NULL)
 				buf_append(out, rep, strlen(rep));
 			else

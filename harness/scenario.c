@@ -1602,7 +1602,8 @@ static void esc_bytes(struct buf *out, const uint8_t *p, size_t n, int next)
 			e[k++] = hex[c >> 4];
 			e[k++] = hex[c & 15];
 		}
-		buf_append(out, p + run, i - run);
+		if (i > run)
+			buf_append(out, p + run, i - run);
 		buf_append(out, e, k);
 		run = i + 1;
 	}

@@ -198,7 +198,8 @@ void buf_escape(struct buf *out, const uint8_t *p, size_t n)
 			e[k++] = hex[c >> 4];
 			e[k++] = hex[c & 15];
 		}
-		buf_append(out, p + run, i - run);
+		if (i > run)
+			buf_append(out, p + run, i - run);
 		buf_append(out, e, k);
 		run = i + 1;
 	}
