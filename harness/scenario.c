@@ -1575,39 +1575,22 @@ static int run_next_byte(const struct scn_str *s, size_t i)
 	return -1;
 }
 
+/* buf_escape's escapes, plus one rule: a literal "${" must not read back as
+ * a variable, so such a '$' is written \x24 (next: the byte after p[n-1]). */
 static void esc_bytes(struct buf *out, const uint8_t *p, size_t n, int next)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t run = 0; /* p[run..i) is written as is, not yet appended */
+	size_t run = 0; /* p[run..i) goes through buf_escape */
 	if (n == 0)
 		return;
-	buf_reserve(out, n);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
 		int after = i + 1 < n ? p[i + 1] : next;
-		/* a literal "${" must not read back as a variable */
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"' && !(c == '$' && after == '{'))
+		if (p[i] != '$' || after != '{')
 			continue;
-		char e[4];
-		size_t k = 0;
-		e[k++] = '\\';
-		switch (c) {
-		case '\r': e[k++] = 'r'; break;
-		case '\n': e[k++] = 'n'; break;
-		case '\t': e[k++] = 't'; break;
-		case '\\': e[k++] = '\\'; break;
-		case '"': e[k++] = '"'; break;
-		default:
-			e[k++] = 'x';
-			e[k++] = hex[c >> 4];
-			e[k++] = hex[c & 15];
-		}
-		if (i > run)
-			buf_append(out, p + run, i - run);
-		buf_append(out, e, k);
+		buf_escape(out, p + run, i - run);
+		buf_append(out, "\\x24", 4);
 		run = i + 1;
 	}
-	buf_append(out, p + run, n - run);
+	buf_escape(out, p + run, n - run);
 }
 
 static void dump_str(struct buf *b, const struct scn_str *s)
