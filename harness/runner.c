@@ -41,7 +41,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		sv_push((struct strvec *)diag, xasprintf("%s: %s", path, strerror(errno)));
+		scn_diag_add(diag, xasprintf("%s: %s", path, strerror(errno)));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -50,7 +50,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 	}
 	DIR *d = opendir(path);
 	if (d == NULL) {
-		sv_push((struct strvec *)diag, xasprintf("%s: %s", path, strerror(errno)));
+		scn_diag_add(diag, xasprintf("%s: %s", path, strerror(errno)));
 		return -1;
 	}
 	struct strvec sub = {0};
@@ -80,15 +80,11 @@ int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_
 {
 	struct strvec files = {0};
 	int rc = 0;
-	/* struct scn_diag is {char **msgs; size_t n;}: grown like a strvec. */
 	struct scn_diag local = {0};
 	if (diag == NULL)
 		diag = &local;
-	struct strvec dv = {diag->msgs, diag->n, diag->n};
 	for (size_t i = 0; i < npaths; i++)
-		rc |= collect(paths[i], &files, (struct scn_diag *)&dv);
-	diag->msgs = dv.v;
-	diag->n = dv.n;
+		rc |= collect(paths[i], &files, diag);
 	struct scenario **v = xcalloc(files.n + 1, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < files.n; i++) {

@@ -95,7 +95,119 @@ static bool catalog_valid(const char *s, size_t n)
 
 static const char *const known_vars[] = {"helo", "servername"};
 
+/* ---------- memory ---------- */
+
+/*
+ * Everything a parse builds (names, strings, parts, arrays, steps) lives in
+ * one arena that the scenario owns and frees at once: a parse makes an
+ * allocation per token, string and step and frees almost none of them
+ * before the end, and malloc's per-block cost (ASan's stack traces and
+ * quarantine in the fuzz build) was most of a parse. Under ASan each block
+ * is followed by a poisoned redzone, space not yet handed out is poisoned,
+ * and a block that is dropped or moved (mem_drop) is poisoned again, so an
+ * overflow or a stale pointer into the tree still traps.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MEM_ASAN 1
+#endif
+#ifdef MEM_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) __asan_poison_memory_region((p), (n))
+#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#define MEM_REDZONE 16u
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#define MEM_REDZONE 0u
+#endif
+#define MEM_ALIGN 16u
+#define MEM_FIRST 4096u /* a page of scenario text needs a few of these */
+
+struct scn_chunk {
+	struct scn_chunk *next;
+	size_t cap, used;
+	max_align_t data[];
+};
+
+/* n zeroed bytes, aligned for any type. */
+static void *mem_alloc(struct scn_chunk **m, size_t n)
+{
+	size_t need = (n + MEM_REDZONE + MEM_ALIGN - 1) & ~(size_t)(MEM_ALIGN - 1);
+	struct scn_chunk *c = *m;
+	if (c == NULL || c->cap - c->used < need) {
+		size_t cap = c != NULL ? 2 * c->cap : MEM_FIRST;
+		if (cap < need)
+			cap = need;
+		c = xmalloc(sizeof *c + cap);
+		c->next = *m;
+		c->cap = cap;
+		c->used = 0;
+		*m = c;
+		POISON(c->data, cap);
+	}
+	uint8_t *p = (uint8_t *)c->data + c->used;
+	c->used += need;
+	UNPOISON(p, n);
+	memset(p, 0, n);
+	return p;
+}
+
+/* The block is dead: any later access is a bug (and traps under ASan). */
+static void mem_drop(void *p, size_t n)
+{
+	if (p != NULL)
+		POISON(p, n);
+}
+
+static char *mem_strndup(struct scn_chunk **m, const void *s, size_t n)
+{
+	char *d = mem_alloc(m, n + 1);
+	memcpy(d, s, n);
+	return d;
+}
+
+static void mem_free(struct scn_chunk *c)
+{
+	while (c != NULL) {
+		struct scn_chunk *next = c->next;
+		UNPOISON(c->data, c->cap);
+		free(c);
+		c = next;
+	}
+}
+
+/*
+ * Room for element n of an array that only ever grows one element at a time
+ * through this function: its capacity is n rounded up to a power of two, so
+ * it is full exactly when n is 0 or a power of two.
+ */
+static void *grow(struct scn_chunk **m, void *v, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return v;
+	void *w = mem_alloc(m, (n ? 2 * n : 1) * size);
+	if (n) {
+		memcpy(w, v, n * size);
+		mem_drop(v, n * size);
+	}
+	return w;
+}
+
 /* ---------- diagnostics ---------- */
+
+void scn_diag_add(struct scn_diag *d, char *msg)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 16;
+		d->msgs = xrealloc(d->msgs, d->cap * sizeof *d->msgs);
+	}
+	d->msgs[d->n++] = msg;
+}
 
 void scn_diag_free(struct scn_diag *d)
 {
@@ -105,52 +217,55 @@ void scn_diag_free(struct scn_diag *d)
 		free(d->msgs[i]);
 	free(d->msgs);
 	d->msgs = NULL;
-	d->n = 0;
+	d->n = d->cap = 0;
 }
 
 /* ---------- string expressions ---------- */
 
+/* Drop a string expression that nothing refers to any more. */
 static void str_clear(struct scn_str *s)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
-		free(s->parts[i].bytes);
-		free(s->parts[i].var);
+		mem_drop(s->parts[i].bytes, s->parts[i].len);
+		if (s->parts[i].var != NULL)
+			mem_drop(s->parts[i].var, strlen(s->parts[i].var) + 1);
 	}
-	free(s->parts);
+	mem_drop(s->parts, s->nparts * sizeof *s->parts);
 	s->parts = NULL;
 	s->nparts = 0;
 }
 
-static void str_push(struct scn_str *s, struct scn_part part)
+static void str_push(struct scn_chunk **m, struct scn_str *s, struct scn_part part)
 {
-	s->parts = xrealloc(s->parts, (s->nparts + 1) * sizeof *s->parts);
+	s->parts = grow(m, s->parts, s->nparts, sizeof *s->parts);
 	s->parts[s->nparts++] = part;
 }
 
 /*
- * Append parts of src to dst (taking ownership), in the normal form the
- * dump relies on: no empty literals, no two adjacent repeat-1 literals.
+ * Append parts of src to dst (taking them), in the normal form the dump
+ * relies on: no empty literals, no two adjacent repeat-1 literals.
  */
-static void str_append_norm(struct scn_str *dst, struct scn_str *src)
+static void str_append_norm(struct scn_chunk **m, struct scn_str *dst, struct scn_str *src)
 {
 	for (size_t i = 0; i < src->nparts; i++) {
 		struct scn_part p = src->parts[i];
 		struct scn_part *last = dst->nparts ? &dst->parts[dst->nparts - 1] : NULL;
-		if (p.var == NULL && p.len == 0) {
-			free(p.bytes);
+		if (p.var == NULL && p.len == 0)
 			continue;
-		}
 		if (p.var == NULL && p.repeat == 1 && last != NULL && last->var == NULL &&
 		    last->repeat == 1) {
-			last->bytes = xrealloc(last->bytes, last->len + p.len);
-			memcpy(last->bytes + last->len, p.bytes, p.len);
+			uint8_t *b = mem_alloc(m, last->len + p.len);
+			memcpy(b, last->bytes, last->len);
+			memcpy(b + last->len, p.bytes, p.len);
+			mem_drop(last->bytes, last->len);
+			mem_drop(p.bytes, p.len);
+			last->bytes = b;
 			last->len += p.len;
-			free(p.bytes);
 			continue;
 		}
-		str_push(dst, p);
+		str_push(m, dst, p);
 	}
-	free(src->parts);
+	mem_drop(src->parts, src->nparts * sizeof *src->parts);
 	src->parts = NULL;
 	src->nparts = 0;
 }
@@ -218,45 +333,16 @@ uint8_t *scn_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, s
 
 /* ---------- steps ---------- */
 
-static void block_clear(struct scn_block *b);
-
-static void step_clear(struct step *st)
+static void block_push(struct scn_chunk **m, struct scn_block *b, struct step *st)
 {
-	str_clear(&st->str);
-	free(st->codepat);
-	strv_free(st->has, st->nhas);
-	strv_free(st->lacks, st->nlacks);
-	free(st->verb);
-	free(st->tls.ciphers);
-	free(st->tls.servername);
-	str_clear(&st->tls.glue);
-	free(st->tls.cert);
-	strv_free(st->verbs, st->nverbs);
-	for (size_t i = 0; i < st->nbranches; i++)
-		block_clear(&st->branches[i]);
-	free(st->branches);
-	memset(st, 0, sizeof *st);
-}
-
-static void block_clear(struct scn_block *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		step_clear(&b->steps[i]);
-	free(b->steps);
-	b->steps = NULL;
-	b->n = 0;
-}
-
-static void block_push(struct scn_block *b, struct step *st)
-{
-	b->steps = xrealloc(b->steps, (b->n + 1) * sizeof *b->steps);
+	b->steps = grow(m, b->steps, b->n, sizeof *b->steps);
 	b->steps[b->n++] = *st;
 	memset(st, 0, sizeof *st);
 }
 
-static void strv_push(char ***v, size_t *n, char *s)
+static void strv_push(struct scn_chunk **m, char ***v, size_t *n, char *s)
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	*v = grow(m, *v, *n, sizeof **v);
 	(*v)[(*n)++] = s;
 }
 
@@ -264,15 +350,7 @@ void scenario_free(struct scenario *s)
 {
 	if (s == NULL)
 		return;
-	free(s->file);
-	free(s->id);
-	free(s->summary);
-	strv_free(s->catalog, s->ncatalog);
-	strv_free(s->refs, s->nrefs);
-	free(s->severity);
-	strv_free(s->keywords, s->nkeywords);
-	free(s->profile);
-	block_clear(&s->body);
+	mem_free(s->mem);
 	free(s);
 }
 
@@ -332,25 +410,36 @@ struct parser {
 	bool verify_reported;
 	struct tok *toks;
 	size_t ntoks, captoks;
+	struct buf lit; /* a string literal being lexed */
 };
+
+/* The arena of the scenario being built. */
+#define MEM(p) (&(p)->s->mem)
 
 static void perr(struct parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void perr(struct parser *p, int line, int col, const char *fmt, ...)
 {
-	char msg[512];
-	va_list ap;
 	if (p->quiet)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	p->nerr++;
 	if (p->diag == NULL)
 		return;
-	p->diag->msgs = xrealloc(p->diag->msgs, (p->diag->n + 1) * sizeof *p->diag->msgs);
-	p->diag->msgs[p->diag->n++] = xasprintf("%s:%d:%d: %s", p->file, line, col, msg);
+	/* "file:line:col: message" in one allocation: a fuzzed file has about
+	 * 20 diagnostics, and formatting them was most of a failed parse */
+	char msg[512], at[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	size_t nf = strlen(p->file), na = (size_t)snprintf(at, sizeof at, ":%d:%d: ", line, col),
+	       nm = strlen(msg);
+	char *out = xmalloc(nf + na + nm + 1);
+	memcpy(out, p->file, nf);
+	memcpy(out + nf, at, na);
+	memcpy(out + nf + na, msg, nm + 1);
+	scn_diag_add(p->diag, out);
 }
 
 #define TERR(p, t, ...) perr((p), (p)->lineno, (t)->col, __VA_ARGS__)
@@ -394,13 +483,14 @@ static int hexval(int c)
 	return -1;
 }
 
-static void lit_flush(struct scn_str *s, struct buf *lit)
+static void lit_flush(struct parser *p, struct scn_str *s)
 {
-	if (lit->len == 0)
+	if (p->lit.len == 0)
 		return;
-	struct scn_part part = {.bytes = lit->data, .len = lit->len, .repeat = 1};
-	str_push(s, part);
-	memset(lit, 0, sizeof *lit);
+	struct scn_part part = {.bytes = mem_alloc(MEM(p), p->lit.len), .len = p->lit.len, .repeat = 1};
+	memcpy(part.bytes, p->lit.data, p->lit.len);
+	str_push(MEM(p), s, part);
+	p->lit.len = 0;
 }
 
 /*
@@ -413,7 +503,7 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 {
 	size_t start = *i, j = *i + 1;
 	struct tok *t = tok_new(p, T_STR, (int)start + 1);
-	struct buf lit = {0};
+	struct buf *lit = &p->lit;
 	bool has_var = false;
 
 	for (;;) {
@@ -446,7 +536,7 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 					goto fail;
 				}
 				v = (uint8_t)(hexval(l[j + 2]) * 16 + hexval(l[j + 3]));
-				buf_append(&lit, &v, 1);
+				buf_append(lit, &v, 1);
 				j += 4;
 				continue;
 			default:
@@ -459,7 +549,7 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 					     "unknown escape: backslash before byte \\x%02x", e);
 				goto fail;
 			}
-			buf_append(&lit, &v, 1);
+			buf_append(lit, &v, 1);
 			j += 2;
 			continue;
 		}
@@ -484,9 +574,10 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 				     (int)(nlen > WORD_SHOW ? WORD_SHOW : nlen), name);
 				goto fail;
 			}
-			lit_flush(&t->str, &lit);
-			struct scn_part part = {.repeat = 1, .var = xstrdup(known)};
-			str_push(&t->str, part);
+			lit_flush(p, &t->str);
+			struct scn_part part = {.repeat = 1,
+			                        .var = mem_strndup(MEM(p), known, strlen(known))};
+			str_push(MEM(p), &t->str, part);
 			has_var = true;
 			j = k + 1;
 			continue;
@@ -496,10 +587,10 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 			     "raw control byte \\x%02x in string (write it as an escape)", c);
 			goto fail;
 		}
-		buf_append(&lit, &c, 1);
+		buf_append(lit, &c, 1);
 		j++;
 	}
-	lit_flush(&t->str, &lit);
+	lit_flush(p, &t->str);
 
 	if (j < n && l[j] == '*') {
 		size_t star = j, k = j + 1;
@@ -528,7 +619,7 @@ static bool lex_string(struct parser *p, const uint8_t *l, size_t n, size_t *i)
 	*i = j;
 	return true;
 fail:
-	buf_free(&lit);
+	lit->len = 0;
 	return false;
 }
 
@@ -650,7 +741,7 @@ static int take_str(struct parser *p, size_t *ti, struct scn_str *out)
 {
 	size_t first = *ti;
 	while (*ti < p->ntoks && p->toks[*ti].type == T_STR) {
-		str_append_norm(out, &p->toks[*ti].str);
+		str_append_norm(MEM(p), out, &p->toks[*ti].str);
 		(*ti)++;
 	}
 	size_t sz;
@@ -738,7 +829,7 @@ static void word_list(struct parser *p, const char *what, bool (*valid)(const ch
 						     t->s + a);
 						return;
 					}
-				strv_push(v, nv, xstrndup(t->s + a, b - a));
+				strv_push(MEM(p), v, nv, mem_strndup(MEM(p), t->s + a, b - a));
 				any = true;
 			}
 			a = b + 1;
@@ -769,7 +860,7 @@ static void header_line(struct parser *p, int k)
 			TERR(p, t, "invalid scenario id '%.*s' (letters, digits, . _ / -)", WSHOW(t));
 			return;
 		}
-		s->id = xstrndup(t->s, t->n);
+		s->id = mem_strndup(MEM(p), t->s, t->n);
 		return;
 	case H_TARGET:
 		if ((t = one_word(p, "target")) == NULL)
@@ -789,7 +880,7 @@ static void header_line(struct parser *p, int k)
 			TERR(p, t0, "summary needs a text");
 			return;
 		}
-		s->summary = xstrndup(p->toks[1].s, p->toks[1].n);
+		s->summary = mem_strndup(MEM(p), p->toks[1].s, p->toks[1].n);
 		return;
 	case H_CATALOG:
 		word_list(p, "catalog id", catalog_valid, "expected e.g. S-08, S-09a, T-01",
@@ -813,7 +904,7 @@ static void header_line(struct parser *p, int k)
 			while (y > x && is_space((unsigned char)t->s[y - 1]))
 				y--;
 			if (y > x) {
-				strv_push(&s->refs, &s->nrefs, xstrndup(t->s + x, y - x));
+				strv_push(MEM(p), &s->refs, &s->nrefs, mem_strndup(MEM(p), t->s + x, y - x));
 				any = true;
 			}
 			a = b + 1;
@@ -828,7 +919,7 @@ static void header_line(struct parser *p, int k)
 			return;
 		for (size_t i = 0; i < 5; i++)
 			if (word_is(t, sev[i])) {
-				s->severity = xstrdup(sev[i]);
+				s->severity = mem_strndup(MEM(p), sev[i], strlen(sev[i]));
 				return;
 			}
 		TERR(p, t, "severity must be critical, high, medium, low or info, not '%.*s'",
@@ -852,7 +943,7 @@ static void header_line(struct parser *p, int k)
 			TERR(p, t, "profile must be mx or submission, not '%.*s'", WSHOW(t));
 			return;
 		}
-		s->profile = xstrndup(t->s, t->n);
+		s->profile = mem_strndup(MEM(p), t->s, t->n);
 		return;
 	}
 }
@@ -901,7 +992,7 @@ static bool parse_expect_reply(struct parser *p, struct step *st)
 		     WSHOW(t));
 		return false;
 	}
-	st->codepat = xstrndup(t->s, t->n);
+	st->codepat = mem_strndup(MEM(p), t->s, t->n);
 	for (size_t ti = 3; ti < p->ntoks; ti++) {
 		t = &p->toks[ti];
 		if (word_is(t, "has") || word_is(t, "lacks")) {
@@ -920,9 +1011,9 @@ static bool parse_expect_reply(struct parser *p, struct step *st)
 				return false;
 			}
 			if (has)
-				strv_push(&st->has, &st->nhas, xstrndup(k->s, k->n));
+				strv_push(MEM(p), &st->has, &st->nhas, mem_strndup(MEM(p), k->s, k->n));
 			else
-				strv_push(&st->lacks, &st->nlacks, xstrndup(k->s, k->n));
+				strv_push(MEM(p), &st->lacks, &st->nlacks, mem_strndup(MEM(p), k->s, k->n));
 			ti++;
 		} else if (word_is(t, "alone") || word_is(t, "strict")) {
 			bool *f = word_is(t, "alone") ? &st->alone : &st->strict;
@@ -1012,7 +1103,7 @@ static bool parse_expect(struct parser *p, struct step *st)
 			TERR(p, t, "invalid verb '%.*s' (letters only, or any)", WSHOW(t));
 			return false;
 		}
-		st->verb = xstrndup(t->s, t->n);
+		st->verb = mem_strndup(MEM(p), t->s, t->n);
 		return no_more(p, 3, "the verb");
 	}
 	if (word_is(k, "close")) {
@@ -1073,7 +1164,7 @@ static bool str_option(struct parser *p, size_t *ti, const char *what, char **ou
 		free(b);
 		return false;
 	}
-	*out = xstrndup((const char *)b, len);
+	*out = mem_strndup(MEM(p), b, len);
 	free(b);
 	return true;
 }
@@ -1178,7 +1269,7 @@ static bool parse_tls(struct parser *p, struct step *st)
 				     WSHOW(v));
 				return false;
 			}
-			st->tls.cert = xstrndup(v->s, v->n);
+			st->tls.cert = mem_strndup(MEM(p), v->s, v->n);
 			ti++;
 			break;
 		}
@@ -1238,10 +1329,10 @@ static bool parse_verify(struct parser *p, struct step *st)
 				TERR(p, v, "a verb is letters only, not '%.*s'", WSHOW(v));
 				return false;
 			}
-			char *u = xstrndup(v->s, v->n);
+			char *u = mem_strndup(MEM(p), v->s, v->n);
 			for (char *c = u; *c; c++)
 				*c = (char)to_upper((unsigned char)*c);
-			strv_push(&st->verbs, &st->nverbs, u);
+			strv_push(MEM(p), &st->verbs, &st->nverbs, u);
 			ti++;
 		}
 		if (st->nverbs == 0) {
@@ -1299,7 +1390,7 @@ static void parse_alt(struct parser *p, struct step *st, int depth, bool damaged
 		enum block_end e = parse_block(p, &br, depth + 1, true, &saw, &oline, &ocol);
 		if (!saw && e != END_EOF)
 			perr(p, bline, bcol, "empty alternative branch");
-		st->branches = xrealloc(st->branches, (st->nbranches + 1) * sizeof *st->branches);
+		st->branches = grow(MEM(p), st->branches, st->nbranches, sizeof *st->branches);
 		st->branches[st->nbranches++] = br;
 		if (e == END_OR) {
 			bline = oline;
@@ -1484,9 +1575,9 @@ static enum block_end parse_block(struct parser *p, struct scn_block *b, int dep
 			                                                 : "inconclusive");
 		}
 		if (ok)
-			block_push(b, &st);
+			block_push(MEM(p), b, &st);
 		else
-			step_clear(&st);
+			memset(&st, 0, sizeof st); /* its blocks stay in the arena, unused */
 	}
 	return END_EOF;
 }
@@ -1501,13 +1592,14 @@ struct scenario *scenario_parse(const char *file, const uint8_t *text, size_t le
 	p.len = text != NULL ? len : 0;
 	p.diag = diag;
 	p.s = xcalloc(1, sizeof *p.s);
-	p.s->file = xstrdup(p.file);
+	p.s->file = mem_strndup(MEM(&p), p.file, strlen(p.file));
 
 	bool saw = false;
 	int ol, oc;
 	parse_block(&p, &p.s->body, 0, false, &saw, &ol, &oc);
 	toks_reset(&p);
 	free(p.toks);
+	buf_free(&p.lit);
 
 	static const int required[] = {H_SCENARIO, H_TARGET, H_SUMMARY, H_CATALOG, H_SEVERITY};
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
@@ -1546,10 +1638,8 @@ struct scenario *scenario_load(const char *path, struct scn_diag *diag)
 		fclose(f);
 	}
 	if (why != NULL) {
-		if (diag != NULL) {
-			diag->msgs = xrealloc(diag->msgs, (diag->n + 1) * sizeof *diag->msgs);
-			diag->msgs[diag->n++] = xasprintf("%s: %s", path, why);
-		}
+		if (diag != NULL)
+			scn_diag_add(diag, xasprintf("%s: %s", path, why));
 		buf_free(&b);
 		return NULL;
 	}

@@ -105,6 +105,8 @@ struct step {
 	bool trigger_ok;
 };
 
+struct scn_chunk; /* scenario.c: the arena of one scenario's tree */
+
 struct scenario {
 	char *file;     /* path as given */
 	char *id;       /* "scenario" header */
@@ -120,13 +122,15 @@ struct scenario {
 	char *profile;  /* NULL = any; target server: "mx" | "submission";
 	                 * target client: "require-tls" | "opportunistic" */
 	struct scn_block body;
+	struct scn_chunk *mem; /* every string and array above lives here */
 };
 
 /* All diagnostics of one parse, each "file:line:col: message". */
 struct scn_diag {
 	char **msgs;
-	size_t n;
+	size_t n, cap;
 };
+void scn_diag_add(struct scn_diag *d, char *msg); /* takes the malloc'd msg */
 void scn_diag_free(struct scn_diag *d);
 
 /* NULL on any error; every error is appended to diag (if non-NULL). */

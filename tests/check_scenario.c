@@ -692,6 +692,42 @@ START_TEST(mutations)
 }
 END_TEST
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+/* The tree lives in an arena (scenario.c): under ASan every block must
+ * still end in poisoned bytes, so an overrun traps as with malloc. */
+START_TEST(arena_redzones)
+{
+	static const char text[] = "scenario x\ntarget server\nsummary s\ncatalog S-01\n"
+	                           "severity low\n\nsend \"ab\" \"cd\"\nexpect reply 2xx has STARTTLS\n";
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_parse("t.scn", (const uint8_t *)text, strlen(text), &d);
+	ck_assert_ptr_nonnull(s);
+	const char *strs[] = {s->file, s->id, s->summary, s->catalog[0], s->severity,
+	                      s->body.steps[1].codepat, s->body.steps[1].has[0]};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		size_t n = strlen(strs[i]) + 1;
+		ck_assert_ptr_null(__asan_region_is_poisoned((void *)strs[i], n));
+		ck_assert_msg(__asan_address_is_poisoned(strs[i] + n), "no redzone after \"%s\"",
+		              strs[i]);
+	}
+	const struct scn_part *part = &s->body.steps[0].str.parts[0];
+	ck_assert_uint_eq(part->len, 4); /* "ab" "cd" merged into one part */
+	ck_assert(__asan_address_is_poisoned(part->bytes + part->len));
+	ck_assert(__asan_address_is_poisoned(&s->body.steps[s->body.n]));
+	scenario_free(s);
+}
+END_TEST
+#endif
+
 Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -709,6 +745,9 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, load);
 	tcase_add_test(tc, mutations);
+#ifdef TEST_ASAN
+	tcase_add_test(tc, arena_redzones);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
