@@ -134,7 +134,7 @@ struct scn_chunk {
 	max_align_t data[];
 };
 
-/* n zeroed bytes, aligned for any type. */
+/* n bytes (not zeroed: every caller fills them), aligned for any type. */
 static void *mem_alloc(struct scn_chunk **m, size_t n)
 {
 	size_t need = (n + MEM_REDZONE + MEM_ALIGN - 1) & ~(size_t)(MEM_ALIGN - 1);
@@ -153,7 +153,6 @@ static void *mem_alloc(struct scn_chunk **m, size_t n)
 	uint8_t *p = (uint8_t *)c->data + c->used;
 	c->used += need;
 	UNPOISON(p, n);
-	memset(p, 0, n);
 	return p;
 }
 
@@ -168,6 +167,7 @@ static char *mem_strndup(struct scn_chunk **m, const void *s, size_t n)
 {
 	char *d = mem_alloc(m, n + 1);
 	memcpy(d, s, n);
+	d[n] = '\0';
 	return d;
 }
 
@@ -419,6 +419,20 @@ struct parser {
 static void perr(struct parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Decimal digits of v at out (at most 10, no NUL); returns how many. */
+static size_t put_uint(char *out, unsigned v)
+{
+	char tmp[10];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static void perr(struct parser *p, int line, int col, const char *fmt, ...)
 {
 	if (p->quiet)
@@ -433,8 +447,14 @@ static void perr(struct parser *p, int line, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	size_t nf = strlen(p->file), na = (size_t)snprintf(at, sizeof at, ":%d:%d: ", line, col),
-	       nm = strlen(msg);
+	size_t na = 0;
+	at[na++] = ':';
+	na += put_uint(at + na, (unsigned)line);
+	at[na++] = ':';
+	na += put_uint(at + na, (unsigned)col);
+	at[na++] = ':';
+	at[na++] = ' ';
+	size_t nf = strlen(p->file), nm = strlen(msg);
 	char *out = xmalloc(nf + na + nm + 1);
 	memcpy(out, p->file, nf);
 	memcpy(out + nf, at, na);
@@ -467,10 +487,12 @@ static struct tok *tok_new(struct parser *p, enum tok_type type, int col)
 	return t;
 }
 
-static bool word_is(const struct tok *t, const char *w)
+static bool word_is_n(const struct tok *t, const char *w, size_t n)
 {
-	return t->type == T_WORD && t->n == strlen(w) && memcmp(t->s, w, t->n) == 0;
+	return t->type == T_WORD && t->n == n && memcmp(t->s, w, n) == 0;
 }
+/* a macro so that the length of a literal word is a constant */
+#define word_is(t, w) word_is_n((t), (w), strlen(w))
 
 static int hexval(int c)
 {
