@@ -36,22 +36,29 @@ static bool eq_nocase(const uint8_t *p, size_t n, const char *s)
 	return true;
 }
 
-/* Any byte >= 0x80 in p[0..n). */
-static bool any_8bit(const uint8_t *p, size_t n)
+/* Nonzero iff some byte of w is 0 (the exact test; spurious bits only
+ * ever appear above a real zero byte). */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
+
+/*
+ * CR, NUL and 8-bit bytes in p[0..n) as SMTP_F_BARE_CR, SMTP_F_NUL and
+ * SMTP_F_8BIT: one pass, 8 bytes a step, no compare per byte (lines are
+ * mostly clean, and under a fuzzer's comparison tracing a compare is a
+ * call). The tail is padded with spaces, which set none of the three.
+ */
+static uint32_t scan_bytes(const uint8_t *p, size_t n)
 {
-	uint64_t acc = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
+	uint64_t cr = 0, nul = 0, high = 0;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = ONES * ' ';
+		memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+		high |= w;
+		nul |= HAS_ZERO(w);
+		cr |= HAS_ZERO(w ^ (ONES * '\r'));
 	}
-	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, p + i, n - i);
-		acc |= w;
-	}
-	return (acc & UINT64_C(0x8080808080808080)) != 0;
+	return (cr ? SMTP_F_BARE_CR : 0) | (nul ? SMTP_F_NUL : 0) | (high & HIGHS ? SMTP_F_8BIT : 0);
 }
 
 /*
@@ -72,17 +79,8 @@ static uint32_t line_scan(const uint8_t *buf, size_t start, size_t lf, struct sm
 		flags |= SMTP_F_BARE_LF;
 	if (lf + 1 - start > SMTP_LINE_MAX)
 		flags |= SMTP_F_LONG_LINE;
-	/* whole-line scans (memchr, 8 bytes a step) rather than a compare per
-	 * byte: lines are long and mostly clean, and under a fuzzer's
-	 * comparison tracing each per-byte compare is a call */
-	const uint8_t *p = buf + start;
-	size_t n = end - start;
-	if (memchr(p, '\r', n) != NULL)
-		flags |= SMTP_F_BARE_CR; /* CR not followed by LF */
-	if (memchr(p, '\0', n) != NULL)
-		flags |= SMTP_F_NUL;
-	if (any_8bit(p, n))
-		flags |= SMTP_F_8BIT;
+	/* a CR left in [start, end) is not followed by LF */
+	flags |= scan_bytes(buf + start, end - start);
 	line->off = start;
 	line->len = end - start;
 	return flags;
@@ -212,16 +210,22 @@ static void ehlo_split(const struct smtp_reply *r, const uint8_t *buf, size_t i,
 bool smtp_ehlo_has(const uint8_t *buf, const struct smtp_reply *r, const char *keyword,
                    struct smtp_span *params)
 {
-	if (keyword == NULL || keyword[0] == '\0')
-		return false;
+	size_t klen = keyword != NULL ? strlen(keyword) : 0;
+	if (klen == 0 || memchr(keyword, ' ', klen) != NULL)
+		return false; /* no keyword has a space: it would end there */
 	/* line 1 is "Domain [SP ehlo-greet]" (4.1.1.1), never a keyword */
 	for (size_t i = 1; i < r->nlines; i++) {
-		struct smtp_span kw, pa;
-		ehlo_split(r, buf, i, &kw, &pa);
+		/* the keyword is the text up to the first SP: a line can only
+		 * match if the keyword's length ends there */
+		const struct smtp_span *t = &r->text[i];
+		if (t->len < klen || (t->len > klen && buf[t->off + klen] != ' '))
+			continue;
 		/* 4.1.1.1: keywords are recognized case-insensitively */
-		if (eq_nocase(buf + kw.off, kw.len, keyword)) {
-			if (params != NULL)
-				*params = pa;
+		if (eq_nocase(buf + t->off, klen, keyword)) {
+			if (params != NULL) {
+				struct smtp_span kw;
+				ehlo_split(r, buf, i, &kw, params);
+			}
 			return true;
 		}
 	}
