@@ -12,22 +12,7 @@
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/memory.h>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HEAP_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define HEAP_ASAN 1
-#endif
-#ifdef HEAP_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) __asan_poison_memory_region((p), (n))
-#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "util.h"
 
 #define ARENA_SIZE (16u << 20) /* a TLS 1.3 handshake allocates about 300 KiB */
 #define ALIGN 16u
@@ -54,11 +39,11 @@ static void *heap_malloc(size_t n)
 	if (!active || n > ARENA_SIZE || need > ARENA_SIZE - used)
 		return malloc(n);
 	struct hdr *h = (struct hdr *)(arena + used);
-	UNPOISON(h, sizeof *h);
+	STARK_UNPOISON(h, sizeof *h);
 	h->size = n;
-	POISON(h, sizeof *h); /* the header is ours alone */
+	STARK_POISON(h, sizeof *h); /* the header is ours alone */
 	uint8_t *p = (uint8_t *)(h + 1);
-	UNPOISON(p, n);
+	STARK_UNPOISON(p, n);
 	used += need;
 	live++;
 	return p;
@@ -67,9 +52,9 @@ static void *heap_malloc(size_t n)
 static size_t block_size(const void *p)
 {
 	struct hdr *h = (struct hdr *)p - 1;
-	UNPOISON(h, sizeof *h);
+	STARK_UNPOISON(h, sizeof *h);
 	size_t n = h->size;
-	POISON(h, sizeof *h);
+	STARK_POISON(h, sizeof *h);
 	return n;
 }
 
@@ -81,7 +66,7 @@ static void heap_free(void *p)
 		free(p);
 		return;
 	}
-	POISON(p, block_size(p));
+	STARK_POISON(p, block_size(p));
 	live--;
 }
 
@@ -108,7 +93,7 @@ int fuzz_heap_install(void)
 	if (m == MAP_FAILED)
 		return -1;
 	arena = m;
-	POISON(arena, ARENA_SIZE);
+	STARK_POISON(arena, ARENA_SIZE);
 	return wolfSSL_SetAllocators(heap_malloc, heap_free, heap_realloc) == 0 ? 0 : -1;
 }
 

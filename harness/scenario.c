@@ -107,22 +107,9 @@ static const char *const known_vars[] = {"helo", "servername"};
  * and a block that is dropped or moved (mem_drop) is poisoned again, so an
  * overflow or a stale pointer into the tree still traps.
  */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MEM_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define MEM_ASAN 1
-#endif
-#ifdef MEM_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) __asan_poison_memory_region((p), (n))
-#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#ifdef STARK_ASAN
 #define MEM_REDZONE 16u
 #else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
 #define MEM_REDZONE 0u
 #endif
 #define MEM_ALIGN 16u
@@ -148,11 +135,11 @@ static void *mem_alloc(struct scn_chunk **m, size_t n)
 		c->cap = cap;
 		c->used = 0;
 		*m = c;
-		POISON(c->data, cap);
+		STARK_POISON(c->data, cap);
 	}
 	uint8_t *p = (uint8_t *)c->data + c->used;
 	c->used += need;
-	UNPOISON(p, n);
+	STARK_UNPOISON(p, n);
 	return p;
 }
 
@@ -160,7 +147,7 @@ static void *mem_alloc(struct scn_chunk **m, size_t n)
 static void mem_drop(void *p, size_t n)
 {
 	if (p != NULL)
-		POISON(p, n);
+		STARK_POISON(p, n);
 }
 
 static char *mem_strndup(struct scn_chunk **m, const void *s, size_t n)
@@ -175,7 +162,7 @@ static void mem_free(struct scn_chunk *c)
 {
 	while (c != NULL) {
 		struct scn_chunk *next = c->next;
-		UNPOISON(c->data, c->cap);
+		STARK_UNPOISON(c->data, c->cap);
 		free(c);
 		c = next;
 	}

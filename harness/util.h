@@ -55,6 +55,28 @@ int split_hostport(const char *s, char **host, char **port);
 /* Free n strings and the vector (NULL-safe). */
 void strv_free(char **v, size_t n);
 
+/*
+ * AddressSanitizer's manual poisoning, for stark's arenas (scenario.c,
+ * fuzz/wolfssl_heap.c): a block handed out is unpoisoned, the rest stays
+ * poisoned. STARK_ASAN is defined in ASan builds; elsewhere these are no-ops.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STARK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(STARK_ASAN)
+#define STARK_ASAN 1
+#endif
+#ifdef STARK_ASAN
+#include <sanitizer/asan_interface.h>
+#define STARK_POISON(p, n) __asan_poison_memory_region((p), (n))
+#define STARK_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define STARK_POISON(p, n) ((void)(p), (void)(n))
+#define STARK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 /* "250ms", "2s", "1.5s", "1m" -> milliseconds. 0 ok, -1 invalid. */
 int parse_duration(const char *s, int64_t *ms);
 

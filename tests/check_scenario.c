@@ -692,16 +692,7 @@ START_TEST(mutations)
 }
 END_TEST
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#endif
-#ifdef TEST_ASAN
-#include <sanitizer/asan_interface.h>
+#ifdef STARK_ASAN
 /* The tree lives in an arena (scenario.c): under ASan every block must
  * still end in poisoned bytes, so an overrun traps as with malloc. */
 START_TEST(arena_redzones)
@@ -745,7 +736,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, load);
 	tcase_add_test(tc, mutations);
-#ifdef TEST_ASAN
+#ifdef STARK_ASAN
 	tcase_add_test(tc, arena_redzones);
 #endif
 	suite_add_tcase(s, tc);
