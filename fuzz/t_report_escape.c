@@ -66,24 +66,12 @@ enum { M_XML_ATTR, M_XML_TEXT, M_HTML, M_MD, M_SAN, M_SAN_NL, M_UTF8 };
 static const char *const mname[] = {"xml", "xml_text", "html", "md", "sanitize", "sanitize_nl",
                                     "fix_utf8"};
 
-/* p[0..n) starts with s. A loop, not memcmp: libFuzzer hooks every memcmp
- * to learn from its operands, and the oracle's own compares (nine per
- * entity in an escaped text) have nothing to teach it. */
-static bool starts_with(const uint8_t *p, size_t n, const char *s)
-{
-	size_t i = 0;
-	for (; s[i] != '\0'; i++)
-		if (i >= n || p[i] != (uint8_t)s[i])
-			return false;
-	return true;
-}
-
 static bool entity_at(const uint8_t *p, size_t n)
 {
 	static const char *const ents[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#39;",
 	                                   "&#9;", "&#10;", "&#13;"};
 	for (size_t i = 0; i < sizeof ents / sizeof *ents; i++)
-		if (starts_with(p, n, ents[i]))
+		if (fuzz_starts_with(p, n, ents[i]))
 			return true;
 	return false;
 }
@@ -130,7 +118,7 @@ static void check_out(int m, const struct buf *b)
 			FUZZ_CHECK(cp != '>', "md: raw >");
 			FUZZ_CHECK(cp != '&' || entity_at(p + i, n - i), "md: & not an entity");
 			if (cp == '<')
-				FUZZ_CHECK(starts_with(p + i, n - i, "<br>"), "md: raw <");
+				FUZZ_CHECK(fuzz_starts_with(p + i, n - i, "<br>"), "md: raw <");
 			if (cp == '|')
 				FUZZ_CHECK(i > 0 && p[i - 1] == '\\', "md: unescaped |");
 			break;

@@ -28,7 +28,7 @@ static void check_diag(const struct scn_diag *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const char *m = d->msgs[i];
-		FUZZ_CHECK(strncmp(m, FILE_NAME ":", strlen(FILE_NAME) + 1) == 0,
+		FUZZ_CHECK(fuzz_starts_with(m, strlen(m), FILE_NAME ":"),
 		           "diagnostic without the file name: %s", m);
 		const char *p = m + strlen(FILE_NAME) + 1;
 		size_t digits = strspn(p, "0123456789");
