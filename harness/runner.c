@@ -41,7 +41,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		scn_diag_add(diag, xasprintf("%s: %s", path, strerror(errno)));
+		scn_diag_add(diag, path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -50,7 +50,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 	}
 	DIR *d = opendir(path);
 	if (d == NULL) {
-		scn_diag_add(diag, xasprintf("%s: %s", path, strerror(errno)));
+		scn_diag_add(diag, path, strerror(errno));
 		return -1;
 	}
 	struct strvec sub = {0};

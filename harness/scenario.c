@@ -99,7 +99,8 @@ static const char *const known_vars[] = {"helo", "servername"};
 
 /*
  * Everything a parse builds (names, strings, parts, arrays, steps) lives in
- * one arena that the scenario owns and frees at once: a parse makes an
+ * one arena that the scenario owns and frees at once (and the diagnostics'
+ * text in one that the struct scn_diag owns): a parse makes an
  * allocation per token, string and step and frees almost none of them
  * before the end, and malloc's per-block cost (ASan's stack traces and
  * quarantine in the fuzz build) was most of a parse. Under ASan each block
@@ -187,24 +188,36 @@ static void *grow(struct scn_chunk **m, void *v, size_t n, size_t size)
 
 /* ---------- diagnostics ---------- */
 
-void scn_diag_add(struct scn_diag *d, char *msg)
+/* Room for one more message of len bytes (NUL-terminated here), in the
+ * diag's own arena: a fuzzed file has about 20 diagnostics. */
+static char *diag_new(struct scn_diag *d, size_t len)
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? 2 * d->cap : 16;
 		d->msgs = xrealloc(d->msgs, d->cap * sizeof *d->msgs);
 	}
-	d->msgs[d->n++] = msg;
+	char *m = mem_alloc(&d->mem, len + 1);
+	m[len] = '\0';
+	d->msgs[d->n++] = m;
+	return m;
+}
+
+void scn_diag_add(struct scn_diag *d, const char *file, const char *why)
+{
+	size_t nf = strlen(file), nw = strlen(why);
+	char *m = diag_new(d, nf + 2 + nw);
+	memcpy(m, file, nf);
+	memcpy(m + nf, ": ", 2);
+	memcpy(m + nf + 2, why, nw);
 }
 
 void scn_diag_free(struct scn_diag *d)
 {
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i]);
+	mem_free(d->mem);
 	free(d->msgs);
-	d->msgs = NULL;
-	d->n = d->cap = 0;
+	memset(d, 0, sizeof *d);
 }
 
 /* ---------- string expressions ---------- */
@@ -427,8 +440,6 @@ static void perr(struct parser *p, int line, int col, const char *fmt, ...)
 	p->nerr++;
 	if (p->diag == NULL)
 		return;
-	/* "file:line:col: message" in one allocation: a fuzzed file has about
-	 * 20 diagnostics, and formatting them was most of a failed parse */
 	char msg[512], at[32];
 	va_list ap;
 	va_start(ap, fmt);
@@ -442,11 +453,10 @@ static void perr(struct parser *p, int line, int col, const char *fmt, ...)
 	at[na++] = ':';
 	at[na++] = ' ';
 	size_t nf = strlen(p->file), nm = strlen(msg);
-	char *out = xmalloc(nf + na + nm + 1);
+	char *out = diag_new(p->diag, nf + na + nm);
 	memcpy(out, p->file, nf);
 	memcpy(out + nf, at, na);
-	memcpy(out + nf + na, msg, nm + 1);
-	scn_diag_add(p->diag, out);
+	memcpy(out + nf + na, msg, nm);
 }
 
 #define TERR(p, t, ...) perr((p), (p)->lineno, (t)->col, __VA_ARGS__)
@@ -1648,7 +1658,7 @@ struct scenario *scenario_load(const char *path, struct scn_diag *diag)
 	}
 	if (why != NULL) {
 		if (diag != NULL)
-			scn_diag_add(diag, xasprintf("%s: %s", path, why));
+			scn_diag_add(diag, path, why);
 		buf_free(&b);
 		return NULL;
 	}

@@ -105,8 +105,6 @@ struct step {
 	bool trigger_ok;
 };
 
-struct scn_chunk; /* scenario.c: the arena of one scenario's tree */
-
 struct scenario {
 	char *file;     /* path as given */
 	char *id;       /* "scenario" header */
@@ -125,12 +123,16 @@ struct scenario {
 	struct scn_chunk *mem; /* every string and array above lives here */
 };
 
+struct scn_chunk; /* scenario.c: an arena (a scenario's tree, a diag's messages) */
+
 /* All diagnostics of one parse, each "file:line:col: message". */
 struct scn_diag {
 	char **msgs;
 	size_t n, cap;
+	struct scn_chunk *mem; /* the messages' text */
 };
-void scn_diag_add(struct scn_diag *d, char *msg); /* takes the malloc'd msg */
+/* Append "file: why" (errors of loading rather than parsing). */
+void scn_diag_add(struct scn_diag *d, const char *file, const char *why);
 void scn_diag_free(struct scn_diag *d);
 
 /* NULL on any error; every error is appended to diag (if non-NULL). */
