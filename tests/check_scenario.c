@@ -693,8 +693,9 @@ START_TEST(mutations)
 END_TEST
 
 #ifdef STARK_ASAN
-/* The tree lives in an arena (scenario.c): under ASan every block must
- * still end in poisoned bytes, so an overrun traps as with malloc. */
+/* The tree and the diagnostics live in arenas (scenario.c): under ASan
+ * every block must still end in poisoned bytes, so an overrun traps as with
+ * malloc. */
 START_TEST(arena_redzones)
 {
 	static const char text[] = "scenario x\ntarget server\nsummary s\ncatalog S-01\n"
@@ -715,6 +716,12 @@ START_TEST(arena_redzones)
 	ck_assert(__asan_address_is_poisoned(part->bytes + part->len));
 	ck_assert(__asan_address_is_poisoned(&s->body.steps[s->body.n]));
 	scenario_free(s);
+
+	ck_assert_ptr_null(scenario_parse("t.scn", (const uint8_t *)"bogus\n", 6, &d));
+	ck_assert_uint_gt(d.n, 1);
+	for (size_t i = 0; i < d.n; i++)
+		ck_assert(__asan_address_is_poisoned(d.msgs[i] + strlen(d.msgs[i]) + 1));
+	scn_diag_free(&d);
 }
 END_TEST
 #endif
