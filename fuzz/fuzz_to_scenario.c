@@ -84,6 +84,27 @@ static void indent(FILE *f, int level)
 		fputs("    ", f);
 }
 
+/* alt { EXPECT } or { any reply: fail }: the verdict of S-08 inside TLS,
+ * where a reply instead of EXPECT answers a command that arrived in
+ * plaintext before the handshake. */
+static void expect_or_extra_reply(FILE *f, int level, const char *expect)
+{
+	indent(f, level);
+	fputs("alt {\n", f);
+	indent(f, level + 1);
+	fprintf(f, "%s\n", expect);
+	indent(f, level);
+	fputs("} or {\n", f);
+	indent(f, level + 1);
+	fputs("expect reply any\n", f);
+	indent(f, level + 1);
+	fputs("fail   \"one reply too many inside TLS: a command sent in plaintext before the "
+	      "handshake was executed\"\n",
+	      f);
+	indent(f, level);
+	fputs("}\n", f);
+}
+
 static void expect_n(FILE *f, int level, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -231,38 +252,12 @@ int main(int argc, char **argv)
 		indent(f, level);
 		fputs("expect close\n", f);
 	} else if (a == STARK_V_CLOSE) {
-		indent(f, level);
-		fputs("alt {\n", f);
-		indent(f, level + 1);
-		fputs("expect close\n", f);
-		indent(f, level);
-		fputs("} or {\n", f);
-		indent(f, level + 1);
-		fputs("expect reply any\n", f);
-		indent(f, level + 1);
-		fputs("fail   \"one reply too many inside TLS: a command sent in plaintext before the "
-		      "handshake was executed\"\n",
-		      f);
-		indent(f, level);
-		fputs("}\n", f);
+		expect_or_extra_reply(f, level, "expect close");
 	} else if (in_tls && a == STARK_V_CONTINUE) {
 		/* S-08's sentinel: one reply too many shows up as a non-221 here */
 		indent(f, level);
 		fputs("send   \"QUIT\\r\\n\"\n", f);
-		indent(f, level);
-		fputs("alt {\n", f);
-		indent(f, level + 1);
-		fputs("expect reply 221\n", f);
-		indent(f, level);
-		fputs("} or {\n", f);
-		indent(f, level + 1);
-		fputs("expect reply any\n", f);
-		indent(f, level + 1);
-		fputs("fail   \"one reply too many inside TLS: a command sent in plaintext before the "
-		      "handshake was executed\"\n",
-		      f);
-		indent(f, level);
-		fputs("}\n", f);
+		expect_or_extra_reply(f, level, "expect reply 221");
 	}
 	if (in_tls) {
 		level -= 2;
