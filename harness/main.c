@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main: the stark command line (run, scan, serve, demo, lint, dump, refserver,
- * certs).
- * The only file outside the core library. Parses options, builds the
- * shared TLS client config, hands scenarios to the runner, writes reports,
- * maps the run to an exit status (0 clean, 1 FAIL/XPASS, 2 error/usage).
+ * main: the stark command line, and nothing else. One commands[] table
+ * gives each command its name, handler, one-line summary and --help text;
+ * handlers parse options, build the run's inputs (TLS client config,
+ * scenarios, exec options) once, call the core (runner, scan, refsrv,
+ * cert), write the reports and map the run to an exit status (0 clean,
+ * 1 FAIL/XPASS, 2 error or bad usage). The only file outside starkcore.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,10 @@
 
 #include "cert.h"
 #include "policy.h"
-#include "scan.h"
 #include "refsrv.h"
 #include "report.h"
 #include "runner.h"
+#include "scan.h"
 #include "scenario.h"
 #include "util.h"
 #include "wtls.h"
@@ -50,67 +51,59 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+struct command {
+	const char *name;
+	int (*fn)(const struct command *cmd, int argc, char **argv);
+	const char *synopsis; /* arguments after "stark NAME" */
+	const char *summary;  /* one line for `stark help` */
+	const char *options;  /* the rest of `stark NAME --help` */
+	void (*more_help)(FILE *f); /* help that depends on tables (flaws), or NULL */
+};
+
+static const struct command *find_command(const char *name);
+static void command_help(const struct command *cmd, FILE *f);
+
+static int usage_error(const struct command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	fputs("stark: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n(see stark help)\n", stderr);
+	if (cmd)
+		fprintf(stderr, "\n(see stark %s --help)\n", cmd->name);
+	else
+		fputs("\n(see stark help)\n", stderr);
 	return 2;
 }
 
-static void help(FILE *f)
-{
-	fputs(
-	    "stark " STARK_VERSION " - SMTP STARTTLS conformance and fuzz harness\n"
-	    "\n"
-	    "usage:\n"
-	    "  stark run --target HOST:PORT [options]   play the server suite against an SMTP server\n"
-	    "  stark demo [--out DIR] [-j N]             the suite against the embedded reference target\n"
-	    "  stark scan --target HOST:PORT... [options] TLS facts behind STARTTLS judged by a policy,\n"
-	    "                                            the server suite per node, a fleet view\n"
-	    "  stark serve --trigger CMD [options]       play the client suite (stark is the server) against\n"
-	    "                                            the SMTP client that CMD starts\n"
-	    "  stark lint FILE|DIR...                    check scenario files (file:line:col: message)\n"
-	    "  stark dump FILE                           print a scenario in canonical form\n"
-	    "  stark refserver [options]                 serve the reference target (see refserver --help)\n"
-	    "  stark certs --out DIR [--servername N]    write stark's CA and certificate variants\n"
-	    "\n"
-	    "run options:\n"
-	    "  --target HOST:PORT     the server to test ([::1]:25 for IPv6)\n"
-	    "  --scenarios PATH       scenario file or directory, repeatable (default: the server suite)\n"
-	    "  -k KEYWORD             only scenarios with this keyword or id substring (repeatable)\n"
-	    "  --servername NAME      SNI and the name certificates are checked against (default: host)\n"
-	    "  --ca FILE              trust anchors (PEM) for the verification facts\n"
-	    "  --no-system-ca         do not also trust the system store\n"
-	    "  --helo NAME            EHLO/HELO argument (default stark.test)\n"
-	    "  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"
-	    "  --profile mx|submission  which RFC 3207 profile the target claims (default mx)\n"
-	    "  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
-	    "  --out DIR              report directory (default reports/<role>-<time>)\n"
-	    "  -j N                   scenarios in parallel (default 4)\n"
-	    "  -q                     no terminal summary\n"
-	    "\n"
-	    "\n"
-	    "scan options (and --servername, --ca, --helo, --timeout, --out, -j, -k, -q):\n"
-	    "  --target HOST:PORT     a node; repeat for a fleet (or --targets FILE, one per line)\n"
-	    "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
-	    "  --no-suite             only TLS facts, no state-machine scenarios\n"
-	    "\n"
-	    "serve options (and --scenarios, -k, --servername, --timeout, --xfail, --out, -j, -q):\n"
-	    "  --trigger CMD          shell command that makes the client connect; it gets STARK_HOST,\n"
-	    "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO\n"
-	    "  --listen HOST:PORT     where stark listens (default 127.0.0.1:0, a free port per scenario)\n"
-	    "  --client-profile require-tls|opportunistic  what the client claims (default require-tls)\n"
-	    "\n"
-	    "exit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or bad usage\n",
-	    f);
-}
+/* ---- options shared by run, demo, scan and serve ---- */
+
+#define OPTS_COMMON                                                                          \
+	"  -k KEYWORD             only scenarios with this keyword or id substring (repeatable;\n" \
+	"                         sanity always runs)\n"                                          \
+	"  --scenarios PATH       scenario file or directory, repeatable\n"                       \
+	"  --servername NAME      SNI and the name certificates are checked against\n"            \
+	"  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"  \
+	"  --out DIR              report directory (default reports/<role>-<time>-<pid>)\n"       \
+	"  -j N                   scenarios (and scan nodes) in parallel (default 4)\n"           \
+	"  -q                     no terminal summary\n"
+#define OPTS_TRUST                                                                           \
+	"  --ca FILE              trust anchors (PEM) for the verification facts\n"               \
+	"  --no-system-ca         do not also trust the system store\n"                           \
+	"  --helo NAME            EHLO/HELO argument (default " STARK_DEFAULT_HELO ")\n"
+#define OPTS_SERVER                                                                          \
+	"  --profile mx|submission  which RFC 3207 profile the target claims (default mx)\n"
+#define OPTS_XFAIL                                                                           \
+	"  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
+#define EXIT_HELP                                                                            \
+	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or\n" \
+	"bad usage\n"
 
 struct cli {
+	const struct command *cmd;
 	char *host, *port;
 	bool scan;                /* stark scan: TLS facts, policy, fleet view */
 	char **targets;
@@ -130,6 +123,17 @@ struct cli {
 	int jobs;
 	bool no_system_ca, quiet;
 };
+
+static void cli_free(struct cli *c)
+{
+	free(c->host);
+	free(c->port);
+	strv_free(c->targets, c->ntargets);
+	free(c->lhost);
+	free(c->lport);
+	free(c->scn);
+	free(c->kw);
+}
 
 static void push(char ***v, size_t *n, const char *s)
 {
@@ -155,56 +159,68 @@ static const struct option run_longopts[] = {
 	{0, 0, 0, 0},
 };
 
+/* --targets FILE: one HOST:PORT per line, '#' comments. */
+static int read_targets(struct cli *c, const char *path)
+{
+	FILE *tf = fopen(path, "r");
+	if (tf == NULL)
+		return usage_error(c->cmd, "--targets %s: %s", path, strerror(errno));
+	char line[512];
+	int ln = 0;
+	while (fgets(line, sizeof line, tf)) {
+		ln++;
+		char *t = line + strspn(line, " \t");
+		t[strcspn(t, " \t\r\n#")] = '\0';
+		if (*t == '\0')
+			continue;
+		char *h, *p;
+		if (split_hostport(t, &h, &p) != 0) {
+			fclose(tf);
+			return usage_error(c->cmd, "%s:%d: not HOST:PORT: '%s'", path, ln, t);
+		}
+		free(h);
+		free(p);
+		push(&c->targets, &c->ntargets, xstrdup(t));
+	}
+	fclose(tf);
+	return 0;
+}
+
+#define HELP_SHOWN (-1) /* parse_run_opts printed --help: exit 0 */
+
 static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target)
 {
+	const struct command *cmd = c->cmd;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "k:j:q", run_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:j:qh", run_longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_TARGET:
 			if (c->scan) {
 				char *h, *p;
 				if (split_hostport(optarg, &h, &p) != 0)
-					return usage_error("--target wants HOST:PORT, got '%s'", optarg);
+					return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
 				free(h);
 				free(p);
 				push(&c->targets, &c->ntargets, xstrdup(optarg));
 				break;
 			}
 			if (c->host)
-				return usage_error("run takes one --target (several: stark scan)");
+				return usage_error(cmd, "run takes one --target (several: stark scan)");
 			if (split_hostport(optarg, &c->host, &c->port) != 0)
-				return usage_error("--target wants HOST:PORT, got '%s'", optarg);
+				return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
 			break;
 		case OPT_TARGETS: {
 			if (!c->scan)
-				return usage_error("--targets belongs to stark scan");
-			FILE *tf = fopen(optarg, "r");
-			if (tf == NULL)
-				return usage_error("--targets %s: %s", optarg, strerror(errno));
-			char line[512];
-			int ln = 0;
-			while (fgets(line, sizeof line, tf)) {
-				ln++;
-				char *t = line + strspn(line, " \t");
-				t[strcspn(t, " \t\r\n#")] = '\0';
-				if (*t == '\0')
-					continue;
-				char *h, *p;
-				if (split_hostport(t, &h, &p) != 0) {
-					fclose(tf);
-					return usage_error("%s:%d: not HOST:PORT: '%s'", optarg, ln, t);
-				}
-				free(h);
-				free(p);
-				push(&c->targets, &c->ntargets, xstrdup(t));
-			}
-			fclose(tf);
+				return usage_error(cmd, "--targets belongs to stark scan");
+			int r = read_targets(c, optarg);
+			if (r != 0)
+				return r;
 			break;
 		}
 		case OPT_POLICY:
 			if (policy_find(optarg) == NULL)
-				return usage_error("unknown --policy '%s' (rfc, mta-sts)", optarg);
+				return usage_error(cmd, "unknown --policy '%s' (rfc, mta-sts)", optarg);
 			c->policy = optarg;
 			break;
 		case OPT_NOSUITE: c->no_suite = true; break;
@@ -215,11 +231,12 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 		case OPT_HELO: c->helo = optarg; break;
 		case OPT_TIMEOUT:
 			if (parse_duration(optarg, &c->timeout_ms) != 0 || c->timeout_ms <= 0)
-				return usage_error("--timeout wants a duration like 5s or 500ms, got '%s'", optarg);
+				return usage_error(cmd, "--timeout wants a duration like 5s or 500ms, got '%s'",
+				                   optarg);
 			break;
 		case OPT_PROFILE:
 			if (strcmp(optarg, "mx") != 0 && strcmp(optarg, "submission") != 0)
-				return usage_error("--profile is mx or submission, got '%s'", optarg);
+				return usage_error(cmd, "--profile is mx or submission, got '%s'", optarg);
 			c->profile = optarg;
 			break;
 		case OPT_XFAIL: c->xfail = optarg; break;
@@ -228,376 +245,50 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 		case 'j':
 			c->jobs = atoi(optarg);
 			if (c->jobs < 1 || c->jobs > 64)
-				return usage_error("-j wants 1..64, got '%s'", optarg);
+				return usage_error(cmd, "-j wants 1..64, got '%s'", optarg);
 			break;
 		case 'q': c->quiet = true; break;
 		case OPT_TRIGGER: c->trigger = optarg; break;
 		case OPT_LISTEN:
 			if (split_hostport(optarg, &c->lhost, &c->lport) != 0)
-				return usage_error("--listen wants HOST:PORT, got '%s'", optarg);
+				return usage_error(cmd, "--listen wants HOST:PORT, got '%s'", optarg);
 			break;
 		case OPT_CPROFILE:
 			if (strcmp(optarg, "require-tls") != 0 && strcmp(optarg, "opportunistic") != 0)
-				return usage_error("--client-profile is require-tls or opportunistic, got '%s'",
+				return usage_error(cmd,
+				                   "--client-profile is require-tls or opportunistic, got '%s'",
 				                   optarg);
 			c->client_profile = optarg;
 			break;
-		case OPT_HELP: help(stdout); exit(0);
-		default: return usage_error("bad option");
+		case 'h':
+		case OPT_HELP: command_help(cmd, stdout); return HELP_SHOWN;
+		default: return usage_error(cmd, "bad option");
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (c->scan) {
 		if (c->ntargets == 0)
-			return usage_error("scan needs --target HOST:PORT (repeatable) or --targets FILE");
+			return usage_error(cmd, "scan needs --target HOST:PORT (repeatable) or --targets FILE");
+		if (c->xfail || c->trigger || c->lhost || c->client_profile)
+			return usage_error(cmd, "--xfail, --trigger, --listen and --client-profile are not "
+			                        "scan options");
 		return 0;
 	}
 	if (c->policy || c->no_suite)
-		return usage_error("--policy and --no-suite belong to stark scan");
+		return usage_error(cmd, "--policy and --no-suite belong to stark scan");
 	if (need_target && c->host == NULL)
-		return usage_error("run needs --target HOST:PORT");
+		return usage_error(cmd, "run needs --target HOST:PORT");
 	if (c->serve != (c->trigger != NULL))
-		return usage_error(c->serve ? "serve needs --trigger CMD"
-		                            : "--trigger belongs to stark serve");
+		return usage_error(cmd, c->serve ? "serve needs --trigger CMD"
+		                                 : "--trigger belongs to stark serve");
 	if (!c->serve && (c->lhost || c->client_profile))
-		return usage_error("--listen and --client-profile belong to stark serve");
+		return usage_error(cmd, "--listen and --client-profile belong to stark serve");
 	if (c->serve && c->host)
-		return usage_error("serve takes no --target: the trigger's client connects to stark");
+		return usage_error(cmd, "serve takes no --target: the trigger's client connects to stark");
 	if (c->serve && c->profile)
-		return usage_error("--profile is for servers; clients use --client-profile");
+		return usage_error(cmd, "--profile is for servers; clients use --client-profile");
 	return 0;
-}
-
-static int write_file(const char *path, const char *text, char *err, size_t errlen);
-static int mkdir_p(const char *dir);
-
-static char *default_out(const char *role)
-{
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
-	return xasprintf("reports/%s-%s-%d", role, ts, (int)getpid());
-}
-
-/* Load scenarios, run, write reports, print the summary. */
-static int do_run(struct cli *c, int argc, char **argv)
-{
-	char err[512];
-	int rc = 2;
-	struct scenario **scns = NULL;
-	size_t nscns = 0;
-	struct scn_diag diag = {0};
-	struct runner_opts ro = {0};
-	struct run run;
-	run_init(&run);
-
-	const char *role = c->serve ? "client" : "server";
-	char *defscn = getenv("STARK_SCENARIOS") ? xstrdup(getenv("STARK_SCENARIOS"))
-	                                         : xasprintf(STARK_SOURCE_DIR "/scenarios/%s", role);
-	struct cert_set *certs = NULL;
-	char *out = c->out ? xstrdup(c->out) : default_out(c->serve ? "client" : "server");
-	char *ca_path = NULL;
-	if (c->nscn == 0)
-		push(&c->scn, &c->nscn, defscn);
-	if (runner_load(c->scn, c->nscn, &scns, &nscns, &diag) != 0) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
-		fprintf(stderr, "stark: %zu error(s) in scenarios; nothing was sent to the target\n",
-		        diag.n);
-		goto out;
-	}
-	if (c->xfail &&
-	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: %s\n", err);
-		goto out;
-	}
-	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
-	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
-		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
-		wtls_config_free(cfg);
-		goto out;
-	}
-	if (!c->no_system_ca)
-		wtls_config_use_system_ca(cfg);
-	if (c->serve) {
-		/* The CA of stark's certificates, for STARK_CA and for users. */
-		certs = cert_set_new(c->servername ? c->servername : "localhost");
-		char *abs = realpath(".", NULL);
-		ca_path = out[0] == '/' ? xasprintf("%s/stark-ca.pem", out)
-		                        : xasprintf("%s/%s/stark-ca.pem", abs ? abs : ".", out);
-		free(abs);
-		if (certs == NULL || mkdir_p(out) != 0 ||
-		    write_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
-			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
-			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
-			wtls_config_free(cfg);
-			goto out;
-		}
-	}
-	ro.role = c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER;
-	ro.ex = (struct exec_opts){
-		.host = c->host,
-		.port = c->port,
-		.servername = c->serve && !c->servername ? "localhost" : c->servername,
-		.helo = c->helo ? c->helo : "stark.test",
-		.timeout_ms = c->timeout_ms ? c->timeout_ms : 5000,
-		.profile = c->serve ? (c->client_profile ? c->client_profile : "require-tls")
-		                    : (c->profile ? c->profile : "mx"),
-		.tls = cfg,
-		.ca_file = c->ca,
-		.system_ca = !c->no_system_ca,
-		.stop = &stop_flag,
-		.trigger = c->trigger,
-		.listen_host = c->lhost ? c->lhost : "127.0.0.1",
-		.listen_port = c->lport ? c->lport : "0",
-		.ca_path = ca_path,
-		.certs = certs,
-	};
-	ro.jobs = c->jobs ? c->jobs : 4;
-	if (c->serve && strcmp(ro.ex.listen_port, "0") != 0 && ro.jobs > 1) {
-		/* one fixed port serves one scenario at a time */
-		ro.jobs = 1;
-	}
-	ro.keywords = c->kw;
-	ro.nkeywords = c->nkw;
-
-	run.role = xstrdup(role);
-	if (c->serve)
-		run.target = xstrdup(c->trigger);
-	else
-		run.target = xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port);
-	run.profile = xstrdup(ro.ex.profile);
-	run.argc = (size_t)argc;
-	run.argv = xcalloc((size_t)argc + 1, sizeof *run.argv);
-	for (int i = 0; i < argc; i++)
-		run.argv[i] = xstrdup(argv[i]);
-	runner_run(scns, nscns, &ro, &run);
-	wtls_config_free(cfg);
-
-	for (size_t i = 0; i < ro.nxfail; i++) {
-		bool used = false;
-		for (size_t k = 0; k < nscns && !used; k++)
-			used = strcmp(scns[k]->id, ro.xfail[i].id) == 0;
-		if (!used)
-			fprintf(stderr, "stark: warning: xfail entry '%s' names no loaded scenario\n",
-			        ro.xfail[i].id);
-	}
-	if (report_write_all(&run, out, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: cannot write reports: %s\n", err);
-		goto out;
-	}
-	if (!c->quiet)
-		report_terminal(&run, out, stdout);
-	rc = run_exit_status(&run);
-out:
-	free(out);
-	free(ca_path);
-	cert_set_free(certs);
-	runner_free_xfail(ro.xfail, ro.nxfail);
-	runner_free_scenarios(scns, nscns);
-	scn_diag_free(&diag);
-	run_free(&run);
-	free(defscn);
-	return rc;
-}
-
-static int cmd_run(int argc, char **argv)
-{
-	struct cli c = {0};
-	int r = parse_run_opts(argc, argv, &c, true);
-	if (r == 0)
-		r = do_run(&c, argc, argv);
-	free(c.host);
-	free(c.port);
-	free(c.scn);
-	free(c.kw);
-	return r;
-}
-
-
-struct scan_job {
-	struct scan_node *node;
-	const struct scan_opts *o;
-};
-
-static void *scan_thread(void *p)
-{
-	struct scan_job *j = p;
-	scan_node_run(j->node, j->o);
-	wtls_thread_cleanup();
-	return NULL;
-}
-
-/* stark scan: facts per node (in parallel), findings under the policy, the
- * server suite per node, and the fleet view when there are several. */
-static int do_scan(struct cli *c, int argc, char **argv)
-{
-	char err[512];
-	int rc = 2;
-	const struct policy *pol = c->policy ? policy_find(c->policy) : policy_default();
-	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
-	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
-		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
-		wtls_config_free(cfg);
-		return 2;
-	}
-	if (!c->no_system_ca)
-		wtls_config_use_system_ca(cfg);
-	struct scan_opts so = {
-	    .servername = c->servername,
-	    .helo = c->helo ? c->helo : "stark.test",
-	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 5000,
-	    .tls = cfg,
-	    .stop = &stop_flag,
-	};
-	struct run run;
-	run_init(&run);
-	run.role = xstrdup("scan");
-	struct buf tg = {0};
-	for (size_t i = 0; i < c->ntargets; i++)
-		buf_appendf(&tg, "%s%s", i ? " " : "", c->targets[i]);
-	run.target = xstrdup(buf_cstr(&tg));
-	buf_free(&tg);
-	run.profile = xstrdup(c->profile ? c->profile : "mx");
-	run.argc = (size_t)argc;
-	run.argv = xcalloc((size_t)argc + 1, sizeof *run.argv);
-	for (int i = 0; i < argc; i++)
-		run.argv[i] = xstrdup(argv[i]);
-	struct scan_fleet *fl = xcalloc(1, sizeof *fl);
-	run.scan = fl;
-	fl->policy = xstrdup(pol->name);
-	fl->nnodes = c->ntargets;
-	fl->nodes = xcalloc(fl->nnodes, sizeof *fl->nodes);
-	for (size_t i = 0; i < fl->nnodes; i++)
-		fl->nodes[i].target = xstrdup(c->targets[i]);
-
-	int64_t t0 = mono_ms();
-	/* Nodes are independent: probe them side by side (each probes its own
-	 * versions in sequence, one connection at a time, as servers prefer). */
-	size_t jobs = c->jobs ? (size_t)c->jobs : 4;
-	for (size_t base = 0; base < fl->nnodes; base += jobs) {
-		size_t n = fl->nnodes - base < jobs ? fl->nnodes - base : jobs;
-		pthread_t t[64];
-		struct scan_job sj[64];
-		for (size_t i = 0; i < n; i++) {
-			sj[i] = (struct scan_job){&fl->nodes[base + i], &so};
-			pthread_create(&t[i], NULL, scan_thread, &sj[i]);
-		}
-		for (size_t i = 0; i < n; i++)
-			pthread_join(t[i], NULL);
-	}
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		const struct scan_node *n = &fl->nodes[i];
-		if (!run.has_tls && n->tls_ok) {
-			run.has_tls = true;
-			run.tls = n->tls;
-		}
-		policy_eval(pol, n, c->servername, &run);
-	}
-
-	struct scenario **scns = NULL;
-	size_t nscns = 0;
-	struct scn_diag diag = {0};
-	if (!c->no_suite && !stop_flag) {
-		/* The state machine per node, so the fleet view compares it too. */
-		char *defscn = xstrdup(STARK_SOURCE_DIR "/scenarios/server");
-		if (c->nscn == 0)
-			push(&c->scn, &c->nscn, defscn);
-		if (runner_load(c->scn, c->nscn, &scns, &nscns, &diag) != 0) {
-			for (size_t i = 0; i < diag.n; i++)
-				fprintf(stderr, "%s\n", diag.msgs[i]);
-			fprintf(stderr, "stark: errors in scenarios; nothing was sent\n");
-			free(defscn);
-			goto out;
-		}
-		for (size_t i = 0; i < fl->nnodes && !stop_flag; i++) {
-			struct scan_node *n = &fl->nodes[i];
-			if (n->host == NULL)
-				continue;
-			struct runner_opts ro = {0};
-			ro.role = SCN_TARGET_SERVER;
-			ro.ex = (struct exec_opts){
-			    .host = n->host,
-			    .port = n->port,
-			    .servername = c->servername,
-			    .helo = so.helo,
-			    .timeout_ms = so.timeout_ms,
-			    .profile = run.profile,
-			    .tls = cfg,
-			    .ca_file = c->ca,
-			    .system_ca = !c->no_system_ca,
-			    .stop = &stop_flag,
-			};
-			ro.jobs = (int)jobs;
-			ro.keywords = c->kw;
-			ro.nkeywords = c->nkw;
-			struct run sub;
-			run_init(&sub);
-			runner_run(scns, nscns, &ro, &sub);
-			for (size_t k = 0; k < sub.n; k++) {
-				sub.results[k].node = xstrdup(n->target);
-				if (run.n == run.cap) {
-					run.cap = run.cap ? run.cap * 2 : 64;
-					run.results = xrealloc(run.results, run.cap * sizeof *run.results);
-				}
-				run.results[run.n++] = sub.results[k];
-			}
-			sub.n = 0;
-			run_free(&sub);
-		}
-		free(defscn);
-	}
-	if (fl->nnodes > 1)
-		scan_consistency(fl, &run);
-	run.elapsed_ms = mono_ms() - t0;
-	run.interrupted = stop_flag != 0;
-
-	char *out = c->out ? xstrdup(c->out) : default_out("scan");
-	if (report_write_all(&run, out, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: cannot write reports: %s\n", err);
-		free(out);
-		goto out;
-	}
-	if (!c->quiet)
-		report_terminal(&run, out, stdout);
-	free(out);
-	rc = run_exit_status(&run);
-out:
-	runner_free_scenarios(scns, nscns);
-	scn_diag_free(&diag);
-	run_free(&run);
-	wtls_config_free(cfg);
-	return rc;
-}
-
-static int cmd_scan(int argc, char **argv)
-{
-	struct cli c = {.scan = true};
-	int r = parse_run_opts(argc, argv, &c, false);
-	if (r == 0)
-		r = do_scan(&c, argc, argv);
-	for (size_t i = 0; i < c.ntargets; i++)
-		free(c.targets[i]);
-	free(c.targets);
-	free(c.scn);
-	free(c.kw);
-	return r;
-}
-
-static int cmd_serve(int argc, char **argv)
-{
-	struct cli c = {.serve = true};
-	int r = parse_run_opts(argc, argv, &c, false);
-	if (r == 0)
-		r = do_run(&c, argc, argv);
-	free(c.lhost);
-	free(c.lport);
-	free(c.scn);
-	free(c.kw);
-	return r;
 }
 
 static int write_file(const char *path, const char *text, char *err, size_t errlen)
@@ -624,29 +315,276 @@ static int mkdir_p(const char *dir)
 	return r;
 }
 
+static char *default_out(const char *role)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("reports/%s-%s-%d", role, ts, (int)getpid());
+}
+
+/* The TLS client config of a run: --ca, then the system store unless
+ * --no-system-ca. NULL after printing why. */
+static struct wtls_config *client_tls_config(const struct cli *c)
+{
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
+		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
+		wtls_config_free(cfg);
+		return NULL;
+	}
+	if (!c->no_system_ca)
+		wtls_config_use_system_ca(cfg);
+	return cfg;
+}
+
+/* The scenarios named by --scenarios, else the suite of role. 0, or 2
+ * after printing every diagnostic. */
+static int load_scenarios(struct cli *c, const char *role, struct scenario ***scns,
+                          size_t *nscns)
+{
+	char *defscn = getenv("STARK_SCENARIOS") ? xstrdup(getenv("STARK_SCENARIOS"))
+	                                         : xasprintf(STARK_SOURCE_DIR "/scenarios/%s", role);
+	struct scn_diag diag = {0};
+	int rc = runner_load(c->nscn ? c->scn : &defscn, c->nscn ? c->nscn : 1, scns, nscns, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	if (rc != 0)
+		fprintf(stderr, "stark: %zu error(s) in scenarios; nothing was sent to the target\n",
+		        diag.n);
+	scn_diag_free(&diag);
+	free(defscn);
+	return rc == 0 ? 0 : 2;
+}
+
+/* The exec options every role shares, from the command line. */
+static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *cfg)
+{
+	return (struct exec_opts){
+	    .servername = c->servername,
+	    .helo = c->helo ? c->helo : STARK_DEFAULT_HELO,
+	    .timeout_ms = c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS,
+	    .profile = c->profile ? c->profile : "mx",
+	    .tls = cfg,
+	    .ca_file = c->ca,
+	    .system_ca = !c->no_system_ca,
+	    .stop = &stop_flag,
+	};
+}
+
+static void run_describe(struct run *run, const char *role, const char *target,
+                         const char *profile, int argc, char **argv)
+{
+	run->role = xstrdup(role);
+	run->target = xstrdup(target);
+	run->profile = xstrdup(profile);
+	run->argc = (size_t)argc;
+	run->argv = xcalloc((size_t)argc + 1, sizeof *run->argv);
+	for (int i = 0; i < argc; i++)
+		run->argv[i] = xstrdup(argv[i]);
+}
+
+/* Reports, the terminal summary and the exit status of a finished run. */
+static int finish_run(const struct cli *c, struct run *run, const char *out)
+{
+	char err[512];
+	if (report_write_all(run, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: cannot write reports: %s\n", err);
+		return 2;
+	}
+	if (!c->quiet)
+		report_terminal(run, out, stdout);
+	return run_exit_status(run);
+}
+
+/* stark run / serve / demo: load scenarios, run them, write reports. */
+static int do_run(struct cli *c, int argc, char **argv)
+{
+	char err[512];
+	int rc = 2;
+	struct scenario **scns = NULL;
+	size_t nscns = 0;
+	struct runner_opts ro = {0};
+	struct run run;
+	run_init(&run);
+	const char *role = c->serve ? "client" : "server";
+	struct cert_set *certs = NULL;
+	struct wtls_config *cfg = NULL;
+	char *out = c->out ? xstrdup(c->out) : default_out(role);
+	char *ca_path = NULL;
+	if (load_scenarios(c, role, &scns, &nscns) != 0)
+		goto out;
+	if (c->xfail &&
+	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		goto out;
+	}
+	if ((cfg = client_tls_config(c)) == NULL)
+		goto out;
+	if (c->serve) {
+		/* The CA of stark's certificates, for STARK_CA and for users. */
+		certs = cert_set_new(c->servername ? c->servername : "localhost");
+		char *abs = realpath(".", NULL);
+		ca_path = out[0] == '/' ? xasprintf("%s/stark-ca.pem", out)
+		                        : xasprintf("%s/%s/stark-ca.pem", abs ? abs : ".", out);
+		free(abs);
+		err[0] = '\0';
+		if (certs == NULL || mkdir_p(out) != 0 ||
+		    write_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
+			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
+			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
+			goto out;
+		}
+	}
+	ro.role = c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER;
+	ro.ex = exec_opts_from(c, cfg);
+	ro.ex.host = c->host;
+	ro.ex.port = c->port;
+	if (c->serve) {
+		ro.ex.servername = c->servername ? c->servername : "localhost";
+		ro.ex.profile = c->client_profile ? c->client_profile : "require-tls";
+		ro.ex.trigger = c->trigger;
+		ro.ex.listen_host = c->lhost ? c->lhost : "127.0.0.1";
+		ro.ex.listen_port = c->lport ? c->lport : "0";
+		ro.ex.ca_path = ca_path;
+		ro.ex.certs = certs;
+	}
+	ro.jobs = c->jobs ? c->jobs : 4;
+	if (c->serve && strcmp(ro.ex.listen_port, "0") != 0 && ro.jobs > 1) {
+		/* one fixed port serves one scenario at a time */
+		ro.jobs = 1;
+	}
+	ro.keywords = c->kw;
+	ro.nkeywords = c->nkw;
+
+	char *target = c->serve ? xstrdup(c->trigger)
+	                        : xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
+	                                    c->port);
+	run_describe(&run, role, target, ro.ex.profile, argc, argv);
+	free(target);
+	runner_run(scns, nscns, &ro, &run);
+
+	for (size_t i = 0; i < ro.nxfail; i++) {
+		bool used = false;
+		for (size_t k = 0; k < nscns && !used; k++)
+			used = strcmp(scns[k]->id, ro.xfail[i].id) == 0;
+		if (!used)
+			fprintf(stderr, "stark: warning: xfail entry '%s' names no loaded scenario\n",
+			        ro.xfail[i].id);
+	}
+	rc = finish_run(c, &run, out);
+out:
+	wtls_config_free(cfg);
+	free(out);
+	free(ca_path);
+	cert_set_free(certs);
+	runner_free_xfail(ro.xfail, ro.nxfail);
+	runner_free_scenarios(scns, nscns);
+	run_free(&run);
+	return rc;
+}
+
+static int cmd_run(const struct command *cmd, int argc, char **argv)
+{
+	struct cli c = {.cmd = cmd};
+	int r = parse_run_opts(argc, argv, &c, true);
+	if (r == 0)
+		r = do_run(&c, argc, argv);
+	cli_free(&c);
+	return r == HELP_SHOWN ? 0 : r;
+}
+
+static int cmd_serve(const struct command *cmd, int argc, char **argv)
+{
+	struct cli c = {.cmd = cmd, .serve = true};
+	int r = parse_run_opts(argc, argv, &c, false);
+	if (r == 0)
+		r = do_run(&c, argc, argv);
+	cli_free(&c);
+	return r == HELP_SHOWN ? 0 : r;
+}
+
+/* stark scan: facts, findings, the suite per node and the fleet view
+ * (scan_run), then the reports. */
+static int cmd_scan(const struct command *cmd, int argc, char **argv)
+{
+	struct cli c = {.cmd = cmd, .scan = true};
+	int r = parse_run_opts(argc, argv, &c, false);
+	if (r != 0) {
+		cli_free(&c);
+		return r == HELP_SHOWN ? 0 : r;
+	}
+	struct scenario **scns = NULL;
+	size_t nscns = 0;
+	struct wtls_config *cfg = NULL;
+	struct fleet fl = {0};
+	struct run run;
+	run_init(&run);
+	r = 2;
+	if (!c.no_suite && load_scenarios(&c, "server", &scns, &nscns) != 0)
+		goto out;
+	if ((cfg = client_tls_config(&c)) == NULL)
+		goto out;
+	struct scan_cfg sc = {
+	    .targets = c.targets,
+	    .ntargets = c.ntargets,
+	    .policy = c.policy ? policy_find(c.policy) : policy_default(),
+	    .ex = exec_opts_from(&c, cfg),
+	    .scns = scns,
+	    .nscns = nscns,
+	    .keywords = c.kw,
+	    .nkeywords = c.nkw,
+	    .jobs = c.jobs ? c.jobs : 4,
+	};
+	struct buf tg = {0};
+	for (size_t i = 0; i < c.ntargets; i++)
+		buf_appendf(&tg, "%s%s", i ? " " : "", c.targets[i]);
+	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
+	buf_free(&tg);
+	scan_run(&sc, &fl, &run);
+	char *out = c.out ? xstrdup(c.out) : default_out("scan");
+	r = finish_run(&c, &run, out);
+	free(out);
+out:
+	run_free(&run);
+	fleet_free(&fl);
+	runner_free_scenarios(scns, nscns);
+	wtls_config_free(cfg);
+	cli_free(&c);
+	return r;
+}
+
 /* stark demo: the reference target on a free loopback port, the default
  * suite against it, reports in --out. */
-static int cmd_demo(int argc, char **argv)
+static int cmd_demo(const struct command *cmd, int argc, char **argv)
 {
-	struct cli c = {0};
+	struct cli c = {.cmd = cmd};
 	int r = parse_run_opts(argc, argv, &c, false);
-	if (r != 0)
-		return r;
-	if (c.host)
-		return usage_error("demo runs against its own reference target; use run --target");
+	if (r != 0) {
+		cli_free(&c);
+		return r == HELP_SHOWN ? 0 : r;
+	}
+	if (c.host) {
+		cli_free(&c);
+		return usage_error(cmd, "demo runs against its own reference target; use run --target");
+	}
 	struct refsrv_opts o = {0};
 	char err[512];
 	struct refsrv *srv = refsrv_start(&o, "127.0.0.1", "0", err, sizeof err);
 	if (srv == NULL) {
 		fprintf(stderr, "stark: cannot start the reference target: %s\n", err);
+		cli_free(&c);
 		return 2;
 	}
 	char *out = c.out ? xstrdup(c.out) : default_out("demo");
 	char *ca = xasprintf("%s/reference-ca.pem", out);
+	err[0] = '\0';
 	if (mkdir_p(out) != 0 || write_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s: %s\n", out, err[0] ? err : strerror(errno));
-		refsrv_stop(srv);
-		return 2;
+		r = 2;
+		goto out;
 	}
 	printf("stark demo: reference target listening on 127.0.0.1:%d (certificate for localhost, CA in %s)\n",
 	       refsrv_port(srv), ca);
@@ -657,20 +595,19 @@ static int cmd_demo(int argc, char **argv)
 	c.ca = c.ca ? c.ca : ca;
 	c.out = out;
 	r = do_run(&c, argc, argv);
+out:
 	refsrv_stop(srv);
 	free(ca);
 	free(out);
-	free(c.host);
-	free(c.port);
-	free(c.scn);
-	free(c.kw);
+	cli_free(&c);
 	return r;
 }
 
-static int cmd_lint(int argc, char **argv, bool dump)
+/* stark lint / dump: scenario files only, nothing on the wire. */
+static int lint_or_dump(const struct command *cmd, int argc, char **argv, bool dump)
 {
 	if (argc < 2)
-		return usage_error("%s needs at least one scenario file", dump ? "dump" : "lint");
+		return usage_error(cmd, "%s needs at least one scenario file", cmd->name);
 	struct scenario **s = NULL;
 	size_t n = 0;
 	struct scn_diag d = {0};
@@ -691,6 +628,16 @@ static int cmd_lint(int argc, char **argv, bool dump)
 	return rc == 0 ? 0 : 1;
 }
 
+static int cmd_lint(const struct command *cmd, int argc, char **argv)
+{
+	return lint_or_dump(cmd, argc, argv, false);
+}
+
+static int cmd_dump(const struct command *cmd, int argc, char **argv)
+{
+	return lint_or_dump(cmd, argc, argv, true);
+}
+
 static const struct option ref_longopts[] = {
 	{"listen", required_argument, 0, OPT_LISTEN}, {"flaw", required_argument, 0, OPT_FLAW},
 	{"submission", no_argument, 0, OPT_SUBM},     {"no-tls", no_argument, 0, OPT_NOTLS},
@@ -700,15 +647,11 @@ static const struct option ref_longopts[] = {
 	{0, 0, 0, 0},
 };
 
-static void refserver_help(void)
+static void refserver_flaws_help(FILE *f)
 {
-	printf("usage: stark refserver [--listen HOST:PORT] [--flaw LIST] [--submission] [--no-tls]\n"
-	       "         [--cert VARIANT] [--tls-version V|V-V] [--ciphers LIST] [--servername NAME]\n"
-	       "         [--ca-out FILE]\n"
-	       "Serves the reference target (default 127.0.0.1:0, a free port) until SIGINT/SIGTERM.\n"
-	       "Prints 'listening on HOST:PORT' once ready. Flaws (comma separated, or 'all'):\n");
+	fputs("flaws (comma separated, or 'all'):\n", f);
 	for (unsigned b = 1; b & FLAW__ALL; b <<= 1)
-		printf("  %-18s %s\n", refsrv_flaw_name(b), refsrv_flaw_help(b));
+		fprintf(f, "  %-18s %s\n", refsrv_flaw_name(b), refsrv_flaw_help(b));
 }
 
 static int parse_version_range(const char *s, uint16_t *lo, uint16_t *hi)
@@ -732,62 +675,76 @@ static int parse_version_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return *lo && *hi && *lo <= *hi ? 0 : -1;
 }
 
-static int cmd_refserver(int argc, char **argv)
+static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 {
 	struct refsrv_opts o = {0};
-	char *host = xstrdup("127.0.0.1"), *port = xstrdup("0");
+	char *host = NULL, *port = NULL;
 	const char *caout = NULL;
 	char err[512];
-	int ch;
+	int ch, rc = 2;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", ref_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", ref_longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_LISTEN:
 			free(host);
 			free(port);
-			if (split_hostport(optarg, &host, &port) != 0)
-				return usage_error("--listen wants HOST:PORT, got '%s'", optarg);
+			if (split_hostport(optarg, &host, &port) != 0) {
+				rc = usage_error(cmd, "--listen wants HOST:PORT, got '%s'", optarg);
+				goto out;
+			}
 			break;
 		case OPT_FLAW:
-			if (refsrv_flaw_parse(optarg, &o.flaws, err, sizeof err) != 0)
-				return usage_error("%s", err);
+			if (refsrv_flaw_parse(optarg, &o.flaws, err, sizeof err) != 0) {
+				rc = usage_error(cmd, "%s", err);
+				goto out;
+			}
 			break;
 		case OPT_SUBM: o.submission = true; break;
 		case OPT_NOTLS: o.no_tls = true; break;
 		case OPT_CERT: o.cert = optarg; break;
 		case OPT_TLSV:
-			if (parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0)
-				return usage_error("--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
+			if (parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0) {
+				rc = usage_error(cmd, "--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
+				goto out;
+			}
 			break;
 		case OPT_CIPHERS: o.ciphers = optarg; break;
 		case OPT_SNI: o.servername = optarg; break;
 		case OPT_CAOUT: caout = optarg; break;
-		case OPT_HELP: refserver_help(); return 0;
-		default: return usage_error("bad option");
+		case 'h':
+		case OPT_HELP: command_help(cmd, stdout); rc = 0; goto out;
+		default: rc = usage_error(cmd, "bad option"); goto out;
 		}
 	}
-	struct refsrv *srv = refsrv_start(&o, host, port, err, sizeof err);
+	if (optind < argc) {
+		rc = usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	const char *lh = host ? host : "127.0.0.1";
+	struct refsrv *srv = refsrv_start(&o, lh, port ? port : "0", err, sizeof err);
 	if (srv == NULL) {
 		fprintf(stderr, "stark: refserver: %s\n", err);
-		return 2;
+		goto out;
 	}
 	if (caout && refsrv_ca_pem(srv) && write_file(caout, refsrv_ca_pem(srv), err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s\n", err);
 		refsrv_stop(srv);
-		return 2;
+		goto out;
 	}
-	printf(strchr(host, ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n", host,
+	printf(strchr(lh, ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n", lh,
 	       refsrv_port(srv));
 	fflush(stdout);
 	while (!stop_flag)
 		pause();
 	refsrv_stop(srv);
+	rc = 0;
+out:
 	free(host);
 	free(port);
-	return 0;
+	return rc;
 }
 
-static int cmd_certs(int argc, char **argv)
+static int cmd_certs(const struct command *cmd, int argc, char **argv)
 {
 	const char *out = NULL, *sn = "localhost";
 	for (int i = 1; i < argc; i++) {
@@ -796,10 +753,10 @@ static int cmd_certs(int argc, char **argv)
 		else if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
 			sn = argv[++i];
 		else
-			return usage_error("certs: unexpected argument '%s'", argv[i]);
+			return usage_error(cmd, "certs: unexpected argument '%s'", argv[i]);
 	}
 	if (out == NULL)
-		return usage_error("certs needs --out DIR");
+		return usage_error(cmd, "certs needs --out DIR");
 	char err[512];
 	struct cert_set *cs = cert_set_new(sn);
 	if (cs == NULL || cert_set_write_dir(cs, out, err, sizeof err) != 0) {
@@ -812,38 +769,133 @@ static int cmd_certs(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_help(const struct command *cmd, int argc, char **argv);
+static int cmd_version(const struct command *cmd, int argc, char **argv)
+{
+	printf("stark %s\n", STARK_VERSION);
+	return 0;
+}
+
+static const struct command commands[] = {
+    {"run", cmd_run, "--target HOST:PORT [options]", "play the server suite against an SMTP server",
+     "  --target HOST:PORT     the server to test ([::1]:25 for IPv6)\n" OPTS_COMMON OPTS_TRUST
+         OPTS_SERVER OPTS_XFAIL "\ndefault scenarios: the server suite (scenarios/server)\n"
+         EXIT_HELP,
+     NULL},
+    {"demo", cmd_demo, "[options]", "the server suite against the embedded reference target",
+     OPTS_COMMON OPTS_TRUST OPTS_SERVER OPTS_XFAIL EXIT_HELP, NULL},
+    {"scan", cmd_scan, "--target HOST:PORT... [options]",
+     "TLS facts judged by a policy, the suite per node, a fleet view",
+     "  --target HOST:PORT     a node; repeat for a fleet\n"
+     "  --targets FILE         nodes, one HOST:PORT per line ('#' comments)\n"
+     "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
+     "  --no-suite             only TLS facts, no state-machine scenarios\n" OPTS_COMMON
+         OPTS_TRUST OPTS_SERVER EXIT_HELP,
+     NULL},
+    {"serve", cmd_serve, "--trigger CMD [options]",
+     "play the client suite against the SMTP client that CMD starts",
+     "  --trigger CMD          shell command that makes the client connect; it gets STARK_HOST,\n"
+     "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO\n"
+     "  --listen HOST:PORT     where stark listens (default 127.0.0.1:0, a free port per\n"
+     "                         scenario)\n"
+     "  --client-profile require-tls|opportunistic  what the client claims (default\n"
+     "                         require-tls)\n" OPTS_COMMON OPTS_TRUST OPTS_XFAIL
+     "\ndefault scenarios: the client suite (scenarios/client)\n" EXIT_HELP,
+     NULL},
+    {"lint", cmd_lint, "FILE|DIR...", "check scenario files (file:line:col: message)",
+     "exit status: 0 every file is valid, 1 any error, 2 bad usage\n", NULL},
+    {"dump", cmd_dump, "FILE|DIR...", "print scenarios in canonical form",
+     "exit status: 0 every file is valid, 1 any error, 2 bad usage\n", NULL},
+    {"refserver", cmd_refserver, "[options]",
+     "serve the reference target, with planted flaws if asked",
+     "  --listen HOST:PORT     where to listen (default 127.0.0.1:0, a free port); prints\n"
+     "                         'listening on HOST:PORT' once ready\n"
+     "  --flaw LIST            plant flaws (below)\n"
+     "  --submission           behave as a submission server (AUTH after TLS, TLS required)\n"
+     "  --no-tls               do not offer STARTTLS\n"
+     "  --cert VARIANT         certificate variant (see stark certs)\n"
+     "  --tls-version V|V-V    TLS versions, e.g. 1.2 or 1.2-1.3\n"
+     "  --ciphers LIST         cipher suites (wolfSSL names, ':' separated)\n"
+     "  --servername NAME      the name in its certificate (default localhost)\n"
+     "  --ca-out FILE          write the CA certificate of its chain there\n",
+     refserver_flaws_help},
+    {"certs", cmd_certs, "--out DIR [--servername NAME]",
+     "write stark's CA and certificate variants",
+     "  --out DIR              where to write ca.pem and the variants\n"
+     "  --servername NAME      the name the good variants are issued for (default localhost)\n",
+     NULL},
+    {"help", cmd_help, "[COMMAND]", "this list, or one command's options", "", NULL},
+    {"version", cmd_version, "", "print stark's version", "", NULL},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void command_help(const struct command *cmd, FILE *f)
+{
+	fprintf(f, "usage: stark %s %s\n%s.\n", cmd->name, cmd->synopsis, cmd->summary);
+	if (cmd->options[0])
+		fprintf(f, "\n%s", cmd->options);
+	if (cmd->more_help) {
+		fputc('\n', f);
+		cmd->more_help(f);
+	}
+}
+
+static void overview(FILE *f)
+{
+	fputs("stark " STARK_VERSION " - SMTP STARTTLS conformance and fuzz harness\n\nusage:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char head[64];
+		snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].synopsis);
+		if (strlen(head) > 30)
+			fprintf(f, "  stark %s\n  %-36s %s\n", head, "", commands[i].summary);
+		else
+			fprintf(f, "  stark %-30s %s\n", head, commands[i].summary);
+	}
+	fputs("\n'stark COMMAND --help' (or 'stark help COMMAND') lists a command's options.\n", f);
+}
+
+static int cmd_help(const struct command *cmd, int argc, char **argv)
+{
+	if (argc < 2) {
+		overview(stdout);
+		return 0;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (c == NULL)
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
+	command_help(c, stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		help(stderr);
+		overview(stderr);
 		return 2;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		name = "help";
+	else if (strcmp(name, "--version") == 0)
+		name = "version";
+	const struct command *cmd = find_command(name);
+	if (cmd == NULL)
+		return usage_error(NULL, "unknown command '%s'", name);
+	/* Every command answers --help alike, whatever else it parses. */
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
+	    cmd->fn != cmd_help) {
+		command_help(cmd, stdout);
+		return 0;
 	}
 	install_signals();
 	wtls_global_init();
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "scan") == 0)
-		return cmd_scan(argc - 1, argv + 1);
-	if (strcmp(cmd, "serve") == 0)
-		return cmd_serve(argc - 1, argv + 1);
-	if (strcmp(cmd, "demo") == 0)
-		return cmd_demo(argc - 1, argv + 1);
-	if (strcmp(cmd, "lint") == 0)
-		return cmd_lint(argc - 1, argv + 1, false);
-	if (strcmp(cmd, "dump") == 0)
-		return cmd_lint(argc - 1, argv + 1, true);
-	if (strcmp(cmd, "refserver") == 0)
-		return cmd_refserver(argc - 1, argv + 1);
-	if (strcmp(cmd, "certs") == 0)
-		return cmd_certs(argc - 1, argv + 1);
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		help(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("stark %s\n", STARK_VERSION);
-		return 0;
-	}
-	return usage_error("unknown command '%s'", cmd);
+	return cmd->fn(cmd, argc - 1, argv + 1);
 }

@@ -44,7 +44,7 @@ const struct policy *policy_find(const char *name)
 
 struct ctx {
 	const struct policy *p;
-	const struct scan_node *n;
+	const struct fleet_node *n;
 	struct run *run;
 };
 
@@ -97,21 +97,16 @@ static void add(struct ctx *c, const char *id, const char *catalog, const char *
 		r.has_tls = true;
 		r.tls = c->n->tls;
 	}
-	struct run *run = c->run;
-	if (run->n == run->cap) {
-		run->cap = run->cap ? run->cap * 2 : 64;
-		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
-	}
-	run->results[run->n++] = r;
+	run_add(c->run, &r);
 }
 
-static bool yes(const struct scan_node *n, int v)
+static bool yes(const struct fleet_node *n, int v)
 {
 	return n->probe.v[v].supported == PROBE_TRI_YES;
 }
 
 /* Suites with any of flags offered at any version: labels into b. */
-static size_t suites_with(const struct scan_node *n, uint32_t flags, struct buf *b)
+static size_t suites_with(const struct fleet_node *n, uint32_t flags, struct buf *b)
 {
 	size_t cnt = 0;
 	char lab[64];
@@ -130,7 +125,7 @@ static size_t suites_with(const struct scan_node *n, uint32_t flags, struct buf 
 
 static void versions(struct ctx *c)
 {
-	const struct scan_node *n = c->n;
+	const struct fleet_node *n = c->n;
 	add(c, "tls/t01-sslv2", "T-01", "SSLv2 is refused", "critical", "RFC 6176",
 	    yes(n, PV_SSL2) ? V_FAIL : V_PASS, yes(n, PV_SSL2) ? "SSLv2 offered" : "SSLv2 refused");
 	add(c, "tls/t02-sslv3", "T-02", "SSLv3 is refused", "high", "RFC 7568",
@@ -149,7 +144,7 @@ static void versions(struct ctx *c)
 
 static void ciphers(struct ctx *c)
 {
-	const struct scan_node *n = c->n;
+	const struct fleet_node *n = c->n;
 	struct buf b = {0};
 	size_t bad = suites_with(n, CS_NULL | CS_EXPORT | CS_RC4 | CS_DES | CS_3DES | CS_MD5, &b);
 	add(c, "tls/t06-weak-suites", "T-06",
@@ -258,7 +253,7 @@ static bool wildcard_ok(const char *san)
 
 static void certificate(struct ctx *c, const char *servername)
 {
-	const struct scan_node *n = c->n;
+	const struct fleet_node *n = c->n;
 	if (!n->has_tls || !n->tls_ok || n->tls.nchain == 0) {
 		add(c, "cert/x01-chain", "X-01", "The chain validates", "high", "RFC 5280; RFC 8314 4.4",
 		    V_ERROR, "no certificate: %s", n->tls_error[0] ? n->tls_error : "no handshake");
@@ -325,7 +320,7 @@ static void certificate(struct ctx *c, const char *servername)
 		                                    : "another certificate without SNI");
 }
 
-void policy_eval(const struct policy *p, const struct scan_node *n, const char *servername,
+void policy_eval(const struct policy *p, const struct fleet_node *n, const char *servername,
                  struct run *run)
 {
 	struct ctx c = {.p = p, .n = n, .run = run};

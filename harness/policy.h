@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "result.h"
-#include "scan.h"
+#include "fleet.h"
 
 struct policy {
 	const char *name;
@@ -24,7 +24,7 @@ const struct policy *policy_default(void);
 /* Every policy, NULL-terminated (for --help and docs). */
 const struct policy *const *policy_all(void);
 /* Append the findings for node n to run (result.node = n->target). */
-void policy_eval(const struct policy *p, const struct scan_node *n, const char *servername,
+void policy_eval(const struct policy *p, const struct fleet_node *n, const char *servername,
                  struct run *run);
 
 #endif

@@ -26,9 +26,6 @@
 #include "smtp.h"
 #include "util.h"
 
-#define DEFAULT_TIMEOUT_MS 5000
-#define DEFAULT_HELO "stark.test"
-
 struct probe {
 	struct probe_target t;
 	char *host, *port, *helo, *sni; /* owned copies */
@@ -86,7 +83,7 @@ struct probe *probe_new(const struct probe_target *t)
 	p->t = *t;
 	p->host = xstrdup(t->host ? t->host : "127.0.0.1");
 	p->port = xstrdup(t->port ? t->port : "25");
-	p->helo = xstrdup(t->helo ? t->helo : DEFAULT_HELO);
+	p->helo = xstrdup(t->helo ? t->helo : STARK_DEFAULT_HELO);
 	/* RFC 6066 3: SNI carries host names only, never address literals */
 	if (t->servername)
 		p->sni = t->servername[0] ? xstrdup(t->servername) : NULL;
@@ -97,7 +94,7 @@ struct probe *probe_new(const struct probe_target *t)
 	p->t.helo = p->helo;
 	p->t.servername = p->sni;
 	if (p->t.timeout_ms <= 0)
-		p->t.timeout_ms = DEFAULT_TIMEOUT_MS;
+		p->t.timeout_ms = STARK_DEFAULT_TIMEOUT_MS;
 	return p;
 }
 

@@ -6,7 +6,7 @@
  */
 #include "report.h"
 #include "hello.h"
-#include "scan.h"
+#include "fleet.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -307,10 +307,10 @@ static void put_san(FILE *f, struct buf *tmp, const char *s, size_t n)
 const char *const report_node_heads[REPORT_NODE_COLS] = {
 	"node", "versions", "TLS in use", "cipher in use", "certificate", "verify", "connections"};
 
-void report_node_cells(const struct scan_node *n, char *cells[REPORT_NODE_COLS])
+void report_node_cells(const struct fleet_node *n, char *cells[REPORT_NODE_COLS])
 {
 	char vers[128];
-	scan_versions_str(&n->probe, vers, sizeof vers);
+	fleet_versions_str(&n->probe, vers, sizeof vers);
 	bool cert = n->tls_ok && n->tls.nchain > 0;
 	cells[0] = xstrdup(n->target);
 	cells[1] = xstrdup(vers);
@@ -327,9 +327,9 @@ void report_node_cells(const struct scan_node *n, char *cells[REPORT_NODE_COLS])
 /* stark scan: one block per node, the facts a person checks first. */
 static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
 {
-	const struct scan_fleet *fl = run->scan;
+	const struct fleet *fl = run->scan;
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		const struct scan_node *n = &fl->nodes[i];
+		const struct fleet_node *n = &fl->nodes[i];
 		char vers[128];
 		fputs("Node ", f);
 		PUT_STR(f, tmp, n->target);
@@ -340,7 +340,7 @@ static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
 			fputc('\n', f);
 			continue;
 		}
-		scan_versions_str(&n->probe, vers, sizeof vers);
+		fleet_versions_str(&n->probe, vers, sizeof vers);
 		fprintf(f, "  SSL/TLS versions offered: %s\n", vers);
 		if (n->tls_ok) {
 			fputs("  TLS version in use: ", f);

@@ -87,8 +87,8 @@ size_t report_detail_rows(const struct result *r, struct report_kv rows[REPORT_F
  * verify, connections. */
 #define REPORT_NODE_COLS 7
 extern const char *const report_node_heads[REPORT_NODE_COLS];
-struct scan_node;
-void report_node_cells(const struct scan_node *n, char *cells[REPORT_NODE_COLS]);
+struct fleet_node;
+void report_node_cells(const struct fleet_node *n, char *cells[REPORT_NODE_COLS]);
 /* Length of a fixed-size string field that may lack its NUL. */
 #define REPORT_FLEN(arr) strnlen((arr), sizeof(arr))
 /* NULL-safe C string. */

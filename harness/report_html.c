@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "scan.h"
+#include "fleet.h"
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;"
@@ -124,7 +124,7 @@ trigger:
 }
 
 /* stark scan: the nodes, then the properties they disagree on. */
-static void scan_tables(struct buf *b, const struct scan_fleet *fl)
+static void scan_tables(struct buf *b, const struct fleet *fl)
 {
 	buf_appendf(b, "<h2>Nodes (policy ");
 	h(b, fl->policy);

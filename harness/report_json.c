@@ -11,7 +11,7 @@
 
 #include "report.h"
 #include "hello.h"
-#include "scan.h"
+#include "fleet.h"
 
 #define SCHEMA "stark-results/1"
 
@@ -183,13 +183,13 @@ static json_t *suite_list(const uint16_t *ids, size_t n)
 }
 
 /* The "scan" section: per-node TLS facts and the fleet view. */
-static json_t *scan_json(const struct scan_fleet *fl)
+static json_t *scan_json(const struct fleet *fl)
 {
 	json_t *o = must(json_object());
 	set(o, "policy", jstr(fl->policy));
 	json_t *nodes = must(json_array());
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		const struct scan_node *n = &fl->nodes[i];
+		const struct fleet_node *n = &fl->nodes[i];
 		const struct probe_report *p = &n->probe;
 		json_t *j = must(json_object());
 		set(j, "target", jstr(n->target));

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "scan.h"
+#include "fleet.h"
 
 /* Enough to show the exchange that decided the verdict; results.json has all. */
 #define MD_TAIL 20
@@ -117,7 +117,7 @@ static void details(struct buf *b, const struct result *r)
 }
 
 /* stark scan: one row per node, then every property the nodes disagree on. */
-static void scan_tables(struct buf *b, const struct scan_fleet *fl)
+static void scan_tables(struct buf *b, const struct fleet *fl)
 {
 	buf_appendf(b, "## Nodes (policy ");
 	md(b, fl->policy);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * result: verdict names, result/run lifetime, summary counts and the exit
- * status contract (0 clean, 1 FAIL/XPASS, 2 ERROR).
+ * result: verdict names, result/run lifetime (run_add is the one way a
+ * result joins a run), summary counts and the exit status contract
+ * (0 clean, 1 FAIL/XPASS, 2 ERROR). A run borrows its fleet (run->scan):
+ * whoever built the fleet frees it.
  */
 #include "result.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "scan.h"
 #include "util.h"
 
 static const char *const names[V__COUNT] = {"pass", "fail", "error", "skip", "xfail", "xpass",
@@ -63,9 +64,22 @@ void run_free(struct run *run)
 	free(run->target);
 	free(run->profile);
 	strv_free(run->argv, run->argc);
-	scan_fleet_free(run->scan);
-	free(run->scan);
 	memset(run, 0, sizeof *run);
+}
+
+void run_add(struct run *run, struct result *r)
+{
+	if (run->n == run->cap) {
+		run->cap = run->cap ? run->cap * 2 : 32;
+		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
+	}
+	run->results[run->n++] = *r;
+	memset(r, 0, sizeof *r);
+	if (!run->has_tls && run->results[run->n - 1].has_tls &&
+	    run->results[run->n - 1].tls.handshake_ok) {
+		run->has_tls = true;
+		run->tls = run->results[run->n - 1].tls;
+	}
 }
 
 void run_summary(const struct run *run, size_t counts[V__COUNT])

@@ -14,7 +14,7 @@
 #include "transcript.h"
 #include "wtls.h"
 
-struct scan_fleet;
+struct fleet;
 
 enum verdict {
 	V_PASS,
@@ -72,13 +72,17 @@ struct run {
 	/* Facts of the target: the first successful handshake of the run. */
 	bool has_tls;
 	struct wtls_facts tls;
-	/* stark scan: per-node facts and the fleet view (NULL otherwise). */
-	struct scan_fleet *scan;
+	/* stark scan: per-node facts and the fleet view (NULL otherwise).
+	 * Borrowed: the fleet's owner (scan's caller) frees it after the run. */
+	const struct fleet *scan;
 };
 
 void result_free(struct result *r);
 void run_init(struct run *run);
 void run_free(struct run *run);
+/* Move *r to the end of the run (r is zeroed: the run owns it now). The
+ * first successful handshake becomes the run's TLS facts. */
+void run_add(struct run *run, struct result *r);
 /* Count per verdict into counts[V__COUNT]. */
 void run_summary(const struct run *run, size_t counts[V__COUNT]);
 /* 0: no FAIL/XPASS/ERROR; 1: any FAIL or XPASS; else 2 if any ERROR or the run was interrupted. */

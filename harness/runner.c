@@ -9,14 +9,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pool.h"
 #include "util.h"
-#include "wtls.h"
 
 struct strvec {
 	char **v;
@@ -180,15 +179,16 @@ struct job {
 	struct result r;
 };
 
-struct pool {
+struct phase {
 	struct job *jobs;
-	size_t n, next;
-	pthread_mutex_t mu;
 	const struct runner_opts *o;
 };
 
-static void run_job(struct job *j, const struct runner_opts *o)
+static void run_job(void *ctx, size_t i)
 {
+	const struct runner_opts *o = ((struct phase *)ctx)->o;
+	struct job *j = &((struct phase *)ctx)->jobs[i];
+	j->started = true;
 	if (o->role == SCN_TARGET_CLIENT)
 		exec_serve(j->s, &o->ex, &j->r);
 	else
@@ -200,47 +200,10 @@ static void run_job(struct job *j, const struct runner_opts *o)
 	}
 }
 
-static void *worker(void *p)
-{
-	struct pool *pl = p;
-	for (;;) {
-		pthread_mutex_lock(&pl->mu);
-		size_t i = pl->next;
-		bool stop = pl->o->ex.stop && *pl->o->ex.stop;
-		if (i < pl->n && !stop) {
-			pl->next++;
-			pl->jobs[i].started = true;
-		}
-		pthread_mutex_unlock(&pl->mu);
-		if (i >= pl->n || stop)
-			break;
-		run_job(&pl->jobs[i], pl->o);
-	}
-	return NULL;
-}
-
-static void *worker_thread(void *p)
-{
-	worker(p);
-	wtls_thread_cleanup(); /* wolfSSL's per-thread ECC cache (FP_ECC) */
-	return NULL;
-}
-
 static void run_parallel(struct job *jobs, size_t n, const struct runner_opts *o)
 {
-	struct pool pl = {.jobs = jobs, .n = n, .o = o};
-	pthread_mutex_init(&pl.mu, NULL);
-	int nt = o->jobs > 1 ? o->jobs : 1;
-	if ((size_t)nt > n)
-		nt = (int)n;
-	pthread_t *t = xcalloc((size_t)nt + 1, sizeof *t);
-	for (int i = 1; i < nt; i++)
-		pthread_create(&t[i], NULL, worker_thread, &pl);
-	worker(&pl);
-	for (int i = 1; i < nt; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-	pthread_mutex_destroy(&pl.mu);
+	struct phase ph = {jobs, o};
+	pool_run(n, o->jobs, o->ex.stop, run_job, &ph);
 }
 
 static void apply_xfail(struct result *r, const struct runner_opts *o)
@@ -258,19 +221,6 @@ static void apply_xfail(struct result *r, const struct runner_opts *o)
 			r->reason = xasprintf("expected to fail (%s) but passed", o->xfail[i].reason);
 		}
 		return;
-	}
-}
-
-static void push_result(struct run *run, struct result *r)
-{
-	if (run->n == run->cap) {
-		run->cap = run->cap ? run->cap * 2 : 32;
-		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
-	}
-	run->results[run->n++] = *r;
-	if (!run->has_tls && r->has_tls && r->tls.handshake_ok) {
-		run->has_tls = true;
-		run->tls = r->tls;
 	}
 }
 
@@ -302,7 +252,7 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 		if (!jobs[i].started)
 			continue;
 		apply_xfail(&jobs[i].r, o);
-		push_result(run, &jobs[i].r);
+		run_add(run, &jobs[i].r);
 	}
 	free(jobs);
 	if (o->ex.stop && *o->ex.stop)

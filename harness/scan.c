@@ -1,240 +1,87 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * scan: per-node fact gathering (scan_node_run: probe_scan, then full
- * handshakes with and without SNI for the certificate) and the fleet view
- * (scan_consistency). Invariants: a node that cannot be reached still
- * yields a node with the reason; every wait is bounded by opts.timeout_ms;
- * rows keep node order.
+ * scan: scan_run, the order of a scan: facts of every node (in parallel on
+ * the pool, each node probing one connection at a time as servers prefer),
+ * findings under the policy, the suite per node, the fleet view. Invariant:
+ * results appear in node order, whatever finished first.
  */
 #include "scan.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
-#include "hello.h"
+#include "pool.h"
+#include "runner.h"
 #include "util.h"
 
-/* A full handshake after STARTTLS, for the certificate facts (the probe
- * only reads hellos). sni NULL: none sent. */
-static void handshake(struct probe *p, const struct scan_opts *o, const char *sni,
-                      struct wtls_facts *facts, bool *ok, char *err, size_t errlen)
+struct probe_ctx {
+	struct fleet *fl;
+	const struct fleet_opts *o;
+};
+
+static void probe_node(void *ctx, size_t i)
 {
-	struct conn c;
-	struct probe_result res;
-	*ok = false;
-	if (probe_starttls(p, &c, &res) != 0) {
-		snprintf(err, errlen, "%s", res.detail);
-		conn_close(&c);
-		return;
-	}
-	conn_set_timeout(&c, o->timeout_ms);
-	*ok = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0) == CONN_OK;
-	*facts = c.facts;
-	if (!*ok)
-		snprintf(err, errlen, "%s", c.err);
-	else
-		conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
-	conn_close(&c);
+	struct probe_ctx *pc = ctx;
+	fleet_node_probe(&pc->fl->nodes[i], pc->o);
 }
 
-void scan_node_run(struct scan_node *n, const struct scan_opts *o)
+static bool stopped(const struct scan_cfg *cfg)
+{
+	return cfg->ex.stop && *cfg->ex.stop;
+}
+
+void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 {
 	int64_t t0 = mono_ms();
-	if (n->host == NULL && split_hostport(n->target, &n->host, &n->port) != 0) {
-		n->probe_rc = -1;
-		snprintf(n->probe.errors[0], sizeof n->probe.errors[0], "not HOST:PORT: %s", n->target);
-		n->probe.nerrors = 1;
-		return;
-	}
-	struct probe_target pt = {
-	    .host = n->host,
-	    .port = n->port,
-	    .helo = o->helo,
-	    .servername = o->servername,
-	    .timeout_ms = o->timeout_ms,
-	    .stop = o->stop,
+	fl->policy = xstrdup(cfg->policy->name);
+	fl->nnodes = cfg->ntargets;
+	fl->nodes = xcalloc(fl->nnodes, sizeof *fl->nodes);
+	for (size_t i = 0; i < fl->nnodes; i++)
+		fl->nodes[i].target = xstrdup(cfg->targets[i]);
+	run->scan = fl;
+
+	struct fleet_opts fo = {
+	    .servername = cfg->ex.servername,
+	    .helo = cfg->ex.helo,
+	    .timeout_ms = cfg->ex.timeout_ms,
+	    .tls = cfg->ex.tls,
+	    .stop = cfg->ex.stop,
 	};
-	struct probe *p = probe_new(&pt);
-	n->probe_rc = probe_scan(p, NULL, &n->probe);
-	if (n->probe_rc == 0 || n->probe.max_version != 0) {
-		const char *sni = o->servername ? o->servername : n->host;
-		n->has_tls = true;
-		handshake(p, o, sni, &n->tls, &n->tls_ok, n->tls_error, sizeof n->tls_error);
-		/* which certificate does a client without SNI get? */
-		struct wtls_facts f;
-		bool ok;
-		char err[256];
-		n->has_nosni = true;
-		handshake(p, o, NULL, &f, &ok, err, sizeof err);
-		if (ok && f.nchain > 0)
-			snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
-	}
-	probe_free(p);
-	n->elapsed_ms = mono_ms() - t0;
-}
-
-void scan_node_free(struct scan_node *n)
-{
-	free(n->target);
-	free(n->host);
-	free(n->port);
-	memset(n, 0, sizeof *n);
-}
-
-void scan_versions_str(const struct probe_report *p, char *out, size_t outlen)
-{
-	struct buf b = {0};
-	for (int i = 0; i < PV__COUNT; i++)
-		if (p->v[i].supported == PROBE_TRI_YES)
-			buf_appendf(&b, "%s%s", b.len ? " " : "", hello_version_name(probe_vidx_version(i)));
-	snprintf(out, outlen, "%s", b.len ? buf_cstr(&b) : "none");
-	buf_free(&b);
-}
-
-static void suites_str(const struct probe_version_report *v, struct buf *b)
-{
-	char lab[64];
-	for (size_t k = 0; k < v->nsuites; k++)
-		buf_appendf(b, "%s%s", k ? " " : "", hello_suite_label(v->suites[k], lab, sizeof lab));
-	if (v->nsuites == 0)
-		buf_appendf(b, "none");
-}
-
-void scan_fleet_free(struct scan_fleet *f)
-{
-	if (f == NULL)
-		return;
-	for (size_t i = 0; i < f->nnodes; i++)
-		scan_node_free(&f->nodes[i]);
-	free(f->nodes);
-	for (size_t r = 0; r < f->nrows; r++) {
-		free(f->rows[r].property);
-		for (size_t i = 0; i < f->nnodes; i++)
-			free(f->rows[r].values[i]);
-		free(f->rows[r].values);
-	}
-	free(f->rows);
-	free(f->policy);
-	memset(f, 0, sizeof *f);
-}
-
-static struct scan_row *add_row(struct scan_fleet *f, const char *property)
-{
-	f->rows = xrealloc(f->rows, (f->nrows + 1) * sizeof *f->rows);
-	struct scan_row *r = &f->rows[f->nrows++];
-	r->property = xstrdup(property);
-	r->values = xcalloc(f->nnodes + 1, sizeof *r->values);
-	return r;
-}
-
-static void finish_row(struct scan_fleet *f, struct scan_row *r, const char *severity,
-                       const char *catalog, struct run *run)
-{
-	r->consistent = true;
-	for (size_t i = 1; i < f->nnodes; i++)
-		if (strcmp(r->values[i], r->values[0]) != 0)
-			r->consistent = false;
-	if (r->consistent || f->nnodes < 2)
-		return;
-	/* One FAIL per inconsistent property: nodes behind one name must
-	 * behave alike (catalog O-02: every MX x every IP). */
-	struct result res;
-	memset(&res, 0, sizeof res);
-	transcript_init(&res.tr);
-	res.id = xasprintf("fleet/%s", r->property);
-	res.title = xasprintf("All nodes agree on %s", r->property);
-	res.file = xstrdup("");
-	res.severity = xstrdup(severity);
-	res.catalog = xcalloc(2, sizeof *res.catalog);
-	res.catalog[0] = xstrdup(catalog);
-	res.ncatalog = 1;
-	res.refs = xcalloc(1, sizeof *res.refs);
-	res.keywords = xcalloc(2, sizeof *res.keywords);
-	res.keywords[0] = xstrdup("fleet");
-	res.nkeywords = 1;
-	res.verdict = V_FAIL;
-	res.started_ms = wall_ms();
-	struct buf b = {0};
-	buf_appendf(&b, "nodes differ in %s: ", r->property);
-	for (size_t i = 0; i < f->nnodes; i++)
-		buf_appendf(&b, "%s%s = %s", i ? "; " : "", f->nodes[i].target, r->values[i]);
-	res.reason = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	if (run->n == run->cap) {
-		run->cap = run->cap ? run->cap * 2 : 32;
-		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
-	}
-	run->results[run->n++] = res;
-}
-
-/* The verdict of result id on node, or "-" */
-static const char *verdict_on(const struct run *run, const char *id, const char *node)
-{
-	for (size_t i = 0; i < run->n; i++)
-		if (run->results[i].node && strcmp(run->results[i].node, node) == 0 &&
-		    strcmp(run->results[i].id, id) == 0)
-			return verdict_name(run->results[i].verdict);
-	return "-";
-}
-
-void scan_consistency(struct scan_fleet *f, struct run *run)
-{
-	char tmp[512];
-	struct scan_row *r = add_row(f, "certificate");
-	for (size_t i = 0; i < f->nnodes; i++) {
-		const struct scan_node *n = &f->nodes[i];
-		r->values[i] = xstrdup(n->tls_ok && n->tls.nchain ? n->tls.chain[0].sha256 : "none");
-	}
-	finish_row(f, r, "medium", "X-01", run);
-
-	r = add_row(f, "versions");
-	for (size_t i = 0; i < f->nnodes; i++) {
-		scan_versions_str(&f->nodes[i].probe, tmp, sizeof tmp);
-		r->values[i] = xstrdup(tmp);
-	}
-	finish_row(f, r, "high", "T-03", run);
-
-	for (int v = 0; v < PV__COUNT; v++) {
-		bool any = false;
-		for (size_t i = 0; i < f->nnodes; i++)
-			any |= f->nodes[i].probe.v[v].supported == PROBE_TRI_YES;
-		if (!any)
-			continue;
-		char prop[64];
-		snprintf(prop, sizeof prop, "suites %s", hello_version_name(probe_vidx_version(v)));
-		r = add_row(f, prop);
-		for (size_t i = 0; i < f->nnodes; i++) {
-			struct buf b = {0};
-			suites_str(&f->nodes[i].probe.v[v], &b);
-			r->values[i] = xstrdup(buf_cstr(&b));
-			buf_free(&b);
+	struct probe_ctx pc = {fl, &fo};
+	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, probe_node, &pc);
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct fleet_node *n = &fl->nodes[i];
+		if (!run->has_tls && n->tls_ok) {
+			run->has_tls = true;
+			run->tls = n->tls;
 		}
-		finish_row(f, r, "medium", "T-06", run);
-		snprintf(prop, sizeof prop, "server preference %s",
-		         hello_version_name(probe_vidx_version(v)));
-		r = add_row(f, prop);
-		for (size_t i = 0; i < f->nnodes; i++)
-			r->values[i] = xstrdup(probe_tri_name(f->nodes[i].probe.v[v].server_order));
-		finish_row(f, r, "low", "T-08", run);
+		policy_eval(cfg->policy, n, cfg->ex.servername, run);
 	}
 
-	/* Every finding and state-machine verdict, as long as it was judged on
-	 * at least one node. Snapshot n: fleet results are appended as we go. */
-	size_t nres = run->n;
-	for (size_t k = 0; k < nres; k++) {
-		const struct result *x = &run->results[k];
-		if (x->node == NULL || strcmp(x->node, f->nodes[0].target) != 0)
+	/* The state machine per node, so the fleet view compares it too. */
+	for (size_t i = 0; i < fl->nnodes && cfg->nscns && !stopped(cfg); i++) {
+		struct fleet_node *n = &fl->nodes[i];
+		if (n->host == NULL)
 			continue;
-		char *id = xstrdup(x->id), *sev = xstrdup(x->severity),
-		     *cat = xstrdup(x->ncatalog ? x->catalog[0] : "O-02");
-		r = add_row(f, id);
-		for (size_t i = 0; i < f->nnodes; i++)
-			r->values[i] = xstrdup(verdict_on(run, id, f->nodes[i].target));
-		finish_row(f, r, sev, cat, run);
-		free(id);
-		free(sev);
-		free(cat);
+		struct runner_opts ro = {
+		    .ex = cfg->ex,
+		    .role = SCN_TARGET_SERVER,
+		    .jobs = cfg->jobs,
+		    .keywords = cfg->keywords,
+		    .nkeywords = cfg->nkeywords,
+		};
+		ro.ex.host = n->host;
+		ro.ex.port = n->port;
+		struct run sub;
+		run_init(&sub);
+		runner_run(cfg->scns, cfg->nscns, &ro, &sub);
+		for (size_t k = 0; k < sub.n; k++) {
+			sub.results[k].node = xstrdup(n->target);
+			run_add(run, &sub.results[k]);
+		}
+		run_free(&sub);
 	}
+	if (fl->nnodes > 1)
+		fleet_consistency(fl, run);
+	run->elapsed_ms = mono_ms() - t0;
+	run->interrupted = stopped(cfg);
 }

@@ -13,6 +13,10 @@
 #include <stdint.h>
 
 #define STARK_VERSION "0.1.0"
+/* Defaults every command shares: the EHLO argument (a name under RFC 6761's
+ * test., which no real host claims) and the deadline of each wait. */
+#define STARK_DEFAULT_HELO "stark.test"
+#define STARK_DEFAULT_TIMEOUT_MS 5000
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);

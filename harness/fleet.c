@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fleet: per-node fact gathering (fleet_node_probe: probe_scan, then full
+ * handshakes with and without SNI for the certificate) and the fleet view
+ * (fleet_consistency). Invariants: a node that cannot be reached still
+ * yields a node with the reason; every wait is bounded by opts.timeout_ms;
+ * rows keep node order.
+ */
+#include "fleet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "hello.h"
+#include "util.h"
+
+/* A full handshake after STARTTLS, for the certificate facts (the probe
+ * only reads hellos). sni NULL: none sent. */
+static void handshake(struct probe *p, const struct fleet_opts *o, const char *sni,
+                      struct wtls_facts *facts, bool *ok, char *err, size_t errlen)
+{
+	struct conn c;
+	struct probe_result res;
+	*ok = false;
+	if (probe_starttls(p, &c, &res) != 0) {
+		snprintf(err, errlen, "%s", res.detail);
+		conn_close(&c);
+		return;
+	}
+	conn_set_timeout(&c, o->timeout_ms);
+	*ok = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0) == CONN_OK;
+	*facts = c.facts;
+	if (!*ok)
+		snprintf(err, errlen, "%s", c.err);
+	else
+		conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
+	conn_close(&c);
+}
+
+void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
+{
+	int64_t t0 = mono_ms();
+	if (n->host == NULL && split_hostport(n->target, &n->host, &n->port) != 0) {
+		n->probe_rc = -1;
+		snprintf(n->probe.errors[0], sizeof n->probe.errors[0], "not HOST:PORT: %s", n->target);
+		n->probe.nerrors = 1;
+		return;
+	}
+	struct probe_target pt = {
+	    .host = n->host,
+	    .port = n->port,
+	    .helo = o->helo,
+	    .servername = o->servername,
+	    .timeout_ms = o->timeout_ms,
+	    .stop = o->stop,
+	};
+	struct probe *p = probe_new(&pt);
+	n->probe_rc = probe_scan(p, NULL, &n->probe);
+	if (n->probe_rc == 0 || n->probe.max_version != 0) {
+		const char *sni = o->servername ? o->servername : n->host;
+		n->has_tls = true;
+		handshake(p, o, sni, &n->tls, &n->tls_ok, n->tls_error, sizeof n->tls_error);
+		/* which certificate does a client without SNI get? */
+		struct wtls_facts f;
+		bool ok;
+		char err[256];
+		n->has_nosni = true;
+		handshake(p, o, NULL, &f, &ok, err, sizeof err);
+		if (ok && f.nchain > 0)
+			snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
+	}
+	probe_free(p);
+	n->elapsed_ms = mono_ms() - t0;
+}
+
+void fleet_node_free(struct fleet_node *n)
+{
+	free(n->target);
+	free(n->host);
+	free(n->port);
+	memset(n, 0, sizeof *n);
+}
+
+void fleet_versions_str(const struct probe_report *p, char *out, size_t outlen)
+{
+	struct buf b = {0};
+	for (int i = 0; i < PV__COUNT; i++)
+		if (p->v[i].supported == PROBE_TRI_YES)
+			buf_appendf(&b, "%s%s", b.len ? " " : "", hello_version_name(probe_vidx_version(i)));
+	snprintf(out, outlen, "%s", b.len ? buf_cstr(&b) : "none");
+	buf_free(&b);
+}
+
+static void suites_str(const struct probe_version_report *v, struct buf *b)
+{
+	char lab[64];
+	for (size_t k = 0; k < v->nsuites; k++)
+		buf_appendf(b, "%s%s", k ? " " : "", hello_suite_label(v->suites[k], lab, sizeof lab));
+	if (v->nsuites == 0)
+		buf_appendf(b, "none");
+}
+
+void fleet_free(struct fleet *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nnodes; i++)
+		fleet_node_free(&f->nodes[i]);
+	free(f->nodes);
+	for (size_t r = 0; r < f->nrows; r++) {
+		free(f->rows[r].property);
+		for (size_t i = 0; i < f->nnodes; i++)
+			free(f->rows[r].values[i]);
+		free(f->rows[r].values);
+	}
+	free(f->rows);
+	free(f->policy);
+	memset(f, 0, sizeof *f);
+}
+
+static struct fleet_row *add_row(struct fleet *f, const char *property)
+{
+	f->rows = xrealloc(f->rows, (f->nrows + 1) * sizeof *f->rows);
+	struct fleet_row *r = &f->rows[f->nrows++];
+	r->property = xstrdup(property);
+	r->values = xcalloc(f->nnodes + 1, sizeof *r->values);
+	return r;
+}
+
+static void finish_row(struct fleet *f, struct fleet_row *r, const char *severity,
+                       const char *catalog, struct run *run)
+{
+	r->consistent = true;
+	for (size_t i = 1; i < f->nnodes; i++)
+		if (strcmp(r->values[i], r->values[0]) != 0)
+			r->consistent = false;
+	if (r->consistent || f->nnodes < 2)
+		return;
+	/* One FAIL per inconsistent property: nodes behind one name must
+	 * behave alike (catalog O-02: every MX x every IP). */
+	struct result res;
+	memset(&res, 0, sizeof res);
+	transcript_init(&res.tr);
+	res.id = xasprintf("fleet/%s", r->property);
+	res.title = xasprintf("All nodes agree on %s", r->property);
+	res.file = xstrdup("");
+	res.severity = xstrdup(severity);
+	res.catalog = xcalloc(2, sizeof *res.catalog);
+	res.catalog[0] = xstrdup(catalog);
+	res.ncatalog = 1;
+	res.refs = xcalloc(1, sizeof *res.refs);
+	res.keywords = xcalloc(2, sizeof *res.keywords);
+	res.keywords[0] = xstrdup("fleet");
+	res.nkeywords = 1;
+	res.verdict = V_FAIL;
+	res.started_ms = wall_ms();
+	struct buf b = {0};
+	buf_appendf(&b, "nodes differ in %s: ", r->property);
+	for (size_t i = 0; i < f->nnodes; i++)
+		buf_appendf(&b, "%s%s = %s", i ? "; " : "", f->nodes[i].target, r->values[i]);
+	res.reason = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	run_add(run, &res);
+}
+
+/* The verdict of result id on node, or "-" */
+static const char *verdict_on(const struct run *run, const char *id, const char *node)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (run->results[i].node && strcmp(run->results[i].node, node) == 0 &&
+		    strcmp(run->results[i].id, id) == 0)
+			return verdict_name(run->results[i].verdict);
+	return "-";
+}
+
+void fleet_consistency(struct fleet *f, struct run *run)
+{
+	char tmp[512];
+	struct fleet_row *r = add_row(f, "certificate");
+	for (size_t i = 0; i < f->nnodes; i++) {
+		const struct fleet_node *n = &f->nodes[i];
+		r->values[i] = xstrdup(n->tls_ok && n->tls.nchain ? n->tls.chain[0].sha256 : "none");
+	}
+	finish_row(f, r, "medium", "X-01", run);
+
+	r = add_row(f, "versions");
+	for (size_t i = 0; i < f->nnodes; i++) {
+		fleet_versions_str(&f->nodes[i].probe, tmp, sizeof tmp);
+		r->values[i] = xstrdup(tmp);
+	}
+	finish_row(f, r, "high", "T-03", run);
+
+	for (int v = 0; v < PV__COUNT; v++) {
+		bool any = false;
+		for (size_t i = 0; i < f->nnodes; i++)
+			any |= f->nodes[i].probe.v[v].supported == PROBE_TRI_YES;
+		if (!any)
+			continue;
+		char prop[64];
+		snprintf(prop, sizeof prop, "suites %s", hello_version_name(probe_vidx_version(v)));
+		r = add_row(f, prop);
+		for (size_t i = 0; i < f->nnodes; i++) {
+			struct buf b = {0};
+			suites_str(&f->nodes[i].probe.v[v], &b);
+			r->values[i] = xstrdup(buf_cstr(&b));
+			buf_free(&b);
+		}
+		finish_row(f, r, "medium", "T-06", run);
+		snprintf(prop, sizeof prop, "server preference %s",
+		         hello_version_name(probe_vidx_version(v)));
+		r = add_row(f, prop);
+		for (size_t i = 0; i < f->nnodes; i++)
+			r->values[i] = xstrdup(probe_tri_name(f->nodes[i].probe.v[v].server_order));
+		finish_row(f, r, "low", "T-08", run);
+	}
+
+	/* Every finding and state-machine verdict, as long as it was judged on
+	 * at least one node. Snapshot n: fleet results are appended as we go. */
+	size_t nres = run->n;
+	for (size_t k = 0; k < nres; k++) {
+		const struct result *x = &run->results[k];
+		if (x->node == NULL || strcmp(x->node, f->nodes[0].target) != 0)
+			continue;
+		char *id = xstrdup(x->id), *sev = xstrdup(x->severity),
+		     *cat = xstrdup(x->ncatalog ? x->catalog[0] : "O-02");
+		r = add_row(f, id);
+		for (size_t i = 0; i < f->nnodes; i++)
+			r->values[i] = xstrdup(verdict_on(run, id, f->nodes[i].target));
+		finish_row(f, r, sev, cat, run);
+		free(id);
+		free(sev);
+		free(cat);
+	}
+}

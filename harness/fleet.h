@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fleet: the TLS facts of one or many nodes behind STARTTLS, as plain data.
+ * Per node: raw hello probing (probe) and a full handshake with and without
+ * SNI for the certificate facts (wtls, through conn); across nodes, the
+ * consistency table that flags what differs (fleet view). Judging the facts
+ * is policy's job, running it all is scan's.
+ */
+#ifndef STARK_FLEET_H
+#define STARK_FLEET_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+#include "result.h"
+#include "wtls.h"
+
+struct fleet_opts {
+	const char *servername;   /* SNI and the name the certificate must match; NULL: host */
+	const char *helo;
+	int64_t timeout_ms;
+	struct wtls_config *tls;  /* client config with the trust anchors (--ca, system) */
+	const volatile sig_atomic_t *stop;
+};
+
+struct fleet_node {
+	char *target;             /* "host:port" as given */
+	char *host, *port;
+	int probe_rc;             /* probe_scan's return: -1 = could not be probed at all */
+	struct probe_report probe;
+	bool has_tls;             /* a full handshake (with SNI) was attempted */
+	bool tls_ok;
+	struct wtls_facts tls;
+	char tls_error[256];
+	bool has_nosni;           /* the same without SNI */
+	char nosni_sha256[65];    /* leaf fingerprint without SNI ("" if the handshake failed) */
+	int64_t elapsed_ms;
+};
+
+/* Probe one node and take its certificate facts. Never fails: problems are
+ * in probe_rc / probe.errors / tls_error. */
+void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o);
+void fleet_node_free(struct fleet_node *n);
+
+/* One row of the fleet view: a property and its value on each node. */
+struct fleet_row {
+	char *property;  /* "certificate", "versions", "suites TLSv1.2", "T-03", "server/s08-..." */
+	bool consistent;
+	char **values;   /* one per node, in node order */
+};
+
+struct fleet {
+	char *policy;
+	struct fleet_node *nodes;
+	size_t nnodes;
+	struct fleet_row *rows;
+	size_t nrows;
+};
+void fleet_free(struct fleet *f);
+
+/* Build the consistency table from the nodes and the run's results (each
+ * result's node field says where it belongs), and append one FAIL result
+ * per inconsistent property (id "fleet/<property>") so every report format
+ * shows it. */
+void fleet_consistency(struct fleet *f, struct run *run);
+
+/* "TLSv1.2 TLSv1.3" style summary of supported versions into out. */
+void fleet_versions_str(const struct probe_report *p, char *out, size_t outlen);
+
+#endif
