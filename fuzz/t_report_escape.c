@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_escape: the escapers every report uses on bytes from the wire
- * (report_escape_xml/_xml_text/_html/_md, report_sanitize, report_fix_utf8)
- * and escape_bytes / buf_escape (transcripts).
+ * (report_escape_xml/_xml_text/_html/_md/_sanitize/_fix_utf8) and
+ * escape_bytes / buf_escape (transcripts).
  * Oracles (each checked by code written here, not by the escaper's helpers):
  *  - every output is valid UTF-8 without NUL;
  *  - XML attribute: no C0 control at all, no raw < > " ', every & starts an
@@ -15,7 +15,7 @@
  * the modes apart, at an eighth of the cost of running all of them.
  */
 #include "fuzz.h"
-#include "report.h"
+#include "report_escape.h"
 #include "util.h"
 
 #include <string.h>
@@ -210,9 +210,9 @@ int FuzzerTestOneInput(const uint8_t *data, size_t size)
 	case M_XML_TEXT: report_escape_xml_text(&b, buf, len); break;
 	case M_HTML: report_escape_html(&b, buf, len); break;
 	case M_MD: report_escape_md(&b, buf, len); break;
-	case M_SAN: report_sanitize(&b, buf, len, false); break;
-	case M_SAN_NL: report_sanitize(&b, buf, len, true); break;
-	case M_UTF8: report_fix_utf8(&b, buf, len); break;
+	case M_SAN: report_escape_sanitize(&b, buf, len, false); break;
+	case M_SAN_NL: report_escape_sanitize(&b, buf, len, true); break;
+	case M_UTF8: report_escape_fix_utf8(&b, buf, len); break;
 	}
 	check_out(m, &b);
 	buf_free(&b);

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_escape: the escapers every report writer uses on bytes from the
- * wire (declared in report.h). A module of its own so that what links
+ * wire (declared in report_escape.h). A module of its own so that what links
  * them (the report_escape fuzz target) links nothing else.
  * Invariant: whatever bytes come in, every escaper emits valid UTF-8 with no
  * control character its format forbids; peer bytes never reach a terminal raw.
  */
-#include "report.h"
+#include "report_escape.h"
+
+#include <string.h>
 
 /* ---- escaping ---------------------------------------------------------- */
 
-size_t report_utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
+size_t report_escape_utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
 {
 	if (n == 0)
 		return 0;
@@ -133,7 +135,7 @@ static void escape_core(struct buf *out, const uint8_t *p, size_t n, enum esc_mo
 			continue;
 		}
 		uint32_t cp;
-		size_t k = report_utf8_next(p + i, n - i, &cp);
+		size_t k = report_escape_utf8_next(p + i, n - i, &cp);
 		const char *rep = NULL;
 		bool hex = false;
 		if (k == 0) {
@@ -184,12 +186,12 @@ void report_escape_md(struct buf *out, const uint8_t *p, size_t n)
 	escape_core(out, p, n, ESC_MD);
 }
 
-void report_sanitize(struct buf *out, const uint8_t *p, size_t n, bool keep_nl)
+void report_escape_sanitize(struct buf *out, const uint8_t *p, size_t n, bool keep_nl)
 {
 	escape_core(out, p, n, keep_nl ? ESC_SAN_NL : ESC_SAN);
 }
 
-void report_fix_utf8(struct buf *out, const uint8_t *p, size_t n)
+void report_escape_fix_utf8(struct buf *out, const uint8_t *p, size_t n)
 {
 	escape_core(out, p, n, ESC_UTF8);
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_html.h"
+#include "report_escape.h"
+#include "report_view.h"
 #include "fleet.h"
 
 static const char css[] =
@@ -47,7 +49,7 @@ static void h_list(struct buf *b, char *const *v, size_t n, const char *sep)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			h(b, sep);
-		h(b, report_str(v[i]));
+		h(b, report_view_str(v[i]));
 	}
 }
 
@@ -58,8 +60,8 @@ static void verdict_span(struct buf *b, enum verdict v)
 
 static void facts_table(struct buf *b, const struct wtls_facts *f)
 {
-	struct report_kv rows[REPORT_FACT_ROWS];
-	size_t n = report_facts_rows(f, rows);
+	struct report_view_kv rows[REPORT_VIEW_ROWS];
+	size_t n = report_view_facts_rows(f, rows);
 	buf_appendf(b, "<table class=\"facts\">\n");
 	for (size_t i = 0; i < n; i++) {
 		buf_appendf(b, "<tr><th>%s</th><td>", rows[i].key);
@@ -67,7 +69,7 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 		buf_appendf(b, "</td></tr>\n");
 	}
 	buf_appendf(b, "</table>\n");
-	report_kv_free(rows, n);
+	report_view_kv_free(rows, n);
 }
 
 static void details(struct buf *b, const struct result *r, size_t index)
@@ -78,22 +80,22 @@ static void details(struct buf *b, const struct result *r, size_t index)
 	            index);
 	verdict_span(b, r->verdict);
 	buf_appendf(b, " ");
-	h(b, report_str(r->id));
+	h(b, report_view_str(r->id));
 	buf_appendf(b, "</h3>\n");
 	if (r->title != NULL && *r->title) {
 		buf_appendf(b, "<p>");
 		h(b, r->title);
 		buf_appendf(b, "</p>\n");
 	}
-	struct report_kv rows[REPORT_FACT_ROWS];
-	size_t nrows = report_detail_rows(r, rows);
+	struct report_view_kv rows[REPORT_VIEW_ROWS];
+	size_t nrows = report_view_detail_rows(r, rows);
 	buf_appendf(b, "<ul>\n");
 	for (size_t i = 0; i < nrows; i++) {
 		buf_appendf(b, "<li>%s: ", rows[i].key);
 		h(b, rows[i].val);
 		buf_appendf(b, "</li>\n");
 	}
-	report_kv_free(rows, nrows);
+	report_view_kv_free(rows, nrows);
 	buf_appendf(b, "</ul>\n");
 
 	if (r->tr.n == 0 && r->tr.dropped == 0) {
@@ -106,7 +108,7 @@ static void details(struct buf *b, const struct result *r, size_t index)
 	buf_appendf(b, ")</summary>\n<pre>");
 	buf_reset(&t);
 	for (size_t i = 0; i < r->tr.n; i++) {
-		report_event_line(&t, &r->tr.ev[i], 0);
+		report_view_event_line(&t, &r->tr.ev[i], 0);
 		buf_append(&t, "\n", 1);
 	}
 	report_escape_html(b, t.data, t.len);
@@ -115,7 +117,7 @@ trigger:
 	if (r->has_trigger && r->trigger_output != NULL) {
 		buf_appendf(b, "<details><summary>Trigger output</summary>\n<pre>");
 		buf_reset(&t);
-		report_sanitize(&t, (const uint8_t *)r->trigger_output, strlen(r->trigger_output), true);
+		report_escape_sanitize(&t, (const uint8_t *)r->trigger_output, strlen(r->trigger_output), true);
 		report_escape_html(b, t.data, t.len);
 		buf_appendf(b, "</pre></details>\n");
 	}
@@ -129,14 +131,14 @@ static void scan_tables(struct buf *b, const struct fleet *fl)
 	buf_appendf(b, "<h2>Nodes (policy ");
 	h(b, fl->policy);
 	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead><tr>");
-	for (int k = 0; k < REPORT_NODE_COLS; k++)
-		buf_appendf(b, "<th>%s</th>", report_node_heads[k]);
+	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
+		buf_appendf(b, "<th>%s</th>", report_view_node_heads[k]);
 	buf_appendf(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		char *cells[REPORT_NODE_COLS];
-		report_node_cells(&fl->nodes[i], cells);
+		char *cells[REPORT_VIEW_NODE_COLS];
+		report_view_node_cells(&fl->nodes[i], cells);
 		buf_appendf(b, "<tr>");
-		for (int k = 0; k < REPORT_NODE_COLS; k++) {
+		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++) {
 			buf_appendf(b, "<td>");
 			h(b, cells[k]);
 			buf_appendf(b, "</td>");
@@ -185,20 +187,20 @@ int report_html(const struct run *run, FILE *f)
 
 	buf_appendf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
 	                "<title>stark report: ");
-	h(&b, report_str(run->target));
+	h(&b, report_view_str(run->target));
 	buf_appendf(&b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>stark report: ", css);
-	h(&b, report_str(run->target));
+	h(&b, report_view_str(run->target));
 	buf_appendf(&b, "</h1>\n<p class=\"run\">Target ");
-	h(&b, report_str(run->target));
+	h(&b, report_view_str(run->target));
 	buf_appendf(&b, " · role ");
-	h(&b, report_str(run->role));
+	h(&b, report_view_str(run->role));
 	buf_appendf(&b, " · profile ");
-	h(&b, report_str(run->profile));
+	h(&b, report_view_str(run->profile));
 	iso8601_ms(run->started_ms, ts);
 	buf_appendf(&b, " · started %s · elapsed ", ts);
-	report_secs(&b, run->elapsed_ms);
+	report_view_secs(&b, run->elapsed_ms);
 	buf_appendf(&b, " s · stark ");
-	h(&b, report_str(run->tool_version));
+	h(&b, report_view_str(run->tool_version));
 	buf_appendf(&b, "</p>\n");
 	if (run->interrupted)
 		buf_appendf(&b, "<p class=\"interrupted\">Interrupted: the run was stopped; results "
@@ -224,7 +226,7 @@ int report_html(const struct run *run, FILE *f)
 	buf_appendf(&b, "</p>\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
-	report_order(run, idx);
+	report_view_order(run, idx);
 	if (run->n > 0) {
 		buf_appendf(&b, "<table class=\"results\">\n<thead><tr><th>verdict</th><th>id</th>"
 		                "<th>severity</th><th>catalog</th><th>reason</th></tr></thead>\n<tbody>\n");
@@ -240,16 +242,16 @@ int report_html(const struct run *run, FILE *f)
 				h(&b, r->node);
 				buf_appendf(&b, " ");
 			}
-			h(&b, report_str(r->id));
+			h(&b, report_view_str(r->id));
 			if (r->verdict != V_PASS)
 				buf_appendf(&b, "</a>");
 			buf_appendf(&b, "</td><td>");
-			h(&b, report_str(r->severity));
+			h(&b, report_view_str(r->severity));
 			buf_appendf(&b, "</td><td>");
 			h_list(&b, r->catalog, r->ncatalog, ", ");
 			buf_appendf(&b, "</td><td>");
 			buf_reset(&t);
-			report_reason(&t, r);
+			report_view_reason(&t, r);
 			h(&b, buf_cstr(&t));
 			buf_appendf(&b, "</td></tr>\n");
 		}

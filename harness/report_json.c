@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_json.h"
+#include "report_escape.h"
+#include "report_view.h"
 #include "hello.h"
 #include "fleet.h"
 
@@ -51,7 +53,7 @@ static json_t *jstrn(const char *s, size_t n)
 	if (j != NULL)
 		return j;
 	struct buf b = {0};
-	report_fix_utf8(&b, (const uint8_t *)s, n);
+	report_escape_fix_utf8(&b, (const uint8_t *)s, n);
 	j = json_stringn((const char *)b.data ? (const char *)b.data : "", b.len);
 	if (j == NULL) {
 		buf_reset(&b);
@@ -66,7 +68,7 @@ static json_t *jstr(const char *s)
 {
 	return jstrn(s, s ? strlen(s) : 0);
 }
-#define JFACT(arr) jstrn((arr), REPORT_FLEN(arr))
+#define JFACT(arr) jstrn((arr), REPORT_VIEW_FLEN(arr))
 
 static json_t *jint(int64_t v)
 {
@@ -94,9 +96,9 @@ static json_t *cert_json(const struct wtls_cert *c)
 	json_t *o = must(json_object());
 	set(o, "subject", JFACT(c->subject));
 	set(o, "issuer", JFACT(c->issuer));
-	report_iso_sec(c->not_before, t);
+	report_view_iso_sec(c->not_before, t);
 	set(o, "not_before", jstr(t));
-	report_iso_sec(c->not_after, t);
+	report_view_iso_sec(c->not_after, t);
 	set(o, "not_after", jstr(t));
 	set(o, "key_type", JFACT(c->key_type));
 	set(o, "key_bits", jint(c->key_bits));

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_junit.h"
+#include "report_escape.h"
+#include "report_view.h"
 
 static void attr(struct buf *b, const char *name, const char *val)
 {
@@ -21,7 +23,7 @@ static void attr(struct buf *b, const char *name, const char *val)
 static void attr_secs(struct buf *b, const char *name, int64_t ms)
 {
 	buf_appendf(b, " %s=\"", name);
-	report_secs(b, ms < 0 ? 0 : ms);
+	report_view_secs(b, ms < 0 ? 0 : ms);
 	buf_append(b, "\"", 1);
 }
 
@@ -37,29 +39,29 @@ static void outcome(struct buf *b, const struct result *r)
 		return;
 	case V_FAIL:
 		elem = "failure", type = "fail";
-		report_reason(&msg, r);
+		report_view_reason(&msg, r);
 		break;
 	case V_XPASS:
 		elem = "failure", type = "xpass";
-		report_reason(&msg, r);
+		report_view_reason(&msg, r);
 		break;
 	case V_ERROR:
 		elem = "error", type = "error";
-		report_reason(&msg, r);
+		report_view_reason(&msg, r);
 		break;
 	case V_SKIP:
 		elem = "skipped";
-		report_reason(&msg, r);
+		report_view_reason(&msg, r);
 		break;
 	case V_XFAIL:
 		elem = "skipped";
-		buf_appendf(&msg, "expected failure: %s", report_str(r->reason));
+		buf_appendf(&msg, "expected failure: %s", report_view_str(r->reason));
 		if (r->xfail_reason != NULL && *r->xfail_reason)
 			buf_appendf(&msg, " [xfail: %s]", r->xfail_reason);
 		break;
 	case V_INCONCLUSIVE:
 		elem = "skipped";
-		buf_appendf(&msg, "inconclusive: %s", report_str(r->reason));
+		buf_appendf(&msg, "inconclusive: %s", report_view_str(r->reason));
 		break;
 	}
 	buf_appendf(b, "      <%s", elem);
@@ -74,22 +76,22 @@ static void system_out(struct buf *b, const struct result *r)
 {
 	struct buf text = {0};
 	for (size_t i = 0; i < r->tr.n; i++) {
-		report_event_line(&text, &r->tr.ev[i], 0);
+		report_view_event_line(&text, &r->tr.ev[i], 0);
 		buf_append(&text, "\n", 1);
 	}
 	if (r->tr.dropped > 0)
 		buf_appendf(&text, "(transcript cap reached: %zu bytes not stored)\n", r->tr.dropped);
 	if (r->has_tls) {
 		buf_appendf(&text, "TLS: ");
-		report_tls_brief(&text, &r->tls);
+		report_view_tls_brief(&text, &r->tls);
 		buf_append(&text, "\n", 1);
 	}
 	if (r->has_trigger) {
 		buf_appendf(&text, "trigger exit status: %d\n", r->trigger_status);
 		if (r->trigger_output != NULL) {
 			buf_appendf(&text, "trigger output:\n");
-			report_sanitize(&text, (const uint8_t *)r->trigger_output,
-			                strlen(r->trigger_output), true);
+			report_escape_sanitize(&text, (const uint8_t *)r->trigger_output,
+			                       strlen(r->trigger_output), true);
 			if (text.len > 0 && text.data[text.len - 1] != '\n')
 				buf_append(&text, "\n", 1);
 		}
@@ -111,7 +113,7 @@ int report_junit(const struct run *run, FILE *f)
 	run_summary(run, c);
 	size_t failures = c[V_FAIL] + c[V_XPASS];
 	size_t skipped = c[V_SKIP] + c[V_XFAIL] + c[V_INCONCLUSIVE];
-	char *suite = xasprintf("stark.%s", report_str(run->role));
+	char *suite = xasprintf("stark.%s", report_view_str(run->role));
 
 	buf_appendf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
 	attr(&b, "name", "stark");
@@ -130,16 +132,16 @@ int report_junit(const struct run *run, FILE *f)
 	/* The run's parameters, so a CI page says what was tested and how. */
 	buf_appendf(&b, "    <properties>\n");
 	buf_appendf(&b, "      <property name=\"target\"");
-	attr(&b, "value", report_str(run->target));
+	attr(&b, "value", report_view_str(run->target));
 	buf_appendf(&b, "/>\n      <property name=\"profile\"");
-	attr(&b, "value", report_str(run->profile));
+	attr(&b, "value", report_view_str(run->profile));
 	buf_appendf(&b, "/>\n      <property name=\"tool_version\"");
-	attr(&b, "value", report_str(run->tool_version));
+	attr(&b, "value", report_view_str(run->tool_version));
 	buf_appendf(&b, "/>\n      <property name=\"interrupted\" value=\"%s\"/>\n",
 	            run->interrupted ? "true" : "false");
 	if (run->has_tls) {
 		struct buf tls = {0};
-		report_tls_brief(&tls, &run->tls);
+		report_view_tls_brief(&tls, &run->tls);
 		buf_appendf(&b, "      <property name=\"target_tls\"");
 		attr(&b, "value", buf_cstr(&tls));
 		buf_appendf(&b, "/>\n");
@@ -158,9 +160,9 @@ int report_junit(const struct run *run, FILE *f)
 		} else {
 			attr(&b, "classname", suite);
 		}
-		attr(&b, "name", report_str(r->id));
+		attr(&b, "name", report_view_str(r->id));
 		attr_secs(&b, "time", r->elapsed_ms);
-		attr(&b, "file", report_str(r->file));
+		attr(&b, "file", report_view_str(r->file));
 		if (r->line > 0)
 			buf_appendf(&b, " line=\"%d\"", r->line);
 		buf_appendf(&b, ">\n");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_md: summary.md (GitHub-flavoured Markdown, fit for a CI job
- * summary). Public: report_markdown(). Order: run line, the target's TLS
+ * summary). Public: report_md(). Order: run line, the target's TLS
  * facts, counts, one table row per result (FAIL/XPASS/ERROR first), then
  * details with the last MD_TAIL transcript events of every non-PASS result.
  * Invariant: untrusted text is escaped (report_escape_md) or fenced.
@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_md.h"
+#include "report_escape.h"
+#include "report_view.h"
 #include "fleet.h"
 
 /* Enough to show the exchange that decided the verdict; results.json has all. */
@@ -28,7 +30,7 @@ static void md_list(struct buf *b, char *const *v, size_t n, const char *sep)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_appendf(b, "%s", sep);
-		md(b, report_str(v[i]));
+		md(b, report_view_str(v[i]));
 	}
 }
 
@@ -55,8 +57,8 @@ static void fenced(struct buf *b, const uint8_t *p, size_t n)
 
 static void facts_table(struct buf *b, const struct wtls_facts *f)
 {
-	struct report_kv rows[REPORT_FACT_ROWS];
-	size_t n = report_facts_rows(f, rows);
+	struct report_view_kv rows[REPORT_VIEW_ROWS];
+	size_t n = report_view_facts_rows(f, rows);
 	buf_appendf(b, "| fact | value |\n|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		buf_appendf(b, "| %s | ", rows[i].key);
@@ -64,7 +66,7 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 		buf_appendf(b, " |\n");
 	}
 	buf_append(b, "\n", 1);
-	report_kv_free(rows, n);
+	report_view_kv_free(rows, n);
 }
 
 static void details(struct buf *b, const struct result *r)
@@ -72,20 +74,20 @@ static void details(struct buf *b, const struct result *r)
 	struct buf t = {0};
 
 	buf_appendf(b, "### %s: ", verdict_label(r->verdict));
-	md(b, report_str(r->id));
+	md(b, report_view_str(r->id));
 	buf_appendf(b, "\n\n");
 	if (r->title != NULL && *r->title) {
 		md(b, r->title);
 		buf_appendf(b, "\n\n");
 	}
-	struct report_kv rows[REPORT_FACT_ROWS];
-	size_t nrows = report_detail_rows(r, rows);
+	struct report_view_kv rows[REPORT_VIEW_ROWS];
+	size_t nrows = report_view_detail_rows(r, rows);
 	for (size_t i = 0; i < nrows; i++) {
 		buf_appendf(b, "- %s: ", rows[i].key);
 		md(b, rows[i].val);
 		buf_append(b, "\n", 1);
 	}
-	report_kv_free(rows, nrows);
+	report_view_kv_free(rows, nrows);
 	buf_append(b, "\n", 1);
 
 	size_t first = r->tr.n > MD_TAIL ? r->tr.n - MD_TAIL : 0;
@@ -102,7 +104,7 @@ static void details(struct buf *b, const struct result *r)
 		buf_appendf(b, "; complete in results.json):\n\n");
 		buf_reset(&t);
 		for (size_t i = first; i < r->tr.n; i++) {
-			report_event_line(&t, &r->tr.ev[i], MD_EVENT_BYTES);
+			report_view_event_line(&t, &r->tr.ev[i], MD_EVENT_BYTES);
 			buf_append(&t, "\n", 1);
 		}
 		fenced(b, t.data, t.len);
@@ -110,7 +112,7 @@ static void details(struct buf *b, const struct result *r)
 	if (r->has_trigger && r->trigger_output != NULL) {
 		buf_appendf(b, "Trigger output:\n\n");
 		buf_reset(&t);
-		report_sanitize(&t, (const uint8_t *)r->trigger_output, strlen(r->trigger_output), true);
+		report_escape_sanitize(&t, (const uint8_t *)r->trigger_output, strlen(r->trigger_output), true);
 		fenced(b, t.data, t.len);
 	}
 	buf_free(&t);
@@ -122,17 +124,17 @@ static void scan_tables(struct buf *b, const struct fleet *fl)
 	buf_appendf(b, "## Nodes (policy ");
 	md(b, fl->policy);
 	buf_appendf(b, ")\n\n|");
-	for (int k = 0; k < REPORT_NODE_COLS; k++)
-		buf_appendf(b, " %s |", report_node_heads[k]);
+	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
+		buf_appendf(b, " %s |", report_view_node_heads[k]);
 	buf_appendf(b, "\n|");
-	for (int k = 0; k < REPORT_NODE_COLS; k++)
+	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
 		buf_appendf(b, "---|");
 	buf_appendf(b, "\n");
 	for (size_t i = 0; i < fl->nnodes; i++) {
-		char *cells[REPORT_NODE_COLS];
-		report_node_cells(&fl->nodes[i], cells);
+		char *cells[REPORT_VIEW_NODE_COLS];
+		report_view_node_cells(&fl->nodes[i], cells);
 		buf_appendf(b, "|");
-		for (int k = 0; k < REPORT_NODE_COLS; k++) {
+		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++) {
 			buf_appendf(b, " ");
 			md(b, cells[k]);
 			buf_appendf(b, " |");
@@ -176,26 +178,26 @@ static void scan_tables(struct buf *b, const struct fleet *fl)
 	buf_append(b, "\n", 1);
 }
 
-int report_markdown(const struct run *run, FILE *f)
+int report_md(const struct run *run, FILE *f)
 {
 	struct buf b = {0}, t = {0};
 	size_t c[V__COUNT];
 	char ts[32];
 
 	buf_appendf(&b, "# stark report: ");
-	md(&b, report_str(run->target));
+	md(&b, report_view_str(run->target));
 	buf_appendf(&b, "\n\n");
 	iso8601_ms(run->started_ms, ts);
 	buf_appendf(&b, "Target ");
-	md(&b, report_str(run->target));
+	md(&b, report_view_str(run->target));
 	buf_appendf(&b, " · role ");
-	md(&b, report_str(run->role));
+	md(&b, report_view_str(run->role));
 	buf_appendf(&b, " · profile ");
-	md(&b, report_str(run->profile));
+	md(&b, report_view_str(run->profile));
 	buf_appendf(&b, " · started %s · elapsed ", ts);
-	report_secs(&b, run->elapsed_ms);
+	report_view_secs(&b, run->elapsed_ms);
 	buf_appendf(&b, " s · stark ");
-	md(&b, report_str(run->tool_version));
+	md(&b, report_view_str(run->tool_version));
 	buf_appendf(&b, "\n\n");
 	if (run->interrupted)
 		buf_appendf(&b, "**Interrupted:** the run was stopped; results are partial.\n\n");
@@ -218,14 +220,14 @@ int report_markdown(const struct run *run, FILE *f)
 	buf_appendf(&b, "\n\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
-	report_order(run, idx);
+	report_view_order(run, idx);
 	if (run->n > 0) {
 		buf_appendf(&b, "| verdict | id | severity | catalog | reason |\n|---|---|---|---|---|\n");
 		for (size_t k = 0; k < run->n; k++) {
 			const struct result *r = &run->results[idx[k]];
 			/* Bold marks the verdicts that fail the run. */
 			buf_appendf(&b, "| ");
-			if (report_is_bad(r->verdict))
+			if (report_view_is_bad(r->verdict))
 				buf_appendf(&b, "**%s**", verdict_label(r->verdict));
 			else
 				buf_appendf(&b, "%s", verdict_label(r->verdict));
@@ -234,14 +236,14 @@ int report_markdown(const struct run *run, FILE *f)
 				md(&b, r->node);
 				buf_appendf(&b, " ");
 			}
-			md(&b, report_str(r->id));
+			md(&b, report_view_str(r->id));
 			buf_appendf(&b, " | ");
-			md(&b, report_str(r->severity));
+			md(&b, report_view_str(r->severity));
 			buf_appendf(&b, " | ");
 			md_list(&b, r->catalog, r->ncatalog, ", ");
 			buf_appendf(&b, " | ");
 			buf_reset(&t);
-			report_reason(&t, r);
+			report_view_reason(&t, r);
 			md(&b, buf_cstr(&t));
 			buf_appendf(&b, " |\n");
 		}

@@ -18,6 +18,12 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "report_escape.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "report_junit.h"
+#include "report_md.h"
+#include "report_view.h"
 
 #ifndef STARK_GOLDEN_DIR
 #error "STARK_GOLDEN_DIR must name tests/golden"
@@ -507,7 +513,7 @@ START_TEST(test_golden_json) { golden_of("results.json", report_json); }
 END_TEST
 START_TEST(test_golden_junit) { golden_of("junit.xml", report_junit); }
 END_TEST
-START_TEST(test_golden_md) { golden_of("summary.md", report_markdown); }
+START_TEST(test_golden_md) { golden_of("summary.md", report_md); }
 END_TEST
 START_TEST(test_golden_html) { golden_of("index.html", report_html); }
 END_TEST
@@ -659,7 +665,7 @@ START_TEST(test_hostile_views)
 	assert_xml("hostile index.html", x, len);
 	assert_no_controls("hostile index.html", x, len, "\n\t");
 	free(x);
-	x = render(report_markdown, &run, &len);
+	x = render(report_md, &run, &len);
 	assert_no_controls("hostile summary.md", x, len, "\n");
 	free(x);
 	x = render(term_adapter, &run, &len);
@@ -703,7 +709,7 @@ START_TEST(test_empty_run)
 	x = render(report_html, &run, &len);
 	assert_xml("empty index.html", x, len);
 	free(x);
-	x = render(report_markdown, &run, &len);
+	x = render(report_md, &run, &len);
 	free(x);
 	x = render(term_adapter, &run, &len);
 	ck_assert_ptr_nonnull(strstr(x, "0 scenarios: 0 pass\n"));
@@ -752,25 +758,25 @@ END_TEST
 START_TEST(test_sanitize)
 {
 	struct buf b = {0};
-	report_sanitize(&b, (const uint8_t *)"a\r\nb\x1b[0m\xff", 9, false);
+	report_escape_sanitize(&b, (const uint8_t *)"a\r\nb\x1b[0m\xff", 9, false);
 	ck_assert_str_eq(buf_cstr(&b), "a\\r\\nb\\x1b[0m\\xff");
 	buf_reset(&b);
-	report_sanitize(&b, (const uint8_t *)"a\nb", 3, true);
+	report_escape_sanitize(&b, (const uint8_t *)"a\nb", 3, true);
 	ck_assert_str_eq(buf_cstr(&b), "a\nb");
 	buf_reset(&b);
-	report_fix_utf8(&b, (const uint8_t *)"\x01\xc3\xa9\xff", 4);
+	report_escape_fix_utf8(&b, (const uint8_t *)"\x01\xc3\xa9\xff", 4);
 	ck_assert_str_eq(buf_cstr(&b), "\x01\xc3\xa9\\xff");
 	buf_free(&b);
 	char t[32];
-	report_iso_sec(0, t);
+	report_view_iso_sec(0, t);
 	ck_assert_str_eq(t, "1970-01-01T00:00:00Z");
-	report_iso_sec(INT64_MAX, t);
+	report_view_iso_sec(INT64_MAX, t);
 	ck_assert_str_eq(t, "invalid");
 	struct buf m = {0};
-	report_ms(&m, -1500);
+	report_view_ms(&m, -1500);
 	ck_assert_str_eq(buf_cstr(&m), "-1.500");
 	buf_reset(&m);
-	report_ms(&m, INT64_MIN);
+	report_view_ms(&m, INT64_MIN);
 	ck_assert_str_eq(buf_cstr(&m), "-9223372036854775.808");
 	buf_free(&m);
 }
@@ -811,10 +817,10 @@ START_TEST(test_escape_random)
 		assert_no_controls("md", (const char *)b.data, b.len, "");
 		ck_assert_ptr_null(memchr(b.data, '\n', b.len));
 		buf_reset(&b);
-		report_sanitize(&b, in, sizeof in, false);
+		report_escape_sanitize(&b, in, sizeof in, false);
 		assert_no_controls("sanitize", (const char *)b.data, b.len, "");
 		buf_reset(&b);
-		report_fix_utf8(&b, in, sizeof in);
+		report_escape_fix_utf8(&b, in, sizeof in);
 		json_t *j = json_stringn((const char *)b.data, b.len);
 		ck_assert_ptr_nonnull(j);
 		json_decref(j);
