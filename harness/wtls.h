@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wtls: the only module (with cert) that includes wolfSSL. A small
+ * wtls: the TLS wrapper, the only module (with cert) that includes wolfSSL;
+ * its files are wtls.c (config, handshake, I/O) and wtls_facts.c (certificate
+ * and negotiated facts, verification), sharing wtls_int.h. A small
  * libtls-shaped API: a config (role, versions, ciphers, trust anchors,
  * own certificate), a connection over caller-supplied I/O callbacks,
  * handshake / read / write / close_notify, and the negotiated facts as plain

@@ -72,7 +72,7 @@ build() {
 	seam="-include $here/fuzz/wolfssl_seam.h -DCUSTOM_RAND_GENERATE_BLOCK=stark_fuzz_rand_block"
 	seam="$seam -DTIME_OVERRIDES -DXTIME=stark_fuzz_time -DXGMTIME=stark_fuzz_gmtime"
 	seam="$seam -DHAVE_TIME_T_TYPE -DHAVE_TM_TYPE"
-	# what stark's wtls.c/cert.c use, as in Debian's build (SANs, peer chain)
+	# what stark's wtls.c/wtls_facts.c/cert.c use, as in Debian's build (SANs, peer chain)
 	feat="-DWOLFSSL_ALT_NAMES -DKEEP_PEER_CERT -DKEEP_OUR_CERT -DSESSION_CERTS -DWOLFSSL_CERT_EXT"
 	feat="$feat -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS -DHAVE_EX_DATA"
 	# hash DRBG off: every random byte comes from the seam, seeded per input

@@ -70,7 +70,7 @@ PROFDATA=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 LLVMCOV=$(command -v llvm-cov-14 || command -v llvm-cov)
 "$PROFDATA" merge -sparse "$work"/cov-*.profraw -o "$work/cov.profdata"
 wsrc=$(ls -d "$here"/fuzz/out/build-wolfssl-cov 2>/dev/null || true)
-files="$here/harness/refsrv.c $here/harness/smtp.c $here/harness/conn.c $here/harness/wtls.c"
+files="$here/harness/refsrv.c $here/harness/smtp.c $here/harness/conn.c $here/harness/wtls.c $here/harness/wtls_facts.c"
 if [ -n "$wsrc" ] && grep -q 'STARK_FUZZ_WOLFSSL_PREFIX:.*wolfssl-cov' "$FUZZ_COV_BUILD/CMakeCache.txt"; then
 	for f in src/tls13.c src/tls.c src/internal.c src/ssl.c src/keys.c; do
 		files="$files $wsrc/$f"
