@@ -6,7 +6,8 @@
  * deadline (and the stop flag), the peer's address, reading up to a byte
  * that stays unread, and the switch to TLS (facts, plaintext buffered at
  * the switch, bytes glued in front of the ClientHello, failure back to
- * plaintext, close_notify). Loopback only.
+ * plaintext, close_notify, going on in plaintext after the peer's). Loopback
+ * only.
  */
 #include <check.h>
 #include <errno.h>
@@ -476,6 +477,11 @@ struct srv {
 	char got[64];
 	int after_close; /* conn_fill result after the client's close_notify */
 	bool close_notify;
+	bool drop;        /* SRV_TLS: then conn_tls_drop, say "dropped", read a line, see the close */
+	enum tlayer drop_layer;
+	char plain[64];   /* the line read in plaintext after the drop */
+	int after_drop;   /* conn_fill result at the client's TCP close */
+	bool close_notify_at_close;
 };
 
 static void *srv_main(void *arg)
@@ -497,6 +503,18 @@ static void *srv_main(void *arg)
 			conn_send(&c, (const uint8_t *)"pong", 4);
 			s->after_close = conn_fill(&c);
 			s->close_notify = c.close_notify;
+			if (s->drop && s->after_close == CONN_EOF && c.close_notify) {
+				conn_tls_drop(&c);
+				s->drop_layer = conn_layer(&c);
+				conn_send(&c, (const uint8_t *)"dropped\r\n", 9);
+				while (c.in.len < 6 && conn_fill(&c) == CONN_OK)
+					;
+				n = c.in.len < sizeof s->plain - 1 ? c.in.len : sizeof s->plain - 1;
+				memcpy(s->plain, c.in.data, n);
+				buf_reset(&c.in);
+				s->after_drop = conn_fill(&c);
+				s->close_notify_at_close = c.close_notify;
+			}
 		}
 		break;
 	case SRV_RAW:
@@ -580,6 +598,43 @@ START_TEST(starttls_completes)
 	ck_assert(tls_recv);
 	conn_close(&c);
 	transcript_free(&tr);
+}
+END_TEST
+
+/* The flawed server's way on after the peer's close_notify: conn_tls_drop
+ * goes on in plaintext, and the later TCP close is a plain EOF, not a second
+ * close_notify (which made refsrv's plain-after-close loop spin). */
+START_TEST(tls_drop_goes_on_in_plaintext)
+{
+	struct conn c;
+	static struct srv s;
+	memset(&s, 0, sizeof s);
+	s.fd = tcp_pair(&c, NULL);
+	s.mode = SRV_TLS;
+	s.drop = true;
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, srv_main, &s), 0);
+	conn_set_timeout(&c, 5000);
+	ck_assert_msg(conn_starttls(&c, CLI_CFG, WTLS_CLIENT, "localhost", NULL, 0) == CONN_OK,
+	              "handshake: %s", c.err);
+	ck_assert_int_eq(conn_send(&c, (const uint8_t *)"ping", 4), CONN_OK);
+	while (c.in.len < 4)
+		ck_assert_int_eq(conn_fill(&c), CONN_OK);
+	ck_assert_int_eq(conn_tls_close(&c), CONN_OK);
+	/* the server answers in plaintext on the same TCP connection */
+	conn_set_timeout(&c, 5000);
+	while (c.in.len < 9)
+		ck_assert_int_eq(conn_fill(&c), CONN_OK);
+	ck_assert_mem_eq(c.in.data, "dropped\r\n", 9);
+	ck_assert_int_eq(conn_send(&c, (const uint8_t *)"QUIT\r\n", 6), CONN_OK);
+	conn_close(&c);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.after_close, CONN_EOF);
+	ck_assert(s.close_notify);
+	ck_assert_int_eq(s.drop_layer, TLAYER_PLAIN);
+	ck_assert_str_eq(s.plain, "QUIT\r\n");
+	ck_assert_int_eq(s.after_drop, CONN_EOF);
+	ck_assert(!s.close_notify_at_close);
 }
 END_TEST
 
@@ -826,6 +881,7 @@ Suite *conn_suite(void)
 	tcase_add_checked_fixture(tc, tls_setup, tls_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, starttls_completes);
+	tcase_add_test(tc, tls_drop_goes_on_in_plaintext);
 	tcase_add_test(tc, starttls_glue_shares_the_segment);
 	tcase_add_test(tc, starttls_failure_back_to_plaintext);
 	suite_add_tcase(s, tc);
