@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * adapter_refsess: the first stark_vendor.h adapter, stark's own reference
- * target (harness/refsrv.c, refsess_*). The first mode byte of the input
+ * target's session (harness/refsess.c). The first mode byte of the input
  * (cfg[0]) chooses options and planted flaws so one target covers the whole
  * session code: bits 0-3 index FLAW_TABLE (never FLAW_INJECT), bit 4
  * submission profile, bit 5 a listener without TLS.
@@ -11,7 +11,7 @@
  */
 #include "stark_vendor.h"
 
-#include "refsrv.h"
+#include "refsess.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -55,7 +55,7 @@ static enum stark_vendor_action flush(struct sess *s, enum refsess_action a,
 static void *new_session(const uint8_t *cfg, size_t cfglen)
 {
 	uint8_t m = cfglen ? cfg[0] : 0;
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	o.flaws = FLAW_TABLE[m & 15];
 	o.submission = (m & 0x10) != 0;
 	o.no_tls = (m & 0x20) != 0;

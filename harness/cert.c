@@ -597,31 +597,6 @@ const struct cert_pem *cert_set_get(struct cert_set *cs, enum cert_variant v)
 
 /* ---------------------------------------------------------------- files */
 
-static int mkdir_p(const char *dir, char *err, size_t errlen)
-{
-	if (dir[0] == '\0') {
-		snprintf(err, errlen, "empty directory name");
-		return -1;
-	}
-	char *p = xstrdup(dir);
-	int rc = 0;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "mkdir %s: %s", p, strerror(errno));
-			rc = -1;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static int write_file(const char *dir, const char *name, const char *ext, const char *data, mode_t mode,
                       char *err, size_t errlen)
 {
@@ -663,7 +638,7 @@ out:
 
 int cert_set_write_dir(struct cert_set *cs, const char *dir, char *err, size_t errlen)
 {
-	if (mkdir_p(dir, err, errlen) != 0)
+	if (mkdir_all(dir, err, errlen) != 0)
 		return -1;
 	if (write_file(dir, "ca", ".pem", cs->root.pem, 0644, err, errlen) != 0)
 		return -1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn: one TCP connection with deadlines (conn_connect/listen/fill/send/
- * starttls/tls_close/close). Invariants: every blocking call is bounded by
+ * conn: one TCP connection with deadlines (conn_connect/listen/accept/fill/
+ * send/starttls/tls_close/close, conn_peer_addr); the only file that touches
+ * sockets. Invariants: every blocking call is bounded by
  * c->deadline (monotonic) and polls in slices so SIGINT/SIGTERM are seen;
  * every byte goes to the transcript before it is parsed; one conn_send is
  * one write(2) or one TLS record; input beyond CONN_INBUF_MAX is refused.
@@ -50,8 +51,9 @@ static void seterr(struct conn *c, const char *what, int e)
 	snprintf(c->err, sizeof c->err, "%s: %s", what, strerror(e));
 }
 
-/* Wait for events on fd until the deadline. 1 ready, CONN_TIMEOUT, CONN_STOPPED, CONN_ERROR. */
-static int wait_fd(struct conn *c, short events)
+/* Wait for events on fd (through the seam if seam) until c->deadline.
+ * 1 ready, CONN_TIMEOUT, CONN_STOPPED, CONN_ERROR. */
+static int wait_on(struct conn *c, int fd, bool seam, short events)
 {
 	for (;;) {
 		if (c->stop && *c->stop)
@@ -61,9 +63,9 @@ static int wait_fd(struct conn *c, short events)
 			left = 0; /* a passed deadline still looks once, without waiting */
 		if (left > POLL_SLICE_MS)
 			left = POLL_SLICE_MS;
-		struct pollfd p = {.fd = c->fd, .events = events};
-		int r = c->io ? c->io->wait(c->io->ctx, events, &p.revents, (int)left)
-		              : poll(&p, 1, (int)left);
+		struct pollfd p = {.fd = fd, .events = events};
+		int r = seam ? c->io->wait(c->io->ctx, events, &p.revents, (int)left)
+		             : poll(&p, 1, (int)left);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR) {
@@ -73,6 +75,12 @@ static int wait_fd(struct conn *c, short events)
 		if (c->deadline && mono_ms() >= c->deadline)
 			return CONN_TIMEOUT;
 	}
+}
+
+/* The connection's own descriptor (or the seam). */
+static int wait_fd(struct conn *c, short events)
+{
+	return wait_on(c, c->fd, c->io != NULL, events);
 }
 
 int conn_connect(struct conn *c, const char *host, const char *port, int64_t timeout_ms)
@@ -163,6 +171,48 @@ int conn_local_port(int fd)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+void conn_listen_close(int lfd)
+{
+	if (lfd >= 0)
+		close(lfd);
+}
+
+int conn_accept(struct conn *c, int lfd, int64_t timeout_ms)
+{
+	conn_set_timeout(c, timeout_ms);
+	for (;;) {
+		/* the listener is never behind the I/O seam */
+		int w = wait_on(c, lfd, false, POLLIN);
+		if (w != 1)
+			return w;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			const volatile sig_atomic_t *stop = c->stop; /* conn_init clears it */
+			conn_init(c, fd, c->tr);
+			c->stop = stop;
+			return CONN_OK;
+		}
+		/* gone before we took it (RST), or another thread took it */
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
+			continue;
+		seterr(c, "accept", errno);
+		return CONN_ERROR;
+	}
+}
+
+int conn_peer_addr(const struct conn *c, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (len == 0)
+		return -1;
+	if (c->io == NULL && c->fd >= 0 && getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, buf, len, NULL, 0, NI_NUMERICHOST) == 0)
+		return 0;
+	buf[0] = '\0';
 	return -1;
 }
 
@@ -441,6 +491,38 @@ int conn_tls_close(struct conn *c)
 	c->tls = NULL;
 	buf_reset(&c->in);
 	return r == 0 ? CONN_OK : CONN_ERROR;
+}
+
+void conn_tls_drop(struct conn *c)
+{
+	wtls_free(c->tls);
+	c->tls = NULL;
+	c->eof = false;
+	/* plaintext from here: a later TCP close is not a close_notify */
+	c->close_notify = false;
+}
+
+ssize_t conn_read_before(struct conn *c, uint8_t stop_byte, uint8_t *p, size_t n)
+{
+	if (c->io != NULL || c->fd < 0 || c->tls != NULL) {
+		snprintf(c->err, sizeof c->err, "conn_read_before needs a plaintext socket");
+		return CONN_ERROR;
+	}
+	ssize_t r = recv(c->fd, p, n, MSG_PEEK | MSG_DONTWAIT);
+	if (r <= 0)
+		return 0;
+	size_t k = 0;
+	while (k < (size_t)r && p[k] != stop_byte)
+		k++;
+	if (k == 0)
+		return 0;
+	r = recv(c->fd, p, k, MSG_DONTWAIT); /* what the peek saw: it is there */
+	if (r <= 0)
+		return 0;
+	c->rx_total += (size_t)r;
+	if (c->tr)
+		transcript_add(c->tr, TDIR_RECV, TLAYER_PLAIN, p, (size_t)r);
+	return r;
 }
 
 void conn_close(struct conn *c)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn: one TCP connection. Connect/listen/accept, one input buffer,
+ * conn: one TCP connection, and the only owner of sockets in stark (no other
+ * file calls socket/poll/accept/close/getpeername/setsockopt on a network
+ * descriptor or reads c->fd). Connect/listen/accept, one input buffer,
  * deadline-bounded reads (monotonic clock), one send = one write(2) (or one
  * TLS record), and the switch to TLS through wtls. Every byte read or
  * written is added to the transcript before anyone parses it. Knows how many
@@ -72,6 +74,17 @@ int conn_connect(struct conn *c, const char *host, const char *port, int64_t tim
 int conn_listen(const char *host, const char *port, int backlog, char *err, size_t errlen);
 /* Local port of a socket, or -1. */
 int conn_local_port(int fd);
+/* Close a listening socket from conn_listen; -1 is a no-op. */
+void conn_listen_close(int lfd);
+/* Wait up to timeout_ms for a connection on the listening socket lfd, in
+ * slices that look at c->stop, and make c that connection (as conn_init,
+ * keeping c->tr and c->stop). c must hold no connection (conn_init'ed with
+ * fd -1, or conn_close'd). CONN_OK, CONN_TIMEOUT, CONN_STOPPED, or
+ * CONN_ERROR with c->err (c then still holds no connection). */
+int conn_accept(struct conn *c, int lfd, int64_t timeout_ms);
+/* The peer's numeric address ("127.0.0.1", "::1") into buf. 0, or -1 with
+ * buf set to "" (no socket, or the address cannot be had). */
+int conn_peer_addr(const struct conn *c, char *buf, size_t len);
 void conn_set_timeout(struct conn *c, int64_t ms); /* deadline = now + ms */
 
 /* Read more bytes into c->in (TLS-decrypted when TLS is active) until at
@@ -93,6 +106,17 @@ int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
                   const char *servername, const uint8_t *glue, size_t gluelen);
 /* Send close_notify and go back to plaintext on the same TCP connection. */
 int conn_tls_close(struct conn *c);
+/* After the peer's close_notify (conn_fill gave CONN_EOF with
+ * c->close_notify): drop the TLS layer without answering and go on in
+ * plaintext on the same TCP connection (a flawed server does this). */
+void conn_tls_drop(struct conn *c);
+/* Plaintext only, c->in consumed: read the bytes already on the socket up
+ * to, not including, the first byte equal to stop_byte, which stays unread
+ * for the next reader (e.g. 0x16, a TLS handshake record, for the
+ * handshake). Does not wait. >0 bytes read into p (and the transcript);
+ * 0 when the next byte is stop_byte or nothing is there (or EOF);
+ * CONN_ERROR with c->err (also over an I/O seam, which cannot peek). */
+ssize_t conn_read_before(struct conn *c, uint8_t stop_byte, uint8_t *p, size_t n);
 void conn_close(struct conn *c);
 enum tlayer conn_layer(const struct conn *c);
 

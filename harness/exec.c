@@ -12,11 +12,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <poll.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "cert.h"
 #include "conn.h"
@@ -920,13 +917,9 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 		case STEP_SINK: do_sink(x, st); break;
 		case STEP_DELAY: {
 			/* bounded by the parser (60 s) and cut short by SIGINT */
-			int64_t until = mono_ms() + st->ms;
 			transcript_note(&x->r->tr, conn_layer(&x->c), "delay %lld ms (line %d)",
 			                (long long)st->ms, st->line);
-			while (mono_ms() < until && !(x->o->stop && *x->o->stop)) {
-				int64_t left = until - mono_ms();
-				poll(NULL, 0, (int)(left > 100 ? 100 : left));
-			}
+			mono_sleep(st->ms, x->o->stop);
 			break;
 		}
 		case STEP_NOTE: add_note(x, st); break;
@@ -1011,31 +1004,32 @@ void exec_run_fd(const struct scenario *s, const struct exec_opts *o, int fd, st
 {
 	int64_t t0 = mono_ms();
 	result_from_scenario(r, s);
-	if (!profile_skips(s, o, r)) {
-		struct ex x = {.s = s, .o = o, .r = r, .server = s->role == SCN_TARGET_CLIENT};
-		conn_init(&x.c, fd, &r->tr);
-		x.c.stop = o->stop;
+	struct ex x = {.s = s, .o = o, .r = r, .server = s->role == SCN_TARGET_CLIENT};
+	conn_init(&x.c, fd, &r->tr); /* takes fd */
+	x.c.stop = o->stop;
+	if (!profile_skips(s, o, r))
 		play(&x);
-	} else {
-		close(fd);
-	}
+	else
+		conn_close(&x.c);
 	r->elapsed_ms = mono_ms() - t0;
 }
 
-/* Accept the trigger's connection: ERROR when it exits first or never comes. */
+/* Accept the trigger's connection into x->c: ERROR when it exits first or
+ * never comes. Looks at the trigger every 20 ms. 0 or -1. */
 static int accept_client(struct ex *x, int lfd)
 {
 	int64_t deadline = mono_ms() + x->o->timeout_ms;
 	for (;;) {
-		if (x->o->stop && *x->o->stop) {
+		int rc = conn_accept(&x->c, lfd, 20);
+		if (rc == CONN_OK)
+			return 0;
+		if (rc == CONN_STOPPED) {
 			verdict(x, V_ERROR, 0, "interrupted");
 			return -1;
 		}
-		struct pollfd p = {.fd = lfd, .events = POLLIN};
-		if (poll(&p, 1, 20) > 0) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				return fd;
+		if (rc == CONN_ERROR) {
+			verdict(x, V_ERROR, 0, "cannot accept the client's connection: %s", x->c.err);
+			return -1;
 		}
 		int st;
 		if (trigger_exited(x->trig, &st)) {
@@ -1086,15 +1080,12 @@ void exec_serve(const struct scenario *s, const struct exec_opts *o, struct resu
 	if (x.trig == NULL) {
 		verdict(&x, V_ERROR, 0, "cannot run the trigger: %s", err);
 	} else {
-		int fd = accept_client(&x, lfd);
-		if (fd >= 0) {
-			conn_init(&x.c, fd, &r->tr);
-			x.c.stop = o->stop;
+		if (accept_client(&x, lfd) == 0) {
 			transcript_note(&r->tr, TLAYER_PLAIN, "the client connected");
 			play(&x);
 		}
 	}
-	close(lfd);
+	conn_listen_close(lfd);
 	finish(&x);
 	if (!x.done)
 		verdict(&x, V_PASS, 0, "%s", "");

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,20 +300,6 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *d = xstrdup(dir);
-	for (char *p = d + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(d, 0755);
-			*p = '/';
-		}
-	int r = mkdir(d, 0755) == 0 || errno == EEXIST ? 0 : -1;
-	free(d);
-	return r;
-}
-
 static char *default_out(const char *role)
 {
 	char ts[32];
@@ -431,7 +416,7 @@ static int do_run(struct cli *c, int argc, char **argv)
 		                        : xasprintf("%s/%s/stark-ca.pem", abs ? abs : ".", out);
 		free(abs);
 		err[0] = '\0';
-		if (certs == NULL || mkdir_p(out) != 0 ||
+		if (certs == NULL || mkdir_all(out, err, sizeof err) != 0 ||
 		    write_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
 			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
 			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
@@ -581,7 +566,7 @@ static int cmd_demo(const struct command *cmd, int argc, char **argv)
 	char *out = c.out ? xstrdup(c.out) : default_out("demo");
 	char *ca = xasprintf("%s/reference-ca.pem", out);
 	err[0] = '\0';
-	if (mkdir_p(out) != 0 || write_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
+	if (mkdir_all(out, err, sizeof err) != 0 || write_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s: %s\n", out, err[0] ? err : strerror(errno));
 		r = 2;
 		goto out;

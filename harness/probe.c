@@ -13,8 +13,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,14 +293,8 @@ int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res)
 	/* Every probe of one target goes to the address the first one reached:
 	 * behind round-robin DNS the answers must come from one node. */
 	int rc = conn_connect(c, p->pinned[0] ? p->pinned : p->t.host, p->t.port, p->t.timeout_ms);
-	if (rc == CONN_OK && p->pinned[0] == '\0') {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    getnameinfo((struct sockaddr *)&ss, sl, p->pinned, sizeof p->pinned, NULL, 0,
-		                NI_NUMERICHOST) != 0)
-			p->pinned[0] = '\0';
-	}
+	if (rc == CONN_OK && p->pinned[0] == '\0')
+		conn_peer_addr(c, p->pinned, sizeof p->pinned); /* "" when it cannot say */
 	if (rc != CONN_OK) {
 		if (rc == CONN_STOPPED)
 			done(res, PROBE_STOPPED, "interrupted");

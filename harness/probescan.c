@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "probe_int.h"
 #include "util.h"
@@ -37,15 +36,6 @@ static void add_error(struct probe_report *rep, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rep->errors[rep->nerrors++], sizeof rep->errors[0], fmt, ap);
 	va_end(ap);
-}
-
-static void sleep_ms(struct scan *s, int64_t ms)
-{
-	int64_t end = mono_ms() + ms;
-	while (mono_ms() < end && !(s->p->t.stop && *s->p->t.stop)) {
-		struct timespec ts = {0, 50 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
 }
 
 /*
@@ -85,7 +75,7 @@ static enum probe_outcome scan_probe(struct scan *s, const struct hello_opts *h,
 		if (counter)
 			*counter += s->p->connections - before;
 		if (oc == PROBE_THROTTLED && attempt < s->o.throttle_retries) {
-			sleep_ms(s, wait);
+			mono_sleep(wait, s->p->t.stop);
 			wait *= 2;
 			continue;
 		}

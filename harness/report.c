@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- terminal ---------------------------------------------------------- */
@@ -227,38 +226,6 @@ static int fail_errno(char *err, size_t errlen, const char *what, const char *pa
 	return -1;
 }
 
-/* mkdir -p: every missing component, then make sure the leaf is a directory. */
-static int mkdir_p(const char *dir, char *err, size_t errlen)
-{
-	if (*dir == '\0')
-		return fail_errno(err, errlen, "cannot create directory", "\"\"", EINVAL);
-	char *path = xstrdup(dir);
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			int e = errno;
-			fail_errno(err, errlen, "cannot create directory", path, e);
-			free(path);
-			return -1;
-		}
-		*s = '/';
-	}
-	struct stat st;
-	int rc = 0;
-	if (mkdir(path, 0777) != 0) {
-		if (errno != EEXIST)
-			rc = fail_errno(err, errlen, "cannot create directory", path, errno);
-		else if (stat(path, &st) != 0)
-			rc = fail_errno(err, errlen, "cannot create directory", path, errno);
-		else if (!S_ISDIR(st.st_mode))
-			rc = fail_errno(err, errlen, "cannot create directory", path, ENOTDIR);
-	}
-	free(path);
-	return rc;
-}
-
 static int write_one(const struct run *run, const char *dir, const char *name,
                      int (*writer)(const struct run *, FILE *), char *err, size_t errlen)
 {
@@ -307,7 +274,7 @@ int report_write_all(const struct run *run, const char *dir, char *err, size_t e
 		{"summary.md", report_md},
 		{"index.html", report_html},
 	};
-	if (mkdir_p(dir, err, errlen) != 0)
+	if (mkdir_all(dir, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
 		if (write_one(run, dir, writers[i].name, writers[i].fn, err, errlen) != 0)

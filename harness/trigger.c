@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -143,7 +142,7 @@ int trigger_wait(struct trigger *t, int64_t deadline, bool *killed)
 	if (killed)
 		*killed = false;
 	while (!trigger_exited(t, NULL) && mono_ms() < deadline)
-		poll(NULL, 0, 10);
+		mono_sleep(10, NULL);
 	if (!t->reaped) {
 		kill(-t->pid, SIGKILL);
 		if (killed)

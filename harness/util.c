@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * util: x*alloc (abort on allocation failure), fatalx, clocks, struct buf,
- * the byte escaper, duration parsing.
+ * util: x*alloc (abort on allocation failure), fatalx, clocks and mono_sleep,
+ * struct buf, the byte escaper, duration parsing, mkdir_all (the one mkdir -p).
  * Invariant: nothing here reads input from the network; escape_bytes is the
  * one renderer of protocol bytes for humans.
  */
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static _Noreturn void oom(size_t n)
@@ -269,4 +270,61 @@ void strv_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+void mono_sleep(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	int64_t until = mono_ms() + ms;
+	for (;;) {
+		int64_t left = until - mono_ms();
+		if (left <= 0 || (stop && *stop))
+			return;
+		if (left > 100)
+			left = 100;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)left * 1000000L};
+		nanosleep(&ts, NULL); /* EINTR: the loop looks at the clock and *stop again */
+	}
+}
+
+static int mkdir_fail(char *err, size_t errlen, const char *path, int e)
+{
+	snprintf(err, errlen, "cannot create directory %s: %s", path, strerror(e));
+	return -1;
+}
+
+/*
+ * One mode for everything stark creates (report and certificate
+ * directories): 0755, so even under umask 0 nobody but the owner can add or
+ * replace files in them (a swapped ca.pem or results.json would be a lie);
+ * the key files themselves are 0600 (cert.c).
+ */
+int mkdir_all(const char *dir, char *err, size_t errlen)
+{
+	if (*dir == '\0')
+		return mkdir_fail(err, errlen, "\"\"", EINVAL);
+	char *path = xstrdup(dir);
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			int e = errno;
+			mkdir_fail(err, errlen, path, e);
+			free(path);
+			return -1;
+		}
+		*s = '/';
+	}
+	struct stat st;
+	int rc = 0;
+	if (mkdir(path, 0755) != 0) {
+		if (errno != EEXIST)
+			rc = mkdir_fail(err, errlen, path, errno);
+		else if (stat(path, &st) != 0)
+			rc = mkdir_fail(err, errlen, path, errno);
+		else if (!S_ISDIR(st.st_mode))
+			rc = mkdir_fail(err, errlen, path, ENOTDIR);
+	}
+	free(path);
+	return rc;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * util: allocation that aborts on failure, fatalx() for broken invariants,
- * monotonic/wall clocks, a growable byte buffer, the one byte escaper used
- * for humans (transcripts, reports), duration parsing.
+ * monotonic/wall clocks and mono_sleep, a growable byte buffer, the one byte
+ * escaper used for humans (transcripts, reports), duration parsing,
+ * mkdir_all (the one mkdir -p).
  */
 #ifndef STARK_UTIL_H
 #define STARK_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,6 +32,9 @@ _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 int64_t mono_ms(void); /* CLOCK_MONOTONIC in milliseconds */
 int64_t mono_us(void);
 int64_t wall_ms(void); /* CLOCK_REALTIME in milliseconds since the epoch */
+/* Sleep ms milliseconds on the monotonic clock, in slices of at most 100 ms
+ * so that a set *stop (SIGINT/SIGTERM; may be NULL) ends it early. */
+void mono_sleep(int64_t ms, const volatile sig_atomic_t *stop);
 /* ISO 8601 UTC, e.g. 2026-11-29T08:20:05.123Z; out must hold 32 bytes. */
 void iso8601_ms(int64_t wall, char out[32]);
 
@@ -83,5 +88,9 @@ void strv_free(char **v, size_t n);
 
 /* "250ms", "2s", "1.5s", "1m" -> milliseconds. 0 ok, -1 invalid. */
 int parse_duration(const char *s, int64_t *ms);
+
+/* mkdir -p with mode 0755 (before umask): every missing component, then the
+ * leaf must be a directory. 0, or -1 with "cannot create directory D: why". */
+int mkdir_all(const char *dir, char *err, size_t errlen);
 
 #endif

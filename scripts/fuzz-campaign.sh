@@ -7,7 +7,7 @@
 # kept going: -ignore_crashes=1) from corpus/TARGET, merges what it found
 # into a minimized corpus (fuzz/out/campaign/TARGET/merged), then replays
 # the merged corpus with a source-coverage build and prints llvm-cov's
-# report of the reference session (harness/refsrv.c, with smtp.c and conn.c)
+# report of the reference session (harness/refsess.c, with smtp.c and conn.c)
 # and of wolfSSL's TLS files (src/tls13.c, src/tls.c, src/internal.c,
 # src/ssl.c, src/keys.c) when the coverage build links the coverage wolfSSL.
 # Findings land in fuzz/out/campaign/TARGET/ (crash-*, leak-*, timeout-*);
@@ -70,7 +70,7 @@ PROFDATA=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 LLVMCOV=$(command -v llvm-cov-14 || command -v llvm-cov)
 "$PROFDATA" merge -sparse "$work"/cov-*.profraw -o "$work/cov.profdata"
 wsrc=$(ls -d "$here"/fuzz/out/build-wolfssl-cov 2>/dev/null || true)
-files="$here/harness/refsrv.c $here/harness/smtp.c $here/harness/conn.c $here/harness/wtls.c $here/harness/wtls_facts.c"
+files="$here/harness/refsess.c $here/harness/smtp.c $here/harness/conn.c $here/harness/wtls.c $here/harness/wtls_facts.c"
 if [ -n "$wsrc" ] && grep -q 'STARK_FUZZ_WOLFSSL_PREFIX:.*wolfssl-cov' "$FUZZ_COV_BUILD/CMakeCache.txt"; then
 	for f in src/tls13.c src/tls.c src/internal.c src/ssl.c src/keys.c; do
 		files="$files $wsrc/$f"

@@ -2,9 +2,12 @@
 /*
  * Unit tests for conn: deadlines (a silent peer costs exactly its timeout),
  * EOF and reset, one conn_send = one write(2) over real loopback TCP,
- * connect errors, the stop flag, the CONN_INBUF_MAX bound, and the switch
- * to TLS (facts, plaintext buffered at the switch, bytes glued in front of
- * the ClientHello, failure back to plaintext, close_notify). Loopback only.
+ * connect errors, the stop flag, the CONN_INBUF_MAX bound, accept within a
+ * deadline (and the stop flag), the peer's address, reading up to a byte
+ * that stays unread, and the switch to TLS (facts, plaintext buffered at
+ * the switch, bytes glued in front of the ClientHello, failure back to
+ * plaintext, close_notify, going on in plaintext after the peer's). Loopback
+ * only.
  */
 #include <check.h>
 #include <errno.h>
@@ -474,6 +477,11 @@ struct srv {
 	char got[64];
 	int after_close; /* conn_fill result after the client's close_notify */
 	bool close_notify;
+	bool drop;        /* SRV_TLS: then conn_tls_drop, say "dropped", read a line, see the close */
+	enum tlayer drop_layer;
+	char plain[64];   /* the line read in plaintext after the drop */
+	int after_drop;   /* conn_fill result at the client's TCP close */
+	bool close_notify_at_close;
 };
 
 static void *srv_main(void *arg)
@@ -495,6 +503,18 @@ static void *srv_main(void *arg)
 			conn_send(&c, (const uint8_t *)"pong", 4);
 			s->after_close = conn_fill(&c);
 			s->close_notify = c.close_notify;
+			if (s->drop && s->after_close == CONN_EOF && c.close_notify) {
+				conn_tls_drop(&c);
+				s->drop_layer = conn_layer(&c);
+				conn_send(&c, (const uint8_t *)"dropped\r\n", 9);
+				while (c.in.len < 6 && conn_fill(&c) == CONN_OK)
+					;
+				n = c.in.len < sizeof s->plain - 1 ? c.in.len : sizeof s->plain - 1;
+				memcpy(s->plain, c.in.data, n);
+				buf_reset(&c.in);
+				s->after_drop = conn_fill(&c);
+				s->close_notify_at_close = c.close_notify;
+			}
 		}
 		break;
 	case SRV_RAW:
@@ -581,6 +601,43 @@ START_TEST(starttls_completes)
 }
 END_TEST
 
+/* The flawed server's way on after the peer's close_notify: conn_tls_drop
+ * goes on in plaintext, and the later TCP close is a plain EOF, not a second
+ * close_notify (which made refsrv's plain-after-close loop spin). */
+START_TEST(tls_drop_goes_on_in_plaintext)
+{
+	struct conn c;
+	static struct srv s;
+	memset(&s, 0, sizeof s);
+	s.fd = tcp_pair(&c, NULL);
+	s.mode = SRV_TLS;
+	s.drop = true;
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, srv_main, &s), 0);
+	conn_set_timeout(&c, 5000);
+	ck_assert_msg(conn_starttls(&c, CLI_CFG, WTLS_CLIENT, "localhost", NULL, 0) == CONN_OK,
+	              "handshake: %s", c.err);
+	ck_assert_int_eq(conn_send(&c, (const uint8_t *)"ping", 4), CONN_OK);
+	while (c.in.len < 4)
+		ck_assert_int_eq(conn_fill(&c), CONN_OK);
+	ck_assert_int_eq(conn_tls_close(&c), CONN_OK);
+	/* the server answers in plaintext on the same TCP connection */
+	conn_set_timeout(&c, 5000);
+	while (c.in.len < 9)
+		ck_assert_int_eq(conn_fill(&c), CONN_OK);
+	ck_assert_mem_eq(c.in.data, "dropped\r\n", 9);
+	ck_assert_int_eq(conn_send(&c, (const uint8_t *)"QUIT\r\n", 6), CONN_OK);
+	conn_close(&c);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.after_close, CONN_EOF);
+	ck_assert(s.close_notify);
+	ck_assert_int_eq(s.drop_layer, TLAYER_PLAIN);
+	ck_assert_str_eq(s.plain, "QUIT\r\n");
+	ck_assert_int_eq(s.after_drop, CONN_EOF);
+	ck_assert(!s.close_notify_at_close);
+}
+END_TEST
+
 START_TEST(starttls_glue_shares_the_segment)
 {
 	struct transcript tr;
@@ -651,6 +708,153 @@ START_TEST(starttls_failure_back_to_plaintext)
 }
 END_TEST
 
+/* ---- accept, peer address, reading up to a byte ---- */
+
+START_TEST(accept_times_out_at_deadline)
+{
+	int port;
+	int lfd = listen_lo(&port);
+	struct transcript tr;
+	transcript_init(&tr);
+	struct conn c;
+	conn_init(&c, -1, &tr);
+	stop_flag = 0;
+	c.stop = &stop_flag;
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(conn_accept(&c, lfd, 300), CONN_TIMEOUT);
+	int64_t took = mono_ms() - t0;
+	ck_assert_msg(took >= 300 && took < 1000, "took %lld ms", (long long)took);
+	/* still no connection, and still set up as it was */
+	ck_assert_int_eq(c.fd, -1);
+	ck_assert_ptr_eq(c.tr, &tr);
+	ck_assert(c.stop == &stop_flag);
+	char addr[64] = "x";
+	ck_assert_int_eq(conn_peer_addr(&c, addr, sizeof addr), -1);
+	ck_assert_str_eq(addr, "");
+	conn_close(&c);
+	conn_listen_close(lfd);
+	conn_listen_close(-1); /* no-op */
+	transcript_free(&tr);
+}
+END_TEST
+
+START_TEST(accept_takes_the_connection)
+{
+	int port;
+	int lfd = listen_lo(&port);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	struct conn cl;
+	conn_init(&cl, -1, NULL);
+	ck_assert_int_eq(conn_connect(&cl, "127.0.0.1", ps, 2000), CONN_OK);
+
+	struct transcript tr;
+	transcript_init(&tr);
+	struct conn sv;
+	conn_init(&sv, -1, &tr);
+	stop_flag = 0;
+	sv.stop = &stop_flag;
+	ck_assert_int_eq(conn_accept(&sv, lfd, 2000), CONN_OK);
+	ck_assert_int_ge(sv.fd, 0);
+	ck_assert_ptr_eq(sv.tr, &tr);          /* kept */
+	ck_assert(sv.stop == &stop_flag); /* kept */
+	int one = 0;
+	socklen_t sl = sizeof one;
+	ck_assert_int_eq(getsockopt(sv.fd, IPPROTO_TCP, TCP_NODELAY, &one, &sl), 0);
+	ck_assert_int_ne(one, 0); /* set up as conn_init does */
+
+	/* it is that connection: bytes flow both ways */
+	ck_assert_int_eq(conn_send(&cl, (const uint8_t *)"EHLO x\r\n", 8), CONN_OK);
+	conn_set_timeout(&sv, 2000);
+	ck_assert_int_eq(conn_fill(&sv), CONN_OK);
+	ck_assert_uint_eq(sv.in.len, 8);
+	ck_assert_int_eq(memcmp(sv.in.data, "EHLO x\r\n", 8), 0);
+	ck_assert_uint_eq(tr.n, 1); /* the received bytes went to c->tr */
+
+	char addr[64] = "";
+	ck_assert_int_eq(conn_peer_addr(&sv, addr, sizeof addr), 0);
+	ck_assert_str_eq(addr, "127.0.0.1");
+	addr[0] = 'x';
+	ck_assert_int_eq(conn_peer_addr(&cl, addr, sizeof addr), 0);
+	ck_assert_str_eq(addr, "127.0.0.1");
+	ck_assert_int_eq(conn_peer_addr(&cl, addr, 0), -1);
+
+	/* nobody else is waiting */
+	struct conn none;
+	conn_init(&none, -1, NULL);
+	ck_assert_int_eq(conn_accept(&none, lfd, 50), CONN_TIMEOUT);
+	conn_close(&sv);
+	conn_close(&cl);
+	conn_listen_close(lfd);
+	transcript_free(&tr);
+}
+END_TEST
+
+START_TEST(accept_sees_the_stop_flag)
+{
+	int port;
+	int lfd = listen_lo(&port);
+	struct conn c;
+	conn_init(&c, -1, NULL);
+	stop_flag = 0;
+	c.stop = &stop_flag;
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, set_stop_later, NULL), 0);
+	int64_t t0 = mono_ms();
+	int rc = conn_accept(&c, lfd, 5000);
+	int64_t end = mono_ms();
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rc, CONN_STOPPED);
+	ck_assert_msg(end - stop_set_at <= 200, "returned %lld ms after the stop flag was set",
+	              (long long)(end - stop_set_at));
+	ck_assert_int_lt(end - t0, 1000);
+	ck_assert_int_eq(c.fd, -1);
+	conn_close(&c);
+	conn_listen_close(lfd);
+}
+END_TEST
+
+START_TEST(read_before_leaves_the_stop_byte)
+{
+	struct transcript tr;
+	transcript_init(&tr);
+	struct conn c;
+	int sfd = tcp_pair(&c, &tr);
+	size_t before = tr.n;
+	const uint8_t wire[] = "STARTTLS\r\nEHLO x\r\n\x16\x03\x01";
+	ck_assert_int_eq(send(sfd, wire, sizeof wire - 1, 0), (ssize_t)(sizeof wire - 1));
+	conn_set_timeout(&c, 2000);
+	ck_assert_int_eq(conn_wait_readable(&c), CONN_OK);
+	uint8_t buf[64];
+	ssize_t n = conn_read_before(&c, 0x16, buf, sizeof buf);
+	ck_assert_int_eq(n, 18);
+	ck_assert_int_eq(memcmp(buf, "STARTTLS\r\nEHLO x\r\n", 18), 0);
+	ck_assert_uint_eq(tr.n, before + 1); /* evidence, as every read */
+	ck_assert_uint_eq(c.rx_total, 18);
+	/* the stop byte is next: nothing taken, and it is still there */
+	ck_assert_int_eq(conn_read_before(&c, 0x16, buf, sizeof buf), 0);
+	ck_assert_int_eq(conn_fill(&c), CONN_OK);
+	ck_assert_uint_eq(c.in.len, 3);
+	ck_assert_int_eq(c.in.data[0], 0x16);
+	/* at most n bytes, also when the stop byte is further on */
+	buf_reset(&c.in);
+	ck_assert_int_eq(send(sfd, "abcdef\x16", 7, 0), 7);
+	ck_assert_int_eq(conn_wait_readable(&c), CONN_OK);
+	ck_assert_int_eq(conn_read_before(&c, 0x16, buf, 4), 4);
+	ck_assert_int_eq(memcmp(buf, "abcd", 4), 0);
+	ck_assert_int_eq(conn_read_before(&c, 0x16, buf, sizeof buf), 2);
+	ck_assert_int_eq(memcmp(buf, "ef", 2), 0);
+	/* nothing there: does not wait */
+	ck_assert_int_eq(conn_fill(&c), CONN_OK); /* the 0x16 */
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(conn_read_before(&c, 0x16, buf, sizeof buf), 0);
+	ck_assert_int_lt(mono_ms() - t0, 50);
+	close(sfd);
+	conn_close(&c);
+	transcript_free(&tr);
+}
+END_TEST
+
 Suite *conn_suite(void)
 {
 	Suite *s = suite_create("conn");
@@ -668,11 +872,16 @@ Suite *conn_suite(void)
 	tcase_add_test(tc, send_to_closed_peer);
 	tcase_add_test(tc, connect_refused);
 	tcase_add_test(tc, connect_sets_deadline_and_port);
+	tcase_add_test(tc, accept_times_out_at_deadline);
+	tcase_add_test(tc, accept_takes_the_connection);
+	tcase_add_test(tc, accept_sees_the_stop_flag);
+	tcase_add_test(tc, read_before_leaves_the_stop_byte);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tls");
 	tcase_add_checked_fixture(tc, tls_setup, tls_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, starttls_completes);
+	tcase_add_test(tc, tls_drop_goes_on_in_plaintext);
 	tcase_add_test(tc, starttls_glue_shares_the_segment);
 	tcase_add_test(tc, starttls_failure_back_to_plaintext);
 	suite_add_tcase(s, tc);

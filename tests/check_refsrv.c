@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for refsrv: (a) the pure session (refsess_*) fed bytes
+ * Unit tests for refsrv and refsess: (a) the pure session (refsess_*) fed bytes
  * directly: greeting, EHLO before and inside TLS, STARTTLS with pipelined
  * bytes (discarded, or executed under FLAW_INJECT), submission mode, AUTH,
  * DATA, QUIT, an over-long line; (b) the flaw matrix: the real server suite
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refsess.h"
 #include "refsrv.h"
 #include "result.h"
 #include "runner.h"
@@ -32,7 +33,7 @@ struct sess {
 	struct buf out;
 };
 
-static void sess_open(struct sess *t, const struct refsrv_opts *o)
+static void sess_open(struct sess *t, const struct refsess_opts *o)
 {
 	memset(t, 0, sizeof *t);
 	t->s = refsess_new(o);
@@ -80,7 +81,7 @@ static size_t count_code(struct sess *t, const char *code)
 
 START_TEST(sess_greeting)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	ck_assert_int_eq(refsess_greeting(t.s, &t.out), RS_CONTINUE);
@@ -112,7 +113,7 @@ static void to_tls(struct sess *t)
 
 START_TEST(sess_ehlo_starttls_before_not_after)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -145,7 +146,7 @@ END_TEST
 
 START_TEST(sess_starttls_pipelined_discarded)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -170,7 +171,7 @@ END_TEST
 
 START_TEST(sess_starttls_pipelined_injected)
 {
-	struct refsrv_opts o = {.flaws = FLAW_INJECT};
+	struct refsess_opts o = {.flaws = FLAW_INJECT};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -191,7 +192,7 @@ END_TEST
 
 START_TEST(sess_submission)
 {
-	struct refsrv_opts o = {.submission = true};
+	struct refsess_opts o = {.submission = true};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -223,7 +224,7 @@ END_TEST
 
 START_TEST(sess_auth_before_tls)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -245,7 +246,7 @@ END_TEST
 
 START_TEST(sess_data_flow)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -285,7 +286,7 @@ END_TEST
 
 START_TEST(sess_quit_and_junk)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -308,7 +309,7 @@ END_TEST
 
 START_TEST(sess_long_line)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
@@ -337,7 +338,7 @@ END_TEST
 
 START_TEST(sess_tls_failed_and_ended)
 {
-	struct refsrv_opts o = {0};
+	struct refsess_opts o = {0};
 	struct sess t;
 	sess_open(&t, &o);
 	refsess_greeting(t.s, &t.out);
