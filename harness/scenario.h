@@ -123,7 +123,7 @@ struct scenario {
 	struct scn_chunk *mem; /* every string and array above lives here */
 };
 
-struct scn_chunk; /* scenario.c: an arena (a scenario's tree, a diag's messages) */
+struct scn_chunk; /* scenario_lex.c: an arena (a scenario's tree, a diag's messages) */
 
 /* All diagnostics of one parse, each "file:line:col: message". */
 struct scn_diag {

@@ -693,7 +693,7 @@ START_TEST(mutations)
 END_TEST
 
 #ifdef STARK_ASAN
-/* The tree and the diagnostics live in arenas (scenario.c): under ASan
+/* The tree and the diagnostics live in arenas (scenario_lex.c): under ASan
  * every block must still end in poisoned bytes, so an overrun traps as with
  * malloc. */
 START_TEST(arena_redzones)
