@@ -65,7 +65,7 @@ int split_hostport(const char *s, char **host, char **port);
 void strv_free(char **v, size_t n);
 
 /*
- * AddressSanitizer's manual poisoning, for stark's arenas (scenario.c,
+ * AddressSanitizer's manual poisoning, for stark's arenas (scenario_lex.c,
  * fuzz/wolfssl_heap.c): a block handed out is unpoisoned, the rest stays
  * poisoned. STARK_ASAN is defined in ASan builds; elsewhere these are no-ops.
  */
