@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "cert.h"
 #include "policy.h"
 #include "scan.h"
@@ -78,6 +79,7 @@ static void help(FILE *f)
 	    "  stark dump FILE                           print a scenario in canonical form\n"
 	    "  stark refserver [options]                 serve the reference target (see refserver --help)\n"
 	    "  stark certs --out DIR [--servername N]    write stark's CA and certificate variants\n"
+	    "  stark catalog [--format md|json]          every catalog id and where it is checked (--scenarios)\n"
 	    "\n"
 	    "run options:\n"
 	    "  --target HOST:PORT     the server to test ([::1]:25 for IPv6)\n"
@@ -812,6 +814,48 @@ static int cmd_certs(int argc, char **argv)
 	return 0;
 }
 
+/* The test catalog from the scenarios, the policy table and the pending
+ * file (docs/catalog.md is its Markdown; a ctest keeps them equal). */
+static int cmd_catalog(int argc, char **argv)
+{
+	bool json = false;
+	char **paths = NULL;
+	size_t npaths = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			json = strcmp(argv[++i], "json") == 0;
+			if (!json && strcmp(argv[i], "md") != 0) {
+				free(paths);
+				return usage_error("catalog: --format is md or json, got '%s'", argv[i]);
+			}
+		} else if (strcmp(argv[i], "--scenarios") == 0 && i + 1 < argc) {
+			push(&paths, &npaths, argv[++i]);
+		} else {
+			free(paths);
+			return usage_error("catalog: unexpected argument '%s' (--format md|json, --scenarios PATH)",
+			                   argv[i]);
+		}
+	}
+	char *def = xstrdup(STARK_SOURCE_DIR "/scenarios");
+	if (npaths == 0)
+		push(&paths, &npaths, def);
+	struct catalog c;
+	struct scn_diag d = {0};
+	int rc = catalog_build(&c, paths, npaths, STARK_SOURCE_DIR "/docs/catalog-pending.tsv", &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	if (rc == 0) {
+		char *text = json ? catalog_json(&c) : catalog_markdown(&c);
+		fputs(text, stdout);
+		free(text);
+	}
+	catalog_free(&c);
+	scn_diag_free(&d);
+	free(paths);
+	free(def);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -837,6 +881,8 @@ int main(int argc, char **argv)
 		return cmd_refserver(argc - 1, argv + 1);
 	if (strcmp(cmd, "certs") == 0)
 		return cmd_certs(argc - 1, argv + 1);
+	if (strcmp(cmd, "catalog") == 0)
+		return cmd_catalog(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		help(stdout);
 		return 0;
