@@ -4,8 +4,8 @@
  * catalog_markdown/json): scenario headers (runner_load), the policy rule
  * table (policy_rules), the fuzz targets and features below, and the
  * pending file for ids nothing checks yet.
- * Invariants: an id is checked somewhere or pending, never both, and never
- * pending twice; output order and bytes depend only on the inputs (no
+ * Invariants: an id in the pending file is checked nowhere and pending
+ * nowhere else; output order and bytes depend only on the inputs (no
  * time, no version), so docs/catalog.md can be compared in a test.
  */
 #include "catalog.h"

@@ -4,8 +4,8 @@
  * per id, every place it is checked (scenario file, policy rule, fuzz
  * target, report feature) or why it is not checked yet (the pending file,
  * or a policy rule that always skips). Rendered as Markdown (docs/catalog.md)
- * and JSON. Sorted by family (S T X P C F O), number, suffix; a pending id
- * is checked nowhere; every id is well-formed.
+ * and JSON. Sorted by family (S T X P C F O), number, suffix; an id in the
+ * pending file is checked nowhere; every id is well-formed.
  */
 #ifndef STARK_CATALOG_H
 #define STARK_CATALOG_H
