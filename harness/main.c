@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "cert.h"
 #include "policy.h"
 #include "refsrv.h"
@@ -755,6 +756,47 @@ static int cmd_certs(const struct command *cmd, int argc, char **argv)
 }
 
 static int cmd_help(const struct command *cmd, int argc, char **argv);
+/* stark catalog: every id from the scenarios, the policy table and the
+ * pending file (docs/catalog.md is its Markdown; a ctest keeps them equal). */
+static int cmd_catalog(const struct command *cmd, int argc, char **argv)
+{
+	bool json = false;
+	char **paths = NULL;
+	size_t npaths = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			json = strcmp(argv[++i], "json") == 0;
+			if (!json && strcmp(argv[i], "md") != 0) {
+				free(paths);
+				return usage_error(cmd, "--format is md or json, got '%s'", argv[i]);
+			}
+		} else if (strcmp(argv[i], "--scenarios") == 0 && i + 1 < argc) {
+			push(&paths, &npaths, argv[++i]);
+		} else {
+			free(paths);
+			return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	char *def = xstrdup(STARK_SOURCE_DIR "/scenarios");
+	if (npaths == 0)
+		push(&paths, &npaths, def);
+	struct catalog c;
+	struct scn_diag d = {0};
+	int rc = catalog_build(&c, paths, npaths, STARK_SOURCE_DIR "/docs/catalog-pending.tsv", &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	if (rc == 0) {
+		char *text = json ? catalog_json(&c) : catalog_markdown(&c);
+		fputs(text, stdout);
+		free(text);
+	}
+	catalog_free(&c);
+	scn_diag_free(&d);
+	free(paths);
+	free(def);
+	return rc == 0 ? 0 : 1;
+}
+
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
 	printf("stark %s\n", STARK_VERSION);
@@ -808,6 +850,11 @@ static const struct command commands[] = {
      "write stark's CA and certificate variants",
      "  --out DIR              where to write ca.pem and the variants\n"
      "  --servername NAME      the name the good variants are issued for (default localhost)\n",
+     NULL},
+    {"catalog", cmd_catalog, "[--format md|json] [--scenarios PATH]...",
+     "every catalog id: title, severity, references, where it is checked",
+     "  --format md|json       output format (default md; docs/catalog.md is this output)\n"
+     "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios/)\n",
      NULL},
     {"help", cmd_help, "[COMMAND]", "this list, or one command's options", "", NULL},
     {"version", cmd_version, "", "print stark's version", "", NULL},

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * policy: rule sets over scan facts (policy_find/default/all/eval).
+ * policy: rule sets over scan facts (policy_find/default/all/rules/eval).
  * "rfc": RFC 8996 (no TLS < 1.2), RFC 7525 (BCP 195), RFC 8314 (valid certificates for mail
  * services), RFC 7465 (no RC4), RFC 9155 (no SHA-1/MD5 signatures), RFC
  * 7457/BCP 195 (no compression, no weak suites), RFC 5746, RFC 7627.
  * "mta-sts": the same plus what RFC 8461 asks of an MX behind an MTA-STS
  * policy: a PKIX-valid chain, a matching name, TLS 1.2 or later, no anon.
- * Invariant: every finding names its catalog row and cites its rule.
+ * Invariant: every finding comes from a row of the one rule table (its
+ * catalog row, title, severity, cited rule); evaluation never spells them.
  */
 #include "policy.h"
 
@@ -20,9 +21,78 @@
 #include "hello.h"
 #include "util.h"
 
-static const struct policy p_rfc = {"rfc", "RFC 8996/8314/7465/9155 baseline for mail servers", false};
-static const struct policy p_sts = {"mta-sts", "MTA-STS-grade MX (RFC 8461) on top of the baseline", true};
+enum { P_RFC = 1u, P_STS = 2u, P_ALL = P_RFC | P_STS };
+
+static const struct policy p_rfc = {"rfc", "RFC 8996/8314/7465/9155 baseline for mail servers", false, P_RFC};
+static const struct policy p_sts = {"mta-sts", "MTA-STS-grade MX (RFC 8461) on top of the baseline", true, P_STS};
 static const struct policy *const all[] = {&p_rfc, &p_sts, NULL};
+
+/* RFC 7672 8.2 lets opportunistic SMTP negotiate anon suites; an MX behind
+ * MTA-STS authenticates its peer, so there they are a finding (T-07), and
+ * its name is checked as RFC 8461 4.2 says rather than RFC 3207 4.1 (X-02). */
+static const struct policy_rule rules[] = {
+	{"tls/probe", "T-04", "The target can be probed", "high", "RFC 3207 4", P_ALL,
+	 "the target cannot be probed", NULL},
+	{"tls/t01-sslv2", "T-01", "SSLv2 is refused", "critical", "RFC 6176", P_ALL, NULL, NULL},
+	{"tls/t02-sslv3", "T-02", "SSLv3 is refused", "high", "RFC 7568", P_ALL, NULL, NULL},
+	{"tls/t03-tls10-tls11", "T-03", "TLS 1.0 and 1.1 are refused", "medium", "RFC 8996 4, 5", P_ALL,
+	 NULL, NULL},
+	{"tls/t04-tls12", "T-04", "TLS 1.2 is available", "high", "RFC 7525 3.1.1", P_ALL, NULL, NULL},
+	{"mta-sts/tls-minimum", "T-04", "Only TLS 1.2 or later", "high", "RFC 8461 4.2; RFC 7525 3.1.1",
+	 P_STS, NULL, NULL},
+	{"tls/t05-tls13", "T-05", "TLS 1.3 is available", "info", "RFC 8446", P_ALL, NULL, NULL},
+	{"tls/t06-weak-suites", "T-06", "No NULL, EXPORT, RC4, DES, 3DES or MD5 suites", "high",
+	 "RFC 7465; RFC 7525 4.2", P_ALL, NULL, NULL},
+	{"tls/t07-anon-suites", "T-07", "Anonymous suites", "medium", "RFC 7672 8.2", P_RFC, NULL, NULL},
+	{"tls/t07-anon-suites", "T-07", "Anonymous suites", "medium", "RFC 8461 4.2", P_STS, NULL, NULL},
+	{"tls/t08-server-preference", "T-08", "The server enforces its cipher order", "low",
+	 "RFC 7525 4.2.1", P_ALL, NULL, NULL},
+	{"tls/t09-forward-secrecy", "T-09", "Forward secrecy is preferred and DH is >= 2048 bits",
+	 "medium", "RFC 7525 4.1; RFC 7919", P_ALL, NULL, NULL},
+	{"tls/t10-signature-hash", "T-10", "No SHA-1 or MD5 in key-exchange signatures", "medium",
+	 "RFC 9155", P_ALL, NULL, NULL},
+	{"tls/t11-compression", "T-11", "TLS compression is refused", "high", "RFC 7457 2.6 (CRIME)",
+	 P_ALL, NULL, NULL},
+	{"tls/t12-secure-renegotiation", "T-12", "Secure renegotiation is supported", "medium",
+	 "RFC 5746", P_ALL, NULL, NULL},
+	{"tls/t13-client-renegotiation", "T-13", "Client-initiated renegotiation", "low", "RFC 5746",
+	 P_ALL, NULL, "Debian's wolfSSL build has no client renegotiation"},
+	/* RFC 8996 obsoletes RFC 7507, but only because TLS < 1.2 is gone; a
+	 * server that still offers several versions needs it. */
+	{"tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507 3", P_ALL,
+	 NULL, NULL},
+	{"tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507", P_ALL,
+	 "only one protocol version", NULL},
+	{"tls/t17-resumption", "T-17", "Session resumption", "info", "RFC 5077", P_ALL, NULL, NULL},
+	{"tls/t18-early-data", "T-18", "0-RTT early data is not accepted", "medium", "RFC 8446 8", P_ALL,
+	 NULL, "needs a resumable TLS 1.3 session with early data, which Debian's wolfSSL build lacks"},
+	{"tls/t19-extended-master-secret", "T-19", "Extended master secret is supported", "low",
+	 "RFC 7627", P_ALL, NULL, NULL},
+	{"tls/t21-ocsp-stapling", "T-21", "OCSP stapling", "info", "RFC 6066 8", P_ALL, NULL, NULL},
+	{"cert/x01-chain", "X-01", "The chain validates against the trust anchors", "high",
+	 "RFC 5280 6; RFC 8314 4.4", P_ALL, NULL, NULL},
+	{"cert/x01-chain", "X-01", "The chain validates", "high", "RFC 5280; RFC 8314 4.4", P_ALL,
+	 "no certificate", NULL},
+	{"cert/x02-name", "X-02", "The certificate matches the server name", "high",
+	 "RFC 3207 4.1; RFC 7817 3", P_RFC, NULL, NULL},
+	{"cert/x02-name", "X-02", "The certificate matches the server name", "high",
+	 "RFC 8461 4.2; RFC 6125 6", P_STS, NULL, NULL},
+	{"cert/x03-validity", "X-03", "The certificate is within its validity period", "high",
+	 "RFC 5280 4.1.2.5", P_ALL, NULL, NULL},
+	{"cert/x04-self-signed", "X-04", "The certificate is not self-signed", "medium",
+	 "RFC 8314 4.4; RFC 5280 6", P_ALL, NULL, NULL},
+	{"cert/x05-key", "X-05", "The key is RSA >= 2048 or EC >= 256 bits", "high",
+	 "RFC 7525 4.5; BSI TR-02102-2", P_ALL, NULL, NULL},
+	{"cert/x06-signature", "X-06", "No MD5 or SHA-1 signatures in the chain", "medium",
+	 "RFC 9155; CA/B BR 7.1.3", P_ALL, NULL, NULL},
+	{"cert/x07-san", "X-07", "The certificate has a DNS subjectAltName", "medium",
+	 "RFC 8461 4.2; RFC 6125 6.4.4", P_ALL, NULL, NULL},
+	{"cert/x08-wildcard", "X-08", "Wildcards only as a whole left-most label", "medium",
+	 "RFC 6125 6.4.3; RFC 9525 6.3", P_ALL, NULL, NULL},
+	{"cert/x10-sni", "X-10", "The same certificate with and without SNI", "info", "RFC 6066 3", P_ALL,
+	 NULL, NULL},
+	{NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL},
+};
 
 const struct policy *const *policy_all(void)
 {
@@ -42,11 +112,26 @@ const struct policy *policy_find(const char *name)
 	return NULL;
 }
 
+const struct policy_rule *policy_rules(void)
+{
+	return rules;
+}
+
 struct ctx {
 	const struct policy *p;
 	const struct fleet_node *n;
 	struct run *run;
 };
+
+/* The row of result id for this policy; state NULL = the judgement. */
+static const struct policy_rule *rule(const struct ctx *c, const char *id, const char *state)
+{
+	for (const struct policy_rule *r = rules; r->id; r++)
+		if ((r->policies & c->p->bit) && strcmp(r->id, id) == 0 &&
+		    (state ? r->state && strcmp(r->state, state) == 0 : r->state == NULL))
+			return r;
+	fatalx("policy %s: no rule %s%s%s", c->p->name, id, state ? " when " : "", state ? state : "");
+}
 
 static char **strv1(const char *a)
 {
@@ -55,24 +140,23 @@ static char **strv1(const char *a)
 	return v;
 }
 
-static void add(struct ctx *c, const char *id, const char *catalog, const char *title,
-                const char *severity, const char *ref, enum verdict v, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
-static void add(struct ctx *c, const char *id, const char *catalog, const char *title,
-                const char *severity, const char *ref, enum verdict v, const char *fmt, ...)
+static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
 {
+	const struct policy_rule *ru = rule(c, id, state);
 	struct result r;
 	memset(&r, 0, sizeof r);
 	transcript_init(&r.tr);
-	r.id = xstrdup(id);
+	r.id = xstrdup(ru->id);
 	r.node = xstrdup(c->n->target);
-	r.title = xstrdup(title);
+	r.title = xstrdup(ru->title);
 	r.file = xstrdup("");
-	r.severity = xstrdup(severity);
-	r.catalog = strv1(catalog);
+	r.severity = xstrdup(ru->severity);
+	r.catalog = strv1(ru->catalog);
 	r.ncatalog = 1;
-	r.refs = strv1(ref);
+	r.refs = strv1(ru->ref);
 	r.nrefs = 1;
 	r.keywords = strv1("tls");
 	r.nkeywords = 1;
@@ -88,16 +172,22 @@ static void add(struct ctx *c, const char *id, const char *catalog, const char *
 	 * (severity info): the rest would be noise at the terminal. */
 	if (v == V_PASS) {
 		r.reason = xstrdup("");
-		if (strcmp(severity, "info") == 0)
+		if (strcmp(ru->severity, "info") == 0)
 			r.notes = xstrdup(msg);
 	} else {
-		r.reason = xasprintf("%s (policy %s: %s)", msg, c->p->name, ref);
+		r.reason = xasprintf("%s (policy %s: %s)", msg, c->p->name, ru->ref);
 	}
 	if (c->n->has_tls && c->n->tls_ok) {
 		r.has_tls = true;
 		r.tls = c->n->tls;
 	}
 	run_add(c->run, &r);
+}
+
+/* A rule stark cannot judge with the TLS library it has: SKIP with the reason. */
+static void untested(struct ctx *c, const char *id)
+{
+	add(c, id, NULL, V_SKIP, "not tested: %s", rule(c, id, NULL)->untested);
 }
 
 static bool yes(const struct fleet_node *n, int v)
@@ -126,20 +216,19 @@ static size_t suites_with(const struct fleet_node *n, uint32_t flags, struct buf
 static void versions(struct ctx *c)
 {
 	const struct fleet_node *n = c->n;
-	add(c, "tls/t01-sslv2", "T-01", "SSLv2 is refused", "critical", "RFC 6176",
-	    yes(n, PV_SSL2) ? V_FAIL : V_PASS, yes(n, PV_SSL2) ? "SSLv2 offered" : "SSLv2 refused");
-	add(c, "tls/t02-sslv3", "T-02", "SSLv3 is refused", "high", "RFC 7568",
-	    yes(n, PV_SSL3) ? V_FAIL : V_PASS, yes(n, PV_SSL3) ? "SSLv3 offered" : "SSLv3 refused");
+	add(c, "tls/t01-sslv2", NULL, yes(n, PV_SSL2) ? V_FAIL : V_PASS,
+	    yes(n, PV_SSL2) ? "SSLv2 offered" : "SSLv2 refused");
+	add(c, "tls/t02-sslv3", NULL, yes(n, PV_SSL3) ? V_FAIL : V_PASS,
+	    yes(n, PV_SSL3) ? "SSLv3 offered" : "SSLv3 refused");
 	bool old10 = yes(n, PV_TLS10), old11 = yes(n, PV_TLS11);
-	add(c, "tls/t03-tls10-tls11", "T-03", "TLS 1.0 and 1.1 are refused", "medium", "RFC 8996 4, 5",
-	    old10 || old11 ? V_FAIL : V_PASS, "%s%s%s", old10 ? "TLS 1.0 offered" : "",
-	    old10 && old11 ? ", " : "", old11 ? "TLS 1.1 offered" : !old10 ? "TLS 1.0 and 1.1 refused" : "");
-	add(c, "tls/t04-tls12", "T-04", "TLS 1.2 is available", "high", "RFC 7525 3.1.1",
-	    yes(n, PV_TLS12) ? V_PASS : V_FAIL,
+	add(c, "tls/t03-tls10-tls11", NULL, old10 || old11 ? V_FAIL : V_PASS, "%s%s%s",
+	    old10 ? "TLS 1.0 offered" : "", old10 && old11 ? ", " : "",
+	    old11 ? "TLS 1.1 offered" : !old10 ? "TLS 1.0 and 1.1 refused" : "");
+	add(c, "tls/t04-tls12", NULL, yes(n, PV_TLS12) ? V_PASS : V_FAIL,
 	    yes(n, PV_TLS12) ? "TLS 1.2 accepted" : "TLS 1.2 not accepted");
 	/* TLS 1.3 is recommended, its absence is not a violation: a note. */
-	add(c, "tls/t05-tls13", "T-05", "TLS 1.3 is available", "info", "RFC 8446",
-	    V_PASS, yes(n, PV_TLS13) ? "TLS 1.3 accepted" : "TLS 1.3 not offered (recommended, not required)");
+	add(c, "tls/t05-tls13", NULL, V_PASS,
+	    yes(n, PV_TLS13) ? "TLS 1.3 accepted" : "TLS 1.3 not offered (recommended, not required)");
 }
 
 static void ciphers(struct ctx *c)
@@ -147,23 +236,18 @@ static void ciphers(struct ctx *c)
 	const struct fleet_node *n = c->n;
 	struct buf b = {0};
 	size_t bad = suites_with(n, CS_NULL | CS_EXPORT | CS_RC4 | CS_DES | CS_3DES | CS_MD5, &b);
-	add(c, "tls/t06-weak-suites", "T-06",
-	    "No NULL, EXPORT, RC4, DES, 3DES or MD5 suites", "high", "RFC 7465; RFC 7525 4.2",
-	    bad ? V_FAIL : V_PASS, bad ? "weak suites offered: %s" : "no weak suite offered%s",
-	    bad ? buf_cstr(&b) : "");
+	add(c, "tls/t06-weak-suites", NULL, bad ? V_FAIL : V_PASS,
+	    bad ? "weak suites offered: %s" : "no weak suite offered%s", bad ? buf_cstr(&b) : "");
 	buf_reset(&b);
 	size_t anon = suites_with(n, CS_ANON, &b);
-	/* RFC 7672 8.2 lets opportunistic SMTP negotiate anon suites; an MX
-	 * behind MTA-STS authenticates its peer, so there they are a finding. */
-	add(c, "tls/t07-anon-suites", "T-07", "Anonymous suites", "medium",
-	    c->p->mta_sts ? "RFC 8461 4.2" : "RFC 7672 8.2",
-	    anon && c->p->mta_sts ? V_FAIL : V_PASS, anon ? "anonymous suites offered: %s" : "no anonymous suite offered%s",
+	add(c, "tls/t07-anon-suites", NULL, anon && c->p->mta_sts ? V_FAIL : V_PASS,
+	    anon ? "anonymous suites offered: %s" : "no anonymous suite offered%s",
 	    anon ? buf_cstr(&b) : "");
 	buf_reset(&b);
 	const struct probe_version_report *v12 = &n->probe.v[PV_TLS12];
 	enum probe_tri order = v12->server_order;
-	add(c, "tls/t08-server-preference", "T-08", "The server enforces its cipher order", "low",
-	    "RFC 7525 4.2.1", order == PROBE_TRI_NO && c->p->mta_sts ? V_FAIL : V_PASS,
+	add(c, "tls/t08-server-preference", NULL,
+	    order == PROBE_TRI_NO && c->p->mta_sts ? V_FAIL : V_PASS,
 	    "TLS 1.2 server preference: %s", probe_tri_name(order));
 	size_t nofs = suites_with(n, CS_RSA_KX | CS_STATIC_DH, &b);
 	bool pref_nofs = false;
@@ -171,8 +255,7 @@ static void ciphers(struct ctx *c)
 	    n->probe.max_version ? hello_suite_find(n->probe.first_cipher) : NULL;
 	if (first && !(first->flags & CS_FS))
 		pref_nofs = true;
-	add(c, "tls/t09-forward-secrecy", "T-09", "Forward secrecy is preferred and DH is >= 2048 bits",
-	    "medium", "RFC 7525 4.1; RFC 7919",
+	add(c, "tls/t09-forward-secrecy", NULL,
 	    pref_nofs || (n->probe.dh_bits && n->probe.dh_bits < 2048) ? V_FAIL : V_PASS,
 	    "preferred suite %s%s; %zu suite(s) without forward secrecy%s%s; DHE prime %u bits",
 	    first ? (first->openssl ? first->openssl : first->iana) : "none",
@@ -189,8 +272,7 @@ static void ciphers(struct ctx *c)
 			weaksig++;
 		}
 	}
-	add(c, "tls/t10-signature-hash", "T-10", "No SHA-1 or MD5 in key-exchange signatures", "medium",
-	    "RFC 9155", weaksig ? V_FAIL : V_PASS,
+	add(c, "tls/t10-signature-hash", NULL, weaksig ? V_FAIL : V_PASS,
 	    weaksig ? "the ServerKeyExchange is signed with %s" : "no SHA-1/MD5 signature scheme accepted%s",
 	    weaksig ? buf_cstr(&b) : "");
 	buf_free(&b);
@@ -199,39 +281,32 @@ static void ciphers(struct ctx *c)
 static void extensions(struct ctx *c)
 {
 	const struct probe_report *p = &c->n->probe;
-	add(c, "tls/t11-compression", "T-11", "TLS compression is refused", "high", "RFC 7457 2.6 (CRIME)",
-	    p->compression == PROBE_TRI_YES ? V_FAIL : V_PASS, "compression: %s",
+	add(c, "tls/t11-compression", NULL, p->compression == PROBE_TRI_YES ? V_FAIL : V_PASS,
+	    "compression: %s",
 	    p->compression == PROBE_TRI_YES ? "DEFLATE chosen" : probe_tri_name(p->compression));
-	add(c, "tls/t12-secure-renegotiation", "T-12", "Secure renegotiation is supported", "medium",
-	    "RFC 5746", p->secure_reneg == PROBE_TRI_NO ? V_FAIL : V_PASS,
+	add(c, "tls/t12-secure-renegotiation", NULL, p->secure_reneg == PROBE_TRI_NO ? V_FAIL : V_PASS,
 	    "renegotiation_info: %s", probe_tri_name(p->secure_reneg));
-	add(c, "tls/t13-client-renegotiation", "T-13", "Client-initiated renegotiation", "low", "RFC 5746",
-	    V_SKIP, "not tested: Debian's wolfSSL build has no client renegotiation");
+	untested(c, "tls/t13-client-renegotiation");
 	size_t nver = 0;
 	for (int v = PV_SSL3; v <= PV_TLS13; v++)
 		nver += c->n->probe.v[v].supported == PROBE_TRI_YES;
 	if (nver < 2)
-		add(c, "tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507",
-		    V_SKIP, "only one protocol version: nothing to fall back to");
+		add(c, "tls/t14-fallback-scsv", "only one protocol version", V_SKIP,
+		    "only one protocol version: nothing to fall back to");
 	else
-		/* RFC 8996 obsoletes RFC 7507, but only because TLS < 1.2 is
-		 * gone; a server that still offers several versions needs it. */
-		add(c, "tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507 3",
-		    p->fallback_scsv == PROBE_TRI_NO ? V_FAIL : V_PASS, "inappropriate_fallback: %s%s%s",
-		    probe_tri_name(p->fallback_scsv), p->fallback_why[0] ? " — " : "", p->fallback_why);
-	add(c, "tls/t17-resumption", "T-17", "Session resumption", "info", "RFC 5077", V_PASS,
-	    "session tickets: %s", probe_tri_name(p->ticket));
-	add(c, "tls/t18-early-data", "T-18", "0-RTT early data is not accepted", "medium", "RFC 8446 8",
-	    V_SKIP, "not tested: needs a resumable TLS 1.3 session with early data, which Debian's wolfSSL build lacks");
+		add(c, "tls/t14-fallback-scsv", NULL, p->fallback_scsv == PROBE_TRI_NO ? V_FAIL : V_PASS,
+		    "inappropriate_fallback: %s%s%s", probe_tri_name(p->fallback_scsv),
+		    p->fallback_why[0] ? " — " : "", p->fallback_why);
+	add(c, "tls/t17-resumption", NULL, V_PASS, "session tickets: %s", probe_tri_name(p->ticket));
+	untested(c, "tls/t18-early-data");
 	if (p->facts_version)
-		add(c, "tls/t19-extended-master-secret", "T-19", "Extended master secret is supported",
-		    "low", "RFC 7627", p->ems == PROBE_TRI_NO ? V_FAIL : V_PASS, "extended_master_secret: %s",
-		    probe_tri_name(p->ems));
+		add(c, "tls/t19-extended-master-secret", NULL, p->ems == PROBE_TRI_NO ? V_FAIL : V_PASS,
+		    "extended_master_secret: %s", probe_tri_name(p->ems));
 	else
-		add(c, "tls/t19-extended-master-secret", "T-19", "Extended master secret is supported",
-		    "low", "RFC 7627", V_SKIP, "no TLS <= 1.2 to test it on (TLS 1.3 always has it)");
-	add(c, "tls/t21-ocsp-stapling", "T-21", "OCSP stapling", "info", "RFC 6066 8", V_PASS,
-	    "status_request: %s", probe_tri_name(p->ocsp_stapling));
+		add(c, "tls/t19-extended-master-secret", NULL, V_SKIP,
+		    "no TLS <= 1.2 to test it on (TLS 1.3 always has it)");
+	add(c, "tls/t21-ocsp-stapling", NULL, V_PASS, "status_request: %s",
+	    probe_tri_name(p->ocsp_stapling));
 }
 
 static bool weak_sig(const char *alg)
@@ -255,35 +330,29 @@ static void certificate(struct ctx *c, const char *servername)
 {
 	const struct fleet_node *n = c->n;
 	if (!n->has_tls || !n->tls_ok || n->tls.nchain == 0) {
-		add(c, "cert/x01-chain", "X-01", "The chain validates", "high", "RFC 5280; RFC 8314 4.4",
-		    V_ERROR, "no certificate: %s", n->tls_error[0] ? n->tls_error : "no handshake");
+		add(c, "cert/x01-chain", "no certificate", V_ERROR, "no certificate: %s",
+		    n->tls_error[0] ? n->tls_error : "no handshake");
 		return;
 	}
 	const struct wtls_facts *t = &n->tls;
 	const struct wtls_cert *leaf = &t->chain[0];
-	add(c, "cert/x01-chain", "X-01", "The chain validates against the trust anchors", "high",
-	    "RFC 5280 6; RFC 8314 4.4", t->verify_ok ? V_PASS : V_FAIL, "chain %s%s%s",
+	add(c, "cert/x01-chain", NULL, t->verify_ok ? V_PASS : V_FAIL, "chain %s%s%s",
 	    t->verify_ok ? "validates" : "does not validate", t->verify_ok ? "" : ": ", t->verify_error);
 	const char *name = servername ? servername : n->host;
-	add(c, "cert/x02-name", "X-02", "The certificate matches the server name", "high",
-	    c->p->mta_sts ? "RFC 8461 4.2; RFC 6125 6" : "RFC 3207 4.1; RFC 7817 3",
-	    t->host_ok ? V_PASS : V_FAIL, "%s %s", name,
+	add(c, "cert/x02-name", NULL, t->host_ok ? V_PASS : V_FAIL, "%s %s", name,
 	    t->host_ok ? "matches the certificate" : "does not match the certificate's names");
 	time_t now = time(NULL);
 	bool expired = leaf->not_after < now, early = leaf->not_before > now;
 	char nb[32], na[32];
 	iso8601_ms(leaf->not_before * 1000, nb);
 	iso8601_ms(leaf->not_after * 1000, na);
-	add(c, "cert/x03-validity", "X-03", "The certificate is within its validity period", "high",
-	    "RFC 5280 4.1.2.5", expired || early ? V_FAIL : V_PASS, "valid %s .. %s%s", nb, na,
+	add(c, "cert/x03-validity", NULL, expired || early ? V_FAIL : V_PASS, "valid %s .. %s%s", nb, na,
 	    expired ? ": expired" : early ? ": not yet valid" : "");
-	add(c, "cert/x04-self-signed", "X-04", "The certificate is not self-signed", "medium",
-	    "RFC 8314 4.4; RFC 5280 6", leaf->self_signed ? V_FAIL : V_PASS, "%s",
+	add(c, "cert/x04-self-signed", NULL, leaf->self_signed ? V_FAIL : V_PASS, "%s",
 	    leaf->self_signed ? "self-signed certificate" : "issued by a CA");
 	bool weak_key = (strcmp(leaf->key_type, "RSA") == 0 && leaf->key_bits < 2048) ||
 	                (strcmp(leaf->key_type, "EC") == 0 && leaf->key_bits < 256);
-	add(c, "cert/x05-key", "X-05", "The key is RSA >= 2048 or EC >= 256 bits", "high",
-	    "RFC 7525 4.5; BSI TR-02102-2", weak_key ? V_FAIL : V_PASS, "%s %d bits", leaf->key_type,
+	add(c, "cert/x05-key", NULL, weak_key ? V_FAIL : V_PASS, "%s %d bits", leaf->key_type,
 	    leaf->key_bits);
 	struct buf b = {0};
 	size_t nweak = 0;
@@ -293,8 +362,7 @@ static void certificate(struct ctx *c, const char *servername)
 			buf_appendf(&b, "%s%s (%s)", nweak ? ", " : "", t->chain[i].subject, t->chain[i].sig_alg);
 			nweak++;
 		}
-	add(c, "cert/x06-signature", "X-06", "No MD5 or SHA-1 signatures in the chain", "medium",
-	    "RFC 9155; CA/B BR 7.1.3", nweak ? V_FAIL : V_PASS, nweak ? "weak signatures: %s" : "%s",
+	add(c, "cert/x06-signature", NULL, nweak ? V_FAIL : V_PASS, nweak ? "weak signatures: %s" : "%s",
 	    nweak ? buf_cstr(&b) : leaf->sig_alg);
 	buf_reset(&b);
 	size_t ndns = 0;
@@ -306,18 +374,14 @@ static void certificate(struct ctx *c, const char *servername)
 			buf_appendf(&b, "%s%s", b.len ? ", " : "", leaf->san[k]);
 		}
 	}
-	add(c, "cert/x07-san", "X-07", "The certificate has a DNS subjectAltName", "medium",
-	    "RFC 8461 4.2; RFC 6125 6.4.4", ndns ? V_PASS : V_FAIL, "%zu DNS name(s) in subjectAltName",
-	    ndns);
-	add(c, "cert/x08-wildcard", "X-08", "Wildcards only as a whole left-most label", "medium",
-	    "RFC 6125 6.4.3; RFC 9525 6.3", wild_bad ? V_FAIL : V_PASS,
+	add(c, "cert/x07-san", NULL, ndns ? V_PASS : V_FAIL, "%zu DNS name(s) in subjectAltName", ndns);
+	add(c, "cert/x08-wildcard", NULL, wild_bad ? V_FAIL : V_PASS,
 	    wild_bad ? "malformed wildcard names: %s" : "no malformed wildcard%s", wild_bad ? buf_cstr(&b) : "");
 	buf_free(&b);
 	if (n->has_nosni && n->nosni_sha256[0])
-		add(c, "cert/x10-sni", "X-10", "The same certificate with and without SNI", "info",
-		    "RFC 6066 3", V_PASS, "%s", strcmp(n->nosni_sha256, leaf->sha256) == 0
-		                                    ? "same certificate without SNI"
-		                                    : "another certificate without SNI");
+		add(c, "cert/x10-sni", NULL, V_PASS, "%s",
+		    strcmp(n->nosni_sha256, leaf->sha256) == 0 ? "same certificate without SNI"
+		                                               : "another certificate without SNI");
 }
 
 void policy_eval(const struct policy *p, const struct fleet_node *n, const char *servername,
@@ -325,15 +389,14 @@ void policy_eval(const struct policy *p, const struct fleet_node *n, const char 
 {
 	struct ctx c = {.p = p, .n = n, .run = run};
 	if (n->probe_rc != 0 && n->probe.max_version == 0) {
-		add(&c, "tls/probe", "T-04", "The target can be probed", "high", "RFC 3207 4", V_ERROR,
-		    "%s", n->probe.nerrors ? n->probe.errors[0] : "probe failed");
+		add(&c, "tls/probe", "the target cannot be probed", V_ERROR, "%s",
+		    n->probe.nerrors ? n->probe.errors[0] : "probe failed");
 		return;
 	}
 	if (n->probe.max_version == 0) {
 		/* STARTTLS works but no hello is accepted: nothing else applies. */
-		add(&c, "tls/t04-tls12", "T-04", "TLS 1.2 is available", "high", "RFC 7525 3.1.1", V_FAIL,
-		    "no SSL/TLS version accepted after STARTTLS%s%s", n->tls_error[0] ? ": " : "",
-		    n->tls_error);
+		add(&c, "tls/t04-tls12", NULL, V_FAIL, "no SSL/TLS version accepted after STARTTLS%s%s",
+		    n->tls_error[0] ? ": " : "", n->tls_error);
 		return;
 	}
 	versions(&c);
@@ -342,7 +405,7 @@ void policy_eval(const struct policy *p, const struct fleet_node *n, const char 
 	certificate(&c, servername);
 	if (p->mta_sts) {
 		bool old = yes(n, PV_SSL2) || yes(n, PV_SSL3) || yes(n, PV_TLS10) || yes(n, PV_TLS11);
-		add(&c, "mta-sts/tls-minimum", "T-04", "Only TLS 1.2 or later", "high", "RFC 8461 4.2; RFC 7525 3.1.1",
-		    old ? V_FAIL : V_PASS, "%s", old ? "versions below TLS 1.2 accepted" : "TLS 1.2 or later only");
+		add(&c, "mta-sts/tls-minimum", NULL, old ? V_FAIL : V_PASS, "%s",
+		    old ? "versions below TLS 1.2 accepted" : "TLS 1.2 or later only");
 	}
 }
