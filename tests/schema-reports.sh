@@ -114,7 +114,7 @@ sleep 1
 kill -INT "$SPID"
 rc=0
 wait "$SPID" || rc=$?
-[ "$rc" -eq 2 ] && echo "ok    interrupt: exit status 2" || fail "interrupt: exit status $rc, want 2"
+if [ "$rc" -eq 2 ]; then echo "ok    interrupt: exit status 2"; else fail "interrupt: exit status $rc, want 2"; fi
 
 # every report validates, and each step wrote the role it should have
 python3 "$SRC/tests/validate-reports.py" --min 5 "$WORK/r" || failures=$((failures + 1))
