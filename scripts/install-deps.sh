@@ -10,8 +10,8 @@ PKGS=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev llvm
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
-	# tests: report well-formedness, real peers
-	libxml2-utils python3 postfix swaks bc curl msmtp
+	# tests: report well-formedness and schema, real peers
+	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
 	autoconf automake libtool dpkg-dev
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)

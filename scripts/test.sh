@@ -10,6 +10,9 @@
 # STARK_QUICK=1 runs step 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's tools first: the tests use Debian's python3 and clients, not a
+# version manager's shims that may come first on a developer's PATH.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 scripts/install-deps.sh
 BUILD=${BUILD:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTARK_WERROR=ON >/dev/null

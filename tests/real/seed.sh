@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The user story that started stark (../shared/reference/seed-smtp-starttls-
-# results.txt): a gateway fleet on TLS 1.2 with ECDHE-RSA-AES128-SHA256 and
-# self-signed certificates. The reference target configured like the seed
+# The user story that started stark: a user checked a gateway fleet by hand
+# and found TLS 1.2 with ECDHE-RSA-AES128-SHA256 and self-signed
+# certificates. The reference target configured like the seed
 # must yield exactly those facts, and the certificate findings (X-01 chain,
 # X-04 self-signed) under the default policy, and no other FAIL.
 # usage: tests/real/seed.sh STARK_BINARY SOURCE_DIR
