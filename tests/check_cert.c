@@ -387,14 +387,8 @@ END_TEST
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	char *s = calloc(1, 65536);
-	size_t n = fread(s, 1, 65535, f);
-	s[n] = '\0';
-	fclose(f);
-	return s;
+	size_t len;
+	return support_slurp(path, &len);
 }
 
 static size_t count(const char *hay, const char *needle)

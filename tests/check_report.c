@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "support.h"
 
 #ifndef STARK_GOLDEN_DIR
 #error "STARK_GOLDEN_DIR must name tests/golden"
@@ -256,54 +257,10 @@ static int term_adapter(const struct run *run, FILE *f)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct buf b = {0};
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return buf_cstr(&b);
-}
-
 static void golden(const char *name, const char *got, size_t len)
 {
 	char *path = xasprintf("%s/report/%s", STARK_GOLDEN_DIR, name);
-	const char *upd = getenv("STARK_UPDATE_GOLDEN");
-	if (upd != NULL && strcmp(upd, "1") == 0) {
-		char *dir = xasprintf("%s/report", STARK_GOLDEN_DIR);
-		mkdir(dir, 0777);
-		free(dir);
-		FILE *f = fopen(path, "wb");
-		ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
-		fwrite(got, 1, len, f);
-		ck_assert_int_eq(fclose(f), 0);
-		free(path);
-		return;
-	}
-	size_t wlen = 0;
-	char *want = slurp(path, &wlen);
-	ck_assert_msg(want != NULL, "missing golden %s (run with STARK_UPDATE_GOLDEN=1)", path);
-	if (wlen != len || memcmp(want, got, len) != 0) {
-		size_t i = 0;
-		while (i < len && i < wlen && want[i] == got[i])
-			i++;
-		char *actual = xasprintf("/tmp/stark-golden-%s", name);
-		FILE *f = fopen(actual, "wb");
-		if (f) {
-			fwrite(got, 1, len, f);
-			fclose(f);
-		}
-		ck_abort_msg("%s differs from golden at byte %zu (got %zu bytes, want %zu); actual "
-		             "output in %s",
-		             path, i, len, wlen, actual);
-	}
-	free(want);
+	support_golden(path, got, len);
 	free(path);
 }
 
@@ -851,7 +808,7 @@ START_TEST(test_write_all)
 	char *p = xasprintf("%s/results.json", dir);
 	char *want = render(report_json, &run, &len);
 	ck_assert_int_eq(report_write_all(&run, dir, err, sizeof err), 0);
-	char *got = slurp(p, &glen);
+	char *got = support_slurp(p, &glen);
 	ck_assert_ptr_nonnull(got);
 	ck_assert(glen == len && memcmp(got, want, len) == 0);
 	for (size_t i = 0; i < 4; i++) {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 
 #ifndef STARK_GOLDEN_DIR
@@ -24,36 +25,6 @@
 #endif
 
 #define SCN_DIR STARK_GOLDEN_DIR "/scenario"
-
-static bool update_golden(void)
-{
-	const char *e = getenv("STARK_UPDATE_GOLDEN");
-	return e != NULL && strcmp(e, "1") == 0;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	buf_cstr(&b); /* NUL-terminate for text comparisons; len excludes it */
-	return b.data;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
 
 static char *diag_join(const struct scn_diag *d)
 {
@@ -145,7 +116,7 @@ START_TEST(golden_dumps)
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", SCN_DIR, names[i]);
 		size_t len;
-		uint8_t *text = slurp(path, &len);
+		uint8_t *text = (uint8_t *)support_slurp(path, &len);
 		ck_assert_ptr_nonnull(text);
 		struct scn_diag d = {0};
 		struct scenario *s = scenario_parse(names[i], text, len, &d);
@@ -154,17 +125,7 @@ START_TEST(golden_dumps)
 		ck_assert_uint_eq(d.n, 0);
 		char *dump = scenario_dump(s);
 		char *dpath = xasprintf("%s/%.*s.dump", SCN_DIR, (int)strlen(names[i]) - 4, names[i]);
-		if (update_golden()) {
-			spit(dpath, dump);
-		} else {
-			size_t dl;
-			uint8_t *want = slurp(dpath, &dl);
-			ck_assert_msg(want != NULL, "missing %s (STARK_UPDATE_GOLDEN=1 creates it)",
-			              dpath);
-			ck_assert_msg(strcmp((char *)want, dump) == 0,
-			              "%s: dump differs from %s:\n%s", names[i], dpath, dump);
-			free(want);
-		}
+		support_golden(dpath, dump, strlen(dump));
 		check_roundtrip(names[i], dump);
 		free(dump);
 		free(dpath);
@@ -185,7 +146,7 @@ START_TEST(golden_lint)
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t len;
-		uint8_t *text = slurp(path, &len);
+		uint8_t *text = (uint8_t *)support_slurp(path, &len);
 		ck_assert_ptr_nonnull(text);
 		struct scn_diag d = {0};
 		struct scenario *s = scenario_parse(names[i], text, len, &d);
@@ -193,16 +154,7 @@ START_TEST(golden_lint)
 		ck_assert_uint_ge(d.n, 1);
 		char *got = diag_join(&d);
 		char *epath = xasprintf("%s/%.*s.err", dir, (int)strlen(names[i]) - 4, names[i]);
-		if (update_golden()) {
-			spit(epath, got);
-		} else {
-			size_t el;
-			uint8_t *want = slurp(epath, &el);
-			ck_assert_msg(want != NULL, "missing %s", epath);
-			ck_assert_msg(strcmp((char *)want, got) == 0, "%s diagnostics:\n%s--- want:\n%s",
-			              names[i], got, (char *)want);
-			free(want);
-		}
+		support_golden(epath, got, strlen(got));
 		free(epath);
 		free(got);
 		scn_diag_free(&d);
@@ -608,7 +560,7 @@ START_TEST(mutations)
 	size_t olen[64];
 	for (size_t i = 0; i < nfiles; i++) {
 		char *path = xasprintf("%s/%s", SCN_DIR, names[i]);
-		orig[i] = slurp(path, &olen[i]);
+		orig[i] = (uint8_t *)support_slurp(path, &olen[i]);
 		ck_assert_ptr_nonnull(orig[i]);
 		free(path);
 	}

@@ -1,17 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * support: plumbing shared by the Check suites. Blocking wtls I/O
- * callbacks over a socket whose descriptor is *(int *)ctx (socketpair or
- * loopback TCP), for tests that play a TLS peer in a thread.
+ * support: scaffolding shared by the Check suites, one copy each.
+ *  - test_fd_recv/send: blocking wtls I/O callbacks over a socket whose
+ *    descriptor is *(int *)ctx (socketpair or loopback TCP).
+ *  - support_slurp / support_golden: golden files under tests/golden;
+ *    STARK_UPDATE_GOLDEN=1 rewrites them instead of comparing.
+ *  - support_peer_*: a scripted SMTP peer on 127.0.0.1:0 in a thread,
+ *    driven by a small declarative script (see support_peer_start).
  */
 #ifndef STARK_TEST_SUPPORT_H
 #define STARK_TEST_SUPPORT_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len);
 ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len);
+
+/* ---- golden files ---- */
+
+/* The whole file, NUL-terminated (len excludes the NUL); NULL if missing. */
+char *support_slurp(const char *path, size_t *len);
+/* STARK_UPDATE_GOLDEN=1 is set: write goldens instead of comparing. */
+bool support_update_golden(void);
+/* Compare got[0..len) with the golden file at path byte for byte (a Check
+ * failure names the first differing byte and leaves the actual output in
+ * /tmp/stark-golden-<basename>); in update mode write it instead, creating
+ * the file's directory if needed. */
+void support_golden(const char *path, const void *got, size_t len);
+
+/* ---- scripted peer ---- */
+
+/*
+ * A peer that accepts one connection on 127.0.0.1 (port in portstr) and
+ * plays script, one step per line:
+ *   < BYTES       one write of BYTES (escapes \r \n \t \\ \xHH; nothing added)
+ *   > BYTES       read until BYTES has arrived (after the last match)
+ *   sleep MS      pause
+ *   close         close now (otherwise the peer waits for the client to close)
+ *   hello         read a TLS record header (the ClientHello)
+ *   silent        say nothing until the client closes
+ *   drip          one 'a' every 100 ms until the client closes
+ *   flood N BYTES BYTES repeated, N bytes in all (0: until the client closes)
+ *   garbage       seeded pseudo-random bytes until the client closes
+ * No peer lives longer than SUPPORT_PEER_BUDGET_MS. A script that does not
+ * parse is a Check failure in support_peer_start.
+ */
+#define SUPPORT_PEER_BUDGET_MS 5000
+
+struct support_step;
+
+struct support_peer {
+	int lfd, fd;
+	char portstr[16];
+	pthread_t t;
+	struct support_step *steps;
+	size_t nsteps;
+	struct buf rx;      /* everything received */
+	size_t cursor;      /* end of the last '>' match */
+	bool accepted;
+	char failed[256];   /* the script did not go as written ("" if it did) */
+	bool client_closed; /* the peer saw the client close */
+	int64_t t_start;
+};
+
+struct support_peer *support_peer_start(const char *script);
+/* Wait for the peer's thread (bounded by its budget) and close the listener. */
+void support_peer_join(struct support_peer *p);
+void support_peer_free(struct support_peer *p);
 
 #endif
