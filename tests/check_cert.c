@@ -77,19 +77,13 @@ static void *side_main(void *arg)
 static void handshake(struct side *srv, struct side *cli)
 {
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	for (int i = 0; i < 2; i++) {
-		setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	}
+	support_socketpair(sv, 10);
 	srv->fd = sv[0];
 	cli->fd = sv[1];
 	srv->rc = cli->rc = -2;
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, side_main, srv), 0);
+	pthread_t th = support_thread_start(side_main, srv);
 	side_main(cli);
-	pthread_join(th, NULL);
+	support_thread_join(th, 30000);
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -24,6 +24,7 @@
 #include "exec.h"
 #include "result.h"
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 #include "wtls.h"
 
@@ -367,13 +368,12 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
 
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	support_socketpair(sv, 0);
 	struct mc *m = xcalloc(1, sizeof *m);
 	m->fd = sv[1];
 	m->flaws = flaws;
 	m->cfg = cfg;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, mc_thread, m), 0);
+	pthread_t t = support_thread_start(mc_thread, m);
 
 	struct exec_opts o = {
 		.servername = "localhost",
@@ -383,7 +383,7 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 		.certs = certs,
 	};
 	exec_run_fd(s, &o, sv[0], r); /* takes sv[0]; closes it when done */
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	free(m);
 	wtls_config_free(cfg);
 	cert_set_free(certs);

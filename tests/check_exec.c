@@ -40,13 +40,6 @@
 	"severity  info\n"
 #define L(k) (5 + (k))
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static struct scenario *parse_full(const char *text)
 {
 	struct scn_diag d = {0};
@@ -584,14 +577,6 @@ END_TEST
 
 static volatile sig_atomic_t stop_flag;
 
-static void *stop_later(void *arg)
-{
-	(void)arg;
-	sleep_ms(150);
-	stop_flag = 1;
-	return NULL;
-}
-
 START_TEST(interrupted)
 {
 	struct scenario *s = parse_body(BASIC_BODY);
@@ -599,11 +584,10 @@ START_TEST(interrupted)
 	struct exec_opts o = opts(p->portstr, 10000);
 	stop_flag = 0;
 	o.stop = &stop_flag;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, stop_later, NULL), 0);
+	pthread_t t = support_stop_later(&stop_flag, 150, NULL);
 	struct result r;
 	exec_run(s, &o, &r);
-	pthread_join(t, NULL);
+	support_thread_join(t, 5000);
 	support_peer_join(p);
 	ck_verdict(&r, V_ERROR);
 	ck_reason_has(&r, "interrupted");
@@ -638,17 +622,14 @@ static void *mirror_peer(void *arg)
 START_TEST(mirror_socketpair)
 {
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 5};
-	setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	support_socketpair(sv, 5);
 	struct mirror m = {.fd = sv[1]};
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, mirror_peer, &m), 0);
+	pthread_t t = support_thread_start(mirror_peer, &m);
 	struct scenario *s = parse_body(BASIC_BODY);
 	struct exec_opts o = opts("0", 2000);
 	struct result r;
 	exec_run_fd(s, &o, sv[0], &r); /* takes sv[0] */
-	pthread_join(t, NULL);
+	support_thread_join(t, 10000);
 	close(sv[1]);
 	ck_assert(m.ok);
 	ck_verdict(&r, V_PASS);

@@ -993,12 +993,9 @@ static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, en
 	                 0);
 	ck_assert_int_eq(wtls_config_set_versions(s.cfg, lo, hi), 0);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	support_socketpair(sv, 10);
 	s.fd = sv[0];
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, srv_main, &s), 0);
+	pthread_t th = support_thread_start(srv_main, &s);
 
 	uint8_t hello[HELLO_BUILD_MAX];
 	const char *why = NULL;
@@ -1023,7 +1020,7 @@ static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, en
 	}
 	k = hello_parse(raw->data, raw->len, r);
 	shutdown(sv[1], SHUT_RDWR);
-	pthread_join(th, NULL);
+	support_thread_join(th, 30000);
 	close(sv[0]);
 	close(sv[1]);
 	wtls_config_free(s.cfg);

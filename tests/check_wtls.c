@@ -135,19 +135,12 @@ static void *peer_main(void *arg)
 static void run_pair(struct peer *srv, struct peer *cli)
 {
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	for (int i = 0; i < 2; i++) {
-		setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	}
+	support_socketpair(sv, 10);
 	srv->fd = sv[0];
 	cli->fd = sv[1];
-	pthread_t ts, tc;
-	ck_assert_int_eq(pthread_create(&ts, NULL, peer_main, srv), 0);
-	ck_assert_int_eq(pthread_create(&tc, NULL, peer_main, cli), 0);
-	pthread_join(ts, NULL);
-	pthread_join(tc, NULL);
+	pthread_t ts = support_thread_start(peer_main, srv), tc = support_thread_start(peer_main, cli);
+	support_thread_join(ts, 30000);
+	support_thread_join(tc, 30000);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -371,11 +364,10 @@ static void want_case(enum wtls_version v)
 	struct wtls_config *sc = server_cfg(CERT_GOOD, v, v), *cc = client_cfg(v, v, true);
 	struct peer *srv = peer_new(PEER_TLS, sc, NULL);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	srv->fd = sv[0];
 	struct dio d = {.fd = sv[1], .timeout_ms = 10000};
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, late_server, srv), 0);
+	pthread_t th = support_thread_start(late_server, srv);
 
 	struct wtls *t = wtls_new(cc, SERVERNAME, dio_recv, dio_send, &d);
 	ck_assert_ptr_nonnull(t);
@@ -395,7 +387,7 @@ static void want_case(enum wtls_version v)
 	ck_assert_int_eq(wtls_read(t, buf, sizeof buf), 0);
 	ck_assert(wtls_got_close_notify(t));
 	wtls_free(t);
-	pthread_join(th, NULL);
+	support_thread_join(th, 30000);
 	ck_assert_int_eq(srv->rc, 0);
 	ck_assert(srv->io_ok);
 	close(sv[0]);
@@ -417,7 +409,7 @@ START_TEST(want_during_handshake_is_timeout)
 	/* A peer that takes the ClientHello and says nothing. */
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, true);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	struct dio d = {.fd = sv[1], .timeout_ms = 50};
 	struct wtls *t = wtls_new(cc, SERVERNAME, dio_recv, dio_send, &d);
 	ck_assert_int_eq(wtls_handshake(t), -1);
@@ -479,7 +471,7 @@ START_TEST(hangup_mid_handshake_fails_cleanly)
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	srv = peer_new(PEER_TLS, sc, NULL);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	close(sv[1]);
 	srv->fd = sv[0];
 	peer_main(srv);

@@ -3,7 +3,8 @@
  * support: the Check suites' shared scaffolding. Public: test_fd_recv/send
  * (blocking wtls callbacks), support_slurp, support_update_golden,
  * support_golden (one golden compare/update for every suite),
- * support_peer_start/join/free (the scripted loopback SMTP peer).
+ * support_socketpair, support_thread_start/join, support_stop_later (the
+ * thread peer), support_peer_start/join/free (the scripted SMTP peer).
  * Invariants: a peer never outlives SUPPORT_PEER_BUDGET_MS; goldens are
  * compared byte for byte and rewritten only with STARK_UPDATE_GOLDEN=1.
  */
@@ -103,6 +104,72 @@ void support_golden(const char *path, const void *got, size_t len)
 		             path, i, len, wlen, actual);
 	}
 	free(want);
+}
+
+/* ---- thread peers ---- */
+
+void support_socketpair(int sv[2], int timeout_s)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	if (timeout_s <= 0)
+		return;
+	struct timeval tv = {.tv_sec = timeout_s};
+	for (int i = 0; i < 2; i++) {
+		setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
+}
+
+pthread_t support_thread_start(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	return t;
+}
+
+void support_thread_join(pthread_t t, int deadline_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts); /* pthread_timedjoin_np takes CLOCK_REALTIME */
+	ts.tv_sec += deadline_ms / 1000;
+	ts.tv_nsec += (long)(deadline_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	int rc = pthread_timedjoin_np(t, NULL, &ts);
+	ck_assert_msg(rc == 0, "peer thread still running after %d ms", deadline_ms);
+}
+
+struct stop_later {
+	volatile sig_atomic_t *flag;
+	int ms;
+	int64_t *set_at;
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void *stop_later_main(void *arg)
+{
+	struct stop_later *s = arg;
+	sleep_ms(s->ms);
+	if (s->set_at)
+		*s->set_at = mono_ms();
+	*s->flag = 1;
+	free(s);
+	return NULL;
+}
+
+pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at)
+{
+	struct stop_later *s = xmalloc(sizeof *s);
+	*s = (struct stop_later){flag, ms, set_at};
+	return support_thread_start(stop_later_main, s);
 }
 
 /* ---- scripted peer ---- */
@@ -205,13 +272,6 @@ static bool parse_step(const char *line, size_t len, struct support_step *st)
 static bool over_budget(const struct support_peer *p)
 {
 	return mono_ms() - p->t_start > SUPPORT_PEER_BUDGET_MS;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static bool p_send(struct support_peer *p, const void *data, size_t n)
@@ -414,13 +474,14 @@ struct support_peer *support_peer_start(const char *script)
 	p->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
 	ck_assert_msg(p->lfd >= 0, "listen: %s", err);
 	snprintf(p->portstr, sizeof p->portstr, "%d", conn_local_port(p->lfd));
-	ck_assert_int_eq(pthread_create(&p->t, NULL, peer_main, p), 0);
+	p->t = support_thread_start(peer_main, p);
 	return p;
 }
 
 void support_peer_join(struct support_peer *p)
 {
-	pthread_join(p->t, NULL);
+	/* up to a budget waiting for the client, then one for the script */
+	support_thread_join(p->t, 2 * SUPPORT_PEER_BUDGET_MS + 1000);
 	close(p->lfd);
 }
 

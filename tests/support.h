@@ -5,6 +5,9 @@
  *    descriptor is *(int *)ctx (socketpair or loopback TCP).
  *  - support_slurp / support_golden: golden files under tests/golden;
  *    STARK_UPDATE_GOLDEN=1 rewrites them instead of comparing.
+ *  - support_socketpair, support_thread_start/join, support_stop_later:
+ *    the thread peer (a function on one end of a socketpair in a thread,
+ *    joined with a deadline) and the interruption helper.
  *  - support_peer_*: a scripted SMTP peer on 127.0.0.1:0 in a thread,
  *    driven by a small declarative script (see support_peer_start).
  */
@@ -12,6 +15,7 @@
 #define STARK_TEST_SUPPORT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +37,21 @@ bool support_update_golden(void);
  * /tmp/stark-golden-<basename>); in update mode write it instead, creating
  * the file's directory if needed. */
 void support_golden(const char *path, const void *got, size_t len);
+
+/* ---- thread peers ---- */
+
+/* A connected AF_UNIX stream pair (close-on-exec). timeout_s > 0: reads and
+ * writes on both ends give up after that long, so a stuck peer cannot hang
+ * the test; 0: plain blocking sockets. */
+void support_socketpair(int sv[2], int timeout_s);
+/* Run fn(arg) in a new thread (a Check failure if it cannot start). */
+pthread_t support_thread_start(void *(*fn)(void *), void *arg);
+/* Wait for the thread at most deadline_ms: a Check failure if it is still
+ * running then (the test fails rather than hangs). */
+void support_thread_join(pthread_t t, int deadline_ms);
+/* A thread that sets *flag = 1 after ms and records when in *set_at
+ * (mono_ms; may be NULL). Join it with support_thread_join. */
+pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at);
 
 /* ---- scripted peer ---- */
 
