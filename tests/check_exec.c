@@ -374,27 +374,23 @@ static void run_cases(const char *test)
 	ck_assert_msg(n > 0, "no table rows for %s", test);
 }
 
-#define TABLE_TEST(name)                                                                           \
-	START_TEST(name) { run_cases(#name); }                                                     \
-	END_TEST
-
-TABLE_TEST(verdict_fail_names_line)
-TABLE_TEST(alt_branches)
-TABLE_TEST(alt_commits_to_first_match)
-TABLE_TEST(verdict_skip_and_inconclusive)
-TABLE_TEST(verdict_error_no_greeting)
-TABLE_TEST(expect_silence)
-TABLE_TEST(expect_alone)
-TABLE_TEST(expect_strict)
-TABLE_TEST(tls_fail_expected)
-TABLE_TEST(hostile_silent)
-TABLE_TEST(hostile_drip)
-TABLE_TEST(hostile_endless_line)
-TABLE_TEST(hostile_endless_multiline)
-TABLE_TEST(hostile_hangup_mid_handshake)
-TABLE_TEST(hostile_silent_mid_handshake)
-TABLE_TEST(hostile_garbage)
-TABLE_TEST(hostile_plaintext_instead_of_serverhello)
+SUPPORT_TABLE_TEST(verdict_fail_names_line, run_cases)
+SUPPORT_TABLE_TEST(alt_branches, run_cases)
+SUPPORT_TABLE_TEST(alt_commits_to_first_match, run_cases)
+SUPPORT_TABLE_TEST(verdict_skip_and_inconclusive, run_cases)
+SUPPORT_TABLE_TEST(verdict_error_no_greeting, run_cases)
+SUPPORT_TABLE_TEST(expect_silence, run_cases)
+SUPPORT_TABLE_TEST(expect_alone, run_cases)
+SUPPORT_TABLE_TEST(expect_strict, run_cases)
+SUPPORT_TABLE_TEST(tls_fail_expected, run_cases)
+SUPPORT_TABLE_TEST(hostile_silent, run_cases)
+SUPPORT_TABLE_TEST(hostile_drip, run_cases)
+SUPPORT_TABLE_TEST(hostile_endless_line, run_cases)
+SUPPORT_TABLE_TEST(hostile_endless_multiline, run_cases)
+SUPPORT_TABLE_TEST(hostile_hangup_mid_handshake, run_cases)
+SUPPORT_TABLE_TEST(hostile_silent_mid_handshake, run_cases)
+SUPPORT_TABLE_TEST(hostile_garbage, run_cases)
+SUPPORT_TABLE_TEST(hostile_plaintext_instead_of_serverhello, run_cases)
 
 /* ---- the cases with checks of their own ---- */
 

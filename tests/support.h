@@ -26,6 +26,12 @@
 ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len);
 ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len);
 
+/* A Check test that runs every table row named after it:
+ * runner(#name) must assert that there was at least one. */
+#define SUPPORT_TABLE_TEST(name, runner)                                                           \
+	START_TEST(name) { runner(#name); }                                                        \
+	END_TEST
+
 /* ---- golden files ---- */
 
 /* The whole file, NUL-terminated (len excludes the NUL); NULL if missing. */
