@@ -442,17 +442,6 @@ END_TEST
 
 /* ---- TLS against the reference target ---- */
 
-/* refsrv on 127.0.0.1:0; its port in port. */
-static struct refsrv *ref_start(char port[16])
-{
-	char err[256] = "";
-	struct refsrv_opts ro = {0};
-	struct refsrv *srv = refsrv_start(&ro, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(srv != NULL, "refsrv: %s", err);
-	snprintf(port, 16, "%d", refsrv_port(srv));
-	return srv;
-}
-
 static void ref_stop(struct refsrv *srv)
 {
 	refsrv_stop(srv);
@@ -462,7 +451,7 @@ static void ref_stop(struct refsrv *srv)
 START_TEST(tls_against_refsrv)
 {
 	char port[16];
-	struct refsrv *srv = ref_start(port);
+	struct refsrv *srv = support_refsrv_start(NULL, port);
 	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
 	const char *ca = refsrv_ca_pem(srv);
 	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
@@ -505,7 +494,7 @@ END_TEST
 static void ref_play(const char *body, struct result *r)
 {
 	char port[16];
-	struct refsrv *srv = ref_start(port);
+	struct refsrv *srv = support_refsrv_start(NULL, port);
 	struct exec_opts o = opts(port, 3000);
 	o.servername = "localhost";
 	struct scenario *s = parse_body(body);

@@ -22,17 +22,9 @@
 #include "hello.h"
 #include "probe.h"
 #include "refsrv.h"
+#include "support.h"
 #include "util.h"
 #include "wtls.h"
-
-static struct refsrv *start_ref(const struct refsrv_opts *o, char port[16])
-{
-	char err[256];
-	struct refsrv *r = refsrv_start(o, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(r != NULL, "%s", err);
-	snprintf(port, 16, "%d", refsrv_port(r));
-	return r;
-}
 
 static struct probe *probe_for(const char *port, int64_t timeout_ms)
 {
@@ -40,6 +32,37 @@ static struct probe *probe_for(const char *port, int64_t timeout_ms)
 	struct probe *p = probe_new(&t);
 	ck_assert_ptr_nonnull(p);
 	return p;
+}
+
+/* Scan 127.0.0.1:port with so (NULL: everything): probe_scan must return
+ * want, and a scan that ran (0) must have no errors. The probe in *pp. */
+static struct probe_report *scan_port(const char *port, int64_t timeout_ms,
+                                      const struct probe_scan_opts *so, int want, struct probe **pp)
+{
+	*pp = probe_for(port, timeout_ms);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	ck_assert_int_eq(probe_scan(*pp, so, r), want);
+	if (want == 0)
+		ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	return r;
+}
+
+/* The same against a fresh reference target with options o (in *srv). */
+static struct probe_report *scan_ref(const struct refsrv_opts *o, int64_t timeout_ms,
+                                     const struct probe_scan_opts *so, int want,
+                                     struct refsrv **srv, struct probe **pp)
+{
+	char port[16];
+	*srv = support_refsrv_start(o, port);
+	return scan_port(port, timeout_ms, so, want, pp);
+}
+
+static void scan_done(struct probe_report *r, struct probe *p, struct refsrv *srv)
+{
+	free(r);
+	probe_free(p);
+	if (srv)
+		refsrv_stop(srv);
 }
 
 static size_t total_suites(const struct probe_report *r)
@@ -58,12 +81,9 @@ START_TEST(seed_config_exact)
 {
 	struct refsrv_opts o = {.tls_vmin = 0x0303, .tls_vmax = 0x0303,
 	                        .ciphers = "ECDHE-RSA-AES128-SHA256", .cert = "good-rsa"};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, NULL, 0, &srv, &p);
 	for (int i = 0; i < PV__COUNT; i++) {
 		ck_assert(r->v[i].tested);
 		ck_assert_msg(r->v[i].supported == (i == PV_TLS12 ? PROBE_TRI_YES : PROBE_TRI_NO),
@@ -92,9 +112,7 @@ START_TEST(seed_config_exact)
 	ck_assert_uint_eq(r->connections, probe_connections(p));
 	ck_assert_uint_gt(r->connections, 6);
 	ck_assert_uint_lt(r->connections, 60);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
@@ -103,13 +121,10 @@ END_TEST
 START_TEST(default_enumeration_budget)
 {
 	struct refsrv_opts o = {0};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, &so, 0, &srv, &p);
 	ck_assert_int_eq(r->v[PV_TLS13].supported, PROBE_TRI_YES);
 	ck_assert_int_eq(r->v[PV_TLS12].supported, PROBE_TRI_YES);
 	ck_assert_uint_gt(r->v[PV_TLS13].nsuites, 0);
@@ -139,21 +154,16 @@ START_TEST(default_enumeration_budget)
 	/* nothing beyond the enumeration was asked */
 	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_UNKNOWN);
 	ck_assert_uint_eq(r->ngroups13, 0);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
 START_TEST(default_full_scan)
 {
 	struct refsrv_opts o = {0};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, NULL, 0, &srv, &p);
 	ck_assert_int_eq(r->v[PV_TLS13].server_order, PROBE_TRI_YES);
 	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_YES);
 	ck_assert_int_eq(r->fallback_scsv, PROBE_TRI_YES); /* RFC 7507 */
@@ -175,9 +185,7 @@ START_TEST(default_full_scan)
 	/* the order check costs one connection per version with >= 2 suites */
 	ck_assert_uint_eq(r->connections, probe_connections(p));
 	ck_assert_uint_lt(r->wall_ms, 60000);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
@@ -185,7 +193,7 @@ START_TEST(throttled_421)
 {
 	struct refsrv_opts o = {.flaws = FLAW_THROTTLE};
 	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
+	struct refsrv *srv = support_refsrv_start(&o, port);
 	struct probe *p = probe_for(port, 3000);
 	static const uint16_t suites[] = {0xC02B};
 	struct hello_opts h;
@@ -208,25 +216,19 @@ START_TEST(throttled_421)
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "throttled"));
 	for (int i = 0; i < PV__COUNT; i++)
 		ck_assert_int_eq(r->v[i].supported, PROBE_TRI_UNKNOWN); /* never "no" */
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
 START_TEST(no_starttls)
 {
 	struct refsrv_opts o = {.no_tls = true};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), -1);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 3000, NULL, -1, &srv, &p);
 	ck_assert_uint_eq(r->connections, 1);
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "does not offer STARTTLS"));
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
@@ -449,7 +451,7 @@ START_TEST(scan_budgets)
 {
 	struct refsrv_opts o = {0};
 	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
+	struct refsrv *srv = support_refsrv_start(&o, port);
 	struct probe *p = probe_for(port, 5000);
 	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.max_connections = 3};
@@ -620,12 +622,10 @@ START_TEST(fake_server_order_across_chunks)
 	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
 	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .max_suites = 150};
 	fake_start(&f);
-	struct probe *p = probe_for(f.port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER,
 	                             .versions = 1u << PV_TLS12 | 1u << PV_TLS13 | 1u << PV_TLS11};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct probe *p;
+	struct probe_report *r = scan_port(f.port, 3000, &so, 0, &p);
 	const struct probe_version_report *v = &r->v[PV_TLS12];
 	ck_assert_int_eq(v->supported, PROBE_TRI_YES);
 	ck_assert_uint_eq(v->nsuites, f.nprefs);
@@ -642,8 +642,7 @@ START_TEST(fake_server_order_across_chunks)
 	 * suites of later chunks costs at most 1 + log2(11) probes each (this
 	 * order interleaves on purpose: the worst case); one order check */
 	ck_assert_msg(v->connections <= 1 + f.nprefs + 3 + 7 * 5 + 1, "%zu connections", v->connections);
-	free(r);
-	probe_free(p);
+	scan_done(r, p, NULL);
 	fake_stop(&f);
 }
 END_TEST
@@ -653,18 +652,15 @@ START_TEST(fake_client_order)
 	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
 	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .client_order = true};
 	fake_start(&f);
-	struct probe *p = probe_for(f.port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER, .versions = 1u << PV_TLS12};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct probe *p;
+	struct probe_report *r = scan_port(f.port, 3000, &so, 0, &p);
 	const struct probe_version_report *v = &r->v[PV_TLS12];
 	ck_assert_uint_eq(v->nsuites, f.nprefs);
 	ck_assert_int_eq(v->server_order, PROBE_TRI_NO);
 	/* no size limit: everything in one hello, |A| + 1 refusal + 1 order check */
 	ck_assert_uint_eq(v->connections, f.nprefs + 2);
-	free(r);
-	probe_free(p);
+	scan_done(r, p, NULL);
 	fake_stop(&f);
 }
 END_TEST

@@ -4,7 +4,8 @@
  * (blocking wtls callbacks), support_slurp, support_update_golden,
  * support_golden (one golden compare/update for every suite),
  * support_socketpair, support_thread_start/join, support_stop_later (the
- * thread peer), support_peer_start/join/free (the scripted SMTP peer).
+ * thread peer), support_refsrv_start, support_peer_start/join/free (the
+ * scripted SMTP peer).
  * Invariants: a peer never outlives SUPPORT_PEER_BUDGET_MS; goldens are
  * compared byte for byte and rewritten only with STARK_UPDATE_GOLDEN=1.
  */
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "refsrv.h"
 
 ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len)
 {
@@ -170,6 +172,18 @@ pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_a
 	struct stop_later *s = xmalloc(sizeof *s);
 	*s = (struct stop_later){flag, ms, set_at};
 	return support_thread_start(stop_later_main, s);
+}
+
+/* ---- the reference target ---- */
+
+struct refsrv *support_refsrv_start(const struct refsrv_opts *o, char port[16])
+{
+	static const struct refsrv_opts defaults = {0};
+	char err[256] = "";
+	struct refsrv *srv = refsrv_start(o ? o : &defaults, "127.0.0.1", "0", err, sizeof err);
+	ck_assert_msg(srv != NULL, "refsrv: %s", err);
+	snprintf(port, 16, "%d", refsrv_port(srv));
+	return srv;
 }
 
 /* ---- scripted peer ---- */

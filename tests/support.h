@@ -8,6 +8,7 @@
  *  - support_socketpair, support_thread_start/join, support_stop_later:
  *    the thread peer (a function on one end of a socketpair in a thread,
  *    joined with a deadline) and the interruption helper.
+ *  - support_refsrv_start: the reference target on a free loopback port.
  *  - support_peer_*: a scripted SMTP peer on 127.0.0.1:0 in a thread,
  *    driven by a small declarative script (see support_peer_start).
  */
@@ -58,6 +59,13 @@ void support_thread_join(pthread_t t, int deadline_ms);
 /* A thread that sets *flag = 1 after ms and records when in *set_at
  * (mono_ms; may be NULL). Join it with support_thread_join. */
 pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at);
+
+/* ---- the reference target ---- */
+
+struct refsrv;
+struct refsrv_opts;
+/* refsrv on 127.0.0.1, a free port (its number in port); o NULL: defaults. */
+struct refsrv *support_refsrv_start(const struct refsrv_opts *o, char port[16]);
 
 /* ---- scripted peer ---- */
 
