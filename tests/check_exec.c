@@ -88,16 +88,6 @@ static void play(const char *body, const char *script, int64_t timeout_ms, struc
 	scenario_free(s);
 }
 
-/* A loopback port nobody listens on (bound, then closed). */
-static void closed_port(char port[16])
-{
-	char err[128];
-	int lfd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
-	ck_assert_msg(lfd >= 0, "listen: %s", err);
-	snprintf(port, 16, "%d", conn_local_port(lfd));
-	close(lfd);
-}
-
 #define ck_verdict(r, v)                                                                           \
 	ck_assert_msg((r)->verdict == (v), "verdict %s, want %s: %s", verdict_label((r)->verdict),  \
 	              verdict_label(v), (r)->reason ? (r)->reason : "(null)")
@@ -425,7 +415,7 @@ END_TEST
 START_TEST(verdict_error_refused)
 {
 	char port[16];
-	closed_port(port);
+	support_closed_port(port);
 	struct scenario *s = parse_body(BASIC_BODY);
 	struct exec_opts o = opts(port, 2000);
 	struct result r;
@@ -537,7 +527,7 @@ END_TEST
 START_TEST(profile_skip)
 {
 	char port[16];
-	closed_port(port); /* a SKIP must not even connect: the port is closed */
+	support_closed_port(port); /* a SKIP must not even connect: the port is closed */
 	struct scenario *s = parse_full(HDR "profile   submission\n\nexpect reply 220\n");
 	struct exec_opts o = opts(port, 2000);
 	struct result r;

@@ -197,9 +197,7 @@ START_TEST(throttled_421)
 	struct probe *p = probe_for(port, 3000);
 	static const uint16_t suites[] = {0xC02B};
 	struct hello_opts h;
-	hello_opts_init(&h, HELLO_TLS12);
-	h.suites = suites;
-	h.nsuites = 1;
+	support_hello_opts(&h, HELLO_TLS12, suites, 1);
 	struct probe_result res;
 	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_THROTTLED);
 	ck_assert_int_eq(res.smtp_code, 421);
@@ -235,18 +233,12 @@ END_TEST
 START_TEST(connect_refused)
 {
 	/* a port that was just free: nobody listens */
-	char err[128];
-	int fd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
-	ck_assert_int_ge(fd, 0);
 	char port[16];
-	snprintf(port, sizeof port, "%d", conn_local_port(fd));
-	close(fd);
+	support_closed_port(port);
 	struct probe *p = probe_for(port, 2000);
 	static const uint16_t suites[] = {0x002F};
 	struct hello_opts h;
-	hello_opts_init(&h, HELLO_TLS12);
-	h.suites = suites;
-	h.nsuites = 1;
+	support_hello_opts(&h, HELLO_TLS12, suites, 1);
 	struct probe_result res;
 	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_ERROR);
 	ck_assert_uint_eq(probe_connections(p), 0);

@@ -4,8 +4,8 @@
  * (blocking wtls callbacks), support_slurp, support_update_golden,
  * support_golden (one golden compare/update for every suite),
  * support_socketpair, support_thread_start/join, support_stop_later (the
- * thread peer), support_refsrv_start, support_peer_start/join/free (the
- * scripted SMTP peer).
+ * thread peer), support_hello_opts, support_closed_port,
+ * support_refsrv_start, support_peer_start/join/free (the scripted SMTP peer).
  * Invariants: a peer never outlives SUPPORT_PEER_BUDGET_MS; goldens are
  * compared byte for byte and rewritten only with STARK_UPDATE_GOLDEN=1.
  */
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "hello.h"
 #include "refsrv.h"
 
 ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len)
@@ -172,6 +173,24 @@ pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_a
 	struct stop_later *s = xmalloc(sizeof *s);
 	*s = (struct stop_later){flag, ms, set_at};
 	return support_thread_start(stop_later_main, s);
+}
+
+/* ---- hellos and ports ---- */
+
+void support_hello_opts(struct hello_opts *o, uint16_t version, const uint16_t *suites, size_t n)
+{
+	hello_opts_init(o, version);
+	o->suites = suites;
+	o->nsuites = n;
+}
+
+void support_closed_port(char port[16])
+{
+	char err[128];
+	int lfd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
+	ck_assert_msg(lfd >= 0, "listen: %s", err);
+	snprintf(port, 16, "%d", conn_local_port(lfd));
+	close(lfd);
 }
 
 /* ---- the reference target ---- */

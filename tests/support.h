@@ -8,7 +8,8 @@
  *  - support_socketpair, support_thread_start/join, support_stop_later:
  *    the thread peer (a function on one end of a socketpair in a thread,
  *    joined with a deadline) and the interruption helper.
- *  - support_refsrv_start: the reference target on a free loopback port.
+ *  - support_hello_opts, support_closed_port, support_refsrv_start: a
+ *    test hello, a closed loopback port, the reference target on a free one.
  *  - support_peer_*: a scripted SMTP peer on 127.0.0.1:0 in a thread,
  *    driven by a small declarative script (see support_peer_start).
  */
@@ -59,6 +60,14 @@ void support_thread_join(pthread_t t, int deadline_ms);
 /* A thread that sets *flag = 1 after ms and records when in *set_at
  * (mono_ms; may be NULL). Join it with support_thread_join. */
 pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at);
+
+/* ---- hellos and ports ---- */
+
+struct hello_opts;
+/* hello_opts_init(o, version) offering suites[0..n) (a test hello's usual start). */
+void support_hello_opts(struct hello_opts *o, uint16_t version, const uint16_t *suites, size_t n);
+/* A loopback port nobody listens on (bound, then closed) into port. */
+void support_closed_port(char port[16]);
 
 /* ---- the reference target ---- */
 
