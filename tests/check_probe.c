@@ -347,16 +347,13 @@ static void peer_start(struct peer *pe, enum peer_mode m)
 {
 	memset(pe, 0, sizeof *pe);
 	pe->mode = m;
-	char err[128];
-	pe->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
-	ck_assert_msg(pe->lfd >= 0, "%s", err);
-	snprintf(pe->port, sizeof pe->port, "%d", conn_local_port(pe->lfd));
-	ck_assert_int_eq(pthread_create(&pe->th, NULL, peer_main, pe), 0);
+	pe->lfd = support_listen(pe->port);
+	pe->th = support_thread_start(peer_main, pe);
 }
 
 static void peer_stop(struct peer *pe)
 {
-	pthread_join(pe->th, NULL);
+	support_thread_join(pe->th, 30000);
 	close(pe->lfd);
 }
 
@@ -590,17 +587,14 @@ static void *fake_main(void *arg)
 
 static void fake_start(struct fake *f)
 {
-	char err[128];
-	f->lfd = conn_listen("127.0.0.1", "0", 16, err, sizeof err);
-	ck_assert_msg(f->lfd >= 0, "%s", err);
-	snprintf(f->port, sizeof f->port, "%d", conn_local_port(f->lfd));
-	ck_assert_int_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+	f->lfd = support_listen(f->port);
+	f->th = support_thread_start(fake_main, f);
 }
 
 static void fake_stop(struct fake *f)
 {
 	f->stop = 1;
-	pthread_join(f->th, NULL);
+	support_thread_join(f->th, 30000);
 	close(f->lfd);
 }
 

@@ -184,13 +184,18 @@ void support_hello_opts(struct hello_opts *o, uint16_t version, const uint16_t *
 	o->nsuites = n;
 }
 
-void support_closed_port(char port[16])
+int support_listen(char port[16])
 {
-	char err[128];
-	int lfd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
+	char err[256] = "";
+	int lfd = conn_listen("127.0.0.1", "0", 16, err, sizeof err);
 	ck_assert_msg(lfd >= 0, "listen: %s", err);
 	snprintf(port, 16, "%d", conn_local_port(lfd));
-	close(lfd);
+	return lfd;
+}
+
+void support_closed_port(char port[16])
+{
+	close(support_listen(port));
 }
 
 /* ---- the reference target ---- */
@@ -502,11 +507,8 @@ struct support_peer *support_peer_start(const char *script)
 		}
 		l += len + (nl != NULL);
 	}
-	char err[256] = "";
 	p->fd = -1;
-	p->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
-	ck_assert_msg(p->lfd >= 0, "listen: %s", err);
-	snprintf(p->portstr, sizeof p->portstr, "%d", conn_local_port(p->lfd));
+	p->lfd = support_listen(p->portstr);
 	p->t = support_thread_start(peer_main, p);
 	return p;
 }

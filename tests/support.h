@@ -66,6 +66,8 @@ pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_a
 struct hello_opts;
 /* hello_opts_init(o, version) offering suites[0..n) (a test hello's usual start). */
 void support_hello_opts(struct hello_opts *o, uint16_t version, const uint16_t *suites, size_t n);
+/* A listener on 127.0.0.1, a free port (its number in port). */
+int support_listen(char port[16]);
 /* A loopback port nobody listens on (bound, then closed) into port. */
 void support_closed_port(char port[16]);
 
