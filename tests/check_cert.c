@@ -76,16 +76,8 @@ static void *side_main(void *arg)
 
 static void handshake(struct side *srv, struct side *cli)
 {
-	int sv[2];
-	support_socketpair(sv, 10);
-	srv->fd = sv[0];
-	cli->fd = sv[1];
 	srv->rc = cli->rc = -2;
-	pthread_t th = support_thread_start(side_main, srv);
-	side_main(cli);
-	support_thread_join(th, 30000);
-	close(sv[0]);
-	close(sv[1]);
+	support_pair_run(side_main, srv, &srv->fd, side_main, cli, &cli->fd);
 }
 
 static struct wtls_config *keypair_cfg(enum wtls_role role, const struct cert_pem *p)

@@ -131,18 +131,10 @@ static void *peer_main(void *arg)
 	return NULL;
 }
 
-/* Run server and client, each in its own thread, over one socketpair. */
+/* Run server and client over one socketpair (peer_main records, never asserts). */
 static void run_pair(struct peer *srv, struct peer *cli)
 {
-	int sv[2];
-	support_socketpair(sv, 10);
-	srv->fd = sv[0];
-	cli->fd = sv[1];
-	pthread_t ts = support_thread_start(peer_main, srv), tc = support_thread_start(peer_main, cli);
-	support_thread_join(ts, 30000);
-	support_thread_join(tc, 30000);
-	close(sv[0]);
-	close(sv[1]);
+	support_pair_run(peer_main, srv, &srv->fd, peer_main, cli, &cli->fd);
 }
 
 static struct wtls_config *server_cfg(enum cert_variant v, enum wtls_version lo, enum wtls_version hi)
@@ -183,12 +175,31 @@ static struct peer *peer_new(enum peer_mode mode, struct wtls_config *cfg, const
 	return p;
 }
 
+/* A TLS server with sc and a TLS client with cc (checking SERVERNAME), run once. */
+static void run_tls(struct wtls_config *sc, struct wtls_config *cc, struct peer **srv,
+                    struct peer **cli)
+{
+	*srv = peer_new(PEER_TLS, sc, NULL);
+	*cli = peer_new(PEER_TLS, cc, SERVERNAME);
+	run_pair(*srv, *cli);
+}
+
+/* Both peers and both configs of one exchange. */
+static void exchange_free(struct peer *srv, struct peer *cli, struct wtls_config *sc,
+                          struct wtls_config *cc)
+{
+	free(srv);
+	free(cli);
+	wtls_config_free(sc);
+	wtls_config_free(cc);
+}
+
 /* A full good exchange at a pinned version, with every fact checked. */
 static void good_exchange(enum wtls_version v, const char *want_version)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, v, v), *cc = client_cfg(v, v, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 
 	ck_assert_msg(cli->rc == 0, "client: %s", cli->err);
 	ck_assert_msg(srv->rc == 0, "server: %s", srv->err);
@@ -217,10 +228,7 @@ static void good_exchange(enum wtls_version v, const char *want_version)
 	ck_assert(cli->close_notify);
 	ck_assert_uint_eq(cli->pending, strlen(PING) - 4);
 
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 
 START_TEST(tls13_pinned)
@@ -261,8 +269,8 @@ START_TEST(defaults_negotiate_tls13)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.version, "TLSv1.3");
 	/* a 1.2 ceiling on one side brings both down to 1.2 */
@@ -270,15 +278,10 @@ START_TEST(defaults_negotiate_tls13)
 	sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V12);
 	free(srv);
 	free(cli);
-	srv = peer_new(PEER_TLS, sc, NULL);
-	cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.version, "TLSv1.2");
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -297,10 +300,7 @@ START_TEST(eof_without_close_notify_reads_as_zero)
 	ck_assert_int_eq(cli->first_read, 0);
 	ck_assert_str_eq(cli->got, "");
 	ck_assert(!cli->close_notify);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -427,18 +427,15 @@ START_TEST(version_mismatch_fails_both)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
 	struct wtls_config *cc = client_cfg(WTLS_V13, WTLS_V13, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_int_eq(cli->rc, -1);
 	ck_assert_int_eq(srv->rc, -1);
 	ck_assert_str_ne(cli->err, "");
 	ck_assert_str_ne(srv->err, "");
 	ck_assert(!cli->facts.handshake_ok);
 	ck_assert(!cli->facts.verify_ok);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -495,10 +492,7 @@ START_TEST(ip_literal_no_sni_ip_san)
 	ck_assert_str_eq(srv->facts.client_sni, "");
 	ck_assert(cli->facts.host_ok);
 	ck_assert(cli->facts.verify_ok);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -506,16 +500,13 @@ START_TEST(no_trust_anchor_is_not_verified)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, false);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert(!cli->facts.verify_ok);
 	ck_assert_str_eq(cli->facts.verify_error, "no trust anchors configured");
 	ck_assert(cli->facts.host_ok); /* the name is still checked */
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -526,14 +517,11 @@ START_TEST(cipher_selection)
 	ck_assert_str_ne(wtls_config_error(cc), "");
 	ck_assert_int_eq(wtls_config_set_ciphers(cc, "ECDHE-ECDSA-AES128-GCM-SHA256"), 0);
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.cipher, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -544,16 +532,13 @@ START_TEST(no_shared_cipher_reports_alert)
 	struct wtls_config *cc = client_cfg(WTLS_V12, WTLS_V12, true);
 	ck_assert_int_eq(wtls_config_set_ciphers(cc, "ECDHE-RSA-AES128-GCM-SHA256"), 0);
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_int_eq(cli->rc, -1);
 	ck_assert_int_eq(srv->rc, -1);
 	ck_assert_msg(strstr(cli->err, "alert received: handshake_failure") != NULL, "%s", cli->err);
 	ck_assert_msg(strstr(srv->err, "alert sent: handshake_failure") != NULL, "%s", srv->err);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 

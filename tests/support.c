@@ -3,8 +3,8 @@
  * support: the Check suites' shared scaffolding. Public: test_fd_recv/send
  * (blocking wtls callbacks), support_slurp, support_update_golden,
  * support_golden (one golden compare/update for every suite),
- * support_socketpair, support_thread_start/join, support_stop_later (the
- * thread peer), support_hello_opts, support_closed_port,
+ * support_socketpair, support_thread_start/join, support_pair_run,
+ * support_stop_later (the thread peer), support_hello_opts, support_closed_port,
  * support_refsrv_start, support_peer_start/join/free (the scripted SMTP peer).
  * Invariants: a peer never outlives SUPPORT_PEER_BUDGET_MS; goldens are
  * compared byte for byte and rewritten only with STARK_UPDATE_GOLDEN=1.
@@ -142,6 +142,20 @@ void support_thread_join(pthread_t t, int deadline_ms)
 	}
 	int rc = pthread_timedjoin_np(t, NULL, &ts);
 	ck_assert_msg(rc == 0, "peer thread still running after %d ms", deadline_ms);
+}
+
+void support_pair_run(void *(*srv_fn)(void *), void *srv, int *srv_fd, void *(*cli_fn)(void *),
+                      void *cli, int *cli_fd)
+{
+	int sv[2];
+	support_socketpair(sv, 10);
+	*srv_fd = sv[0];
+	*cli_fd = sv[1];
+	pthread_t t = support_thread_start(srv_fn, srv);
+	cli_fn(cli);
+	support_thread_join(t, 30000);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 struct stop_later {

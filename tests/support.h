@@ -5,7 +5,8 @@
  *    descriptor is *(int *)ctx (socketpair or loopback TCP).
  *  - support_slurp / support_golden: golden files under tests/golden;
  *    STARK_UPDATE_GOLDEN=1 rewrites them instead of comparing.
- *  - support_socketpair, support_thread_start/join, support_stop_later:
+ *  - support_socketpair, support_thread_start/join, support_pair_run,
+ *    support_stop_later:
  *    the thread peer (a function on one end of a socketpair in a thread,
  *    joined with a deadline) and the interruption helper.
  *  - support_hello_opts, support_closed_port, support_refsrv_start: a
@@ -57,6 +58,12 @@ pthread_t support_thread_start(void *(*fn)(void *), void *arg);
 /* Wait for the thread at most deadline_ms: a Check failure if it is still
  * running then (the test fails rather than hangs). */
 void support_thread_join(pthread_t t, int deadline_ms);
+/* The thread peer pair: a socketpair with 10 s timeouts, its ends in
+ * *srv_fd and *cli_fd; srv_fn(srv) runs in a thread, cli_fn(cli) in this
+ * one (neither may use Check's asserts: they record, the test asserts);
+ * then the thread is joined and both ends closed. */
+void support_pair_run(void *(*srv_fn)(void *), void *srv, int *srv_fd, void *(*cli_fn)(void *),
+                      void *cli, int *cli_fd);
 /* A thread that sets *flag = 1 after ms and records when in *set_at
  * (mono_ms; may be NULL). Join it with support_thread_join. */
 pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at);
