@@ -108,60 +108,65 @@ static void check_roundtrip(const char *name, const char *dump)
 
 /* ---------- golden ---------- */
 
-START_TEST(golden_dumps)
+/* Each .scn in dir (at least min of them) against its golden file <name>ext:
+ * the text render makes of it (malloc'd; render asserts what it needs). */
+static void golden_each(const char *dir, size_t min, const char *ext,
+                        char *(*render)(const char *name, const uint8_t *text, size_t len))
 {
 	char **names;
-	size_t n = list_dir(SCN_DIR, ".scn", &names);
-	ck_assert_uint_ge(n, 3);
-	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", SCN_DIR, names[i]);
-		size_t len;
-		uint8_t *text = (uint8_t *)support_slurp(path, &len);
-		ck_assert_ptr_nonnull(text);
-		struct scn_diag d = {0};
-		struct scenario *s = scenario_parse(names[i], text, len, &d);
-		if (s == NULL)
-			ck_abort_msg("%s does not parse:\n%s", names[i], diag_join(&d));
-		ck_assert_uint_eq(d.n, 0);
-		char *dump = scenario_dump(s);
-		char *dpath = xasprintf("%s/%.*s.dump", SCN_DIR, (int)strlen(names[i]) - 4, names[i]);
-		support_golden(dpath, dump, strlen(dump));
-		check_roundtrip(names[i], dump);
-		free(dump);
-		free(dpath);
-		scenario_free(s);
-		free(text);
-		free(path);
-	}
-	free_list(names, n);
-}
-END_TEST
-
-START_TEST(golden_lint)
-{
-	char **names;
-	const char *dir = SCN_DIR "/bad";
 	size_t n = list_dir(dir, ".scn", &names);
-	ck_assert_uint_ge(n, 12);
+	ck_assert_uint_ge(n, min);
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t len;
 		uint8_t *text = (uint8_t *)support_slurp(path, &len);
 		ck_assert_ptr_nonnull(text);
-		struct scn_diag d = {0};
-		struct scenario *s = scenario_parse(names[i], text, len, &d);
-		ck_assert_msg(s == NULL, "%s parsed but must not", names[i]);
-		ck_assert_uint_ge(d.n, 1);
-		char *got = diag_join(&d);
-		char *epath = xasprintf("%s/%.*s.err", dir, (int)strlen(names[i]) - 4, names[i]);
-		support_golden(epath, got, strlen(got));
-		free(epath);
+		char *got = render(names[i], text, len);
+		char *gpath = xasprintf("%s/%.*s%s", dir, (int)strlen(names[i]) - 4, names[i], ext);
+		support_golden(gpath, got, strlen(got));
+		free(gpath);
 		free(got);
-		scn_diag_free(&d);
 		free(text);
 		free(path);
 	}
 	free_list(names, n);
+}
+
+/* A good file: its canonical dump, which must also round-trip. */
+static char *render_dump(const char *name, const uint8_t *text, size_t len)
+{
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_parse(name, text, len, &d);
+	if (s == NULL)
+		ck_abort_msg("%s does not parse:\n%s", name, diag_join(&d));
+	ck_assert_uint_eq(d.n, 0);
+	char *dump = scenario_dump(s);
+	check_roundtrip(name, dump);
+	scenario_free(s);
+	return dump;
+}
+
+/* A bad file: it must not parse; its diagnostics, one a line. */
+static char *render_lint(const char *name, const uint8_t *text, size_t len)
+{
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_parse(name, text, len, &d);
+	ck_assert_msg(s == NULL, "%s parsed but must not", name);
+	ck_assert_uint_ge(d.n, 1);
+	char *got = diag_join(&d);
+	scn_diag_free(&d);
+	return got;
+}
+
+START_TEST(golden_dumps)
+{
+	golden_each(SCN_DIR, 3, ".dump", render_dump);
+}
+END_TEST
+
+START_TEST(golden_lint)
+{
+	golden_each(SCN_DIR "/bad", 12, ".err", render_lint);
 }
 END_TEST
 
