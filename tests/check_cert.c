@@ -23,28 +23,11 @@
 #include "support.h"
 #include "wtls.h"
 
-#define SERVERNAME "mail.stark.test"
+#define SERVERNAME SUPPORT_SERVERNAME
 #define DAY 86400
-
-static struct cert_set *CS;
 
 /* Made once in the parent (unchecked fixture), every variant included, so
  * forked tests do not each pay for the RSA keys again. */
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new(SERVERNAME);
-	ck_assert_ptr_nonnull(CS);
-	for (int v = 0; v < CERT__COUNT; v++)
-		ck_assert_msg(cert_set_get(CS, (enum cert_variant)v) != NULL, "%s: %s",
-		              cert_variant_name((enum cert_variant)v), cert_set_error(CS));
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 /* ---- plumbing: one server thread, the client in the test's thread ---- */
 
@@ -122,8 +105,8 @@ START_TEST(variant_names)
 	ck_assert_int_eq(cert_variant_from_name(""), -1);
 	ck_assert_int_eq(cert_variant_from_name(NULL), -1);
 	ck_assert_str_eq(cert_variant_name(CERT__COUNT), "unknown");
-	ck_assert_ptr_null(cert_set_get(CS, CERT__COUNT));
-	ck_assert_str_ne(cert_set_error(CS), "");
+	ck_assert_ptr_null(cert_set_get(support_certs, CERT__COUNT));
+	ck_assert_str_ne(cert_set_error(support_certs), "");
 	ck_assert_ptr_null(cert_set_new(NULL));
 	ck_assert_ptr_null(cert_set_new(""));
 	cert_set_free(NULL);
@@ -133,7 +116,7 @@ END_TEST
 START_TEST(ca_is_a_ca)
 {
 	struct wtls_cert c;
-	const char *pem = cert_set_ca_pem(CS);
+	const char *pem = cert_set_ca_pem(support_certs);
 	ck_assert_ptr_nonnull(strstr(pem, "-----BEGIN CERTIFICATE-----"));
 	ck_assert_int_eq(wtls_cert_from_pem(pem, strlen(pem), &c), 0);
 	ck_assert_str_eq(c.subject, "CN=stark test CA, O=stark");
@@ -141,7 +124,7 @@ START_TEST(ca_is_a_ca)
 	ck_assert_str_eq(c.key_type, "EC");
 	ck_assert_int_eq(c.key_bits, 256);
 	/* cached: the same PEM every time, and each set has its own CA */
-	ck_assert_ptr_eq(cert_set_get(CS, CERT_GOOD), cert_set_get(CS, CERT_GOOD));
+	ck_assert_ptr_eq(cert_set_get(support_certs, CERT_GOOD), cert_set_get(support_certs, CERT_GOOD));
 	struct cert_set *other = cert_set_new(SERVERNAME);
 	ck_assert_ptr_nonnull(other);
 	ck_assert_str_ne(cert_set_ca_pem(other), pem);
@@ -154,13 +137,13 @@ END_TEST
 START_TEST(variant_handshake)
 {
 	enum cert_variant v = (enum cert_variant)_i;
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(strstr(p->key, "PRIVATE KEY-----"));
 
 	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, p);
 	struct wtls_config *cc = wtls_config_new(WTLS_CLIENT);
-	add_ca(cc, CS);
+	add_ca(cc, support_certs);
 	static struct side srv, cli; /* facts are big: keep them off the stack */
 	memset(&srv, 0, sizeof srv);
 	memset(&cli, 0, sizeof cli);
@@ -314,10 +297,10 @@ START_TEST(client_certificate_checked_by_server)
 {
 	/* The server trusts the stark CA, so it asks for a certificate; the
 	 * client presents the good leaf (EKU has clientAuth). */
-	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, cert_set_get(CS, CERT_GOOD));
-	add_ca(sc, CS);
-	struct wtls_config *cc = keypair_cfg(WTLS_CLIENT, cert_set_get(CS, CERT_ECDSA));
-	add_ca(cc, CS);
+	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, cert_set_get(support_certs, CERT_GOOD));
+	add_ca(sc, support_certs);
+	struct wtls_config *cc = keypair_cfg(WTLS_CLIENT, cert_set_get(support_certs, CERT_ECDSA));
+	add_ca(cc, support_certs);
 	static struct side srv, cli;
 	memset(&srv, 0, sizeof srv);
 	memset(&cli, 0, sizeof cli);
@@ -391,18 +374,18 @@ START_TEST(write_dir_writes_everything)
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	char dir[128], err[256] = "";
 	snprintf(dir, sizeof dir, "%s/a/b", tmp); /* mkdir -p */
-	ck_assert_msg(cert_set_write_dir(CS, dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(cert_set_write_dir(support_certs, dir, err, sizeof err) == 0, "%s", err);
 
 	char path[256];
 	snprintf(path, sizeof path, "%s/ca.pem", dir);
 	char *s = slurp(path);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(s, cert_set_ca_pem(CS));
+	ck_assert_str_eq(s, cert_set_ca_pem(support_certs));
 	free(s);
 	unlink(path);
 	for (int v = 0; v < CERT__COUNT; v++) {
 		const char *name = cert_variant_name((enum cert_variant)v);
-		const struct cert_pem *p = cert_set_get(CS, (enum cert_variant)v);
+		const struct cert_pem *p = cert_set_get(support_certs, (enum cert_variant)v);
 		snprintf(path, sizeof path, "%s/%s.pem", dir, name);
 		s = slurp(path);
 		ck_assert_msg(s != NULL, "%s", path);
@@ -424,8 +407,8 @@ START_TEST(write_dir_writes_everything)
 	rmdir(path);
 	rmdir(tmp);
 
-	ck_assert_int_eq(cert_set_write_dir(CS, "", err, sizeof err), -1);
-	ck_assert_int_eq(cert_set_write_dir(CS, "/proc/stark-no-such/dir", err, sizeof err), -1);
+	ck_assert_int_eq(cert_set_write_dir(support_certs, "", err, sizeof err), -1);
+	ck_assert_int_eq(cert_set_write_dir(support_certs, "/proc/stark-no-such/dir", err, sizeof err), -1);
 	ck_assert_str_ne(err, "");
 }
 END_TEST
@@ -434,7 +417,7 @@ Suite *cert_suite(void)
 {
 	Suite *s = suite_create("cert");
 	TCase *tc = tcase_create("variants");
-	tcase_add_unchecked_fixture(tc, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(tc, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, variant_names);
 	tcase_add_test(tc, ca_is_a_ca);

@@ -928,20 +928,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* against a real wolfSSL server over socketpair(2) */
 
-static struct cert_set *CS;
-
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new("mail.stark.test");
-	ck_assert_ptr_nonnull(CS);
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 struct srv {
 	struct wtls_config *cfg;
@@ -970,7 +956,7 @@ static void *srv_main(void *arg)
 static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, enum wtls_version hi,
                                    const struct hello_opts *o, struct hello_reply *r, struct buf *raw)
 {
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	struct srv s = {.cfg = wtls_config_new(WTLS_SERVER)};
 	ck_assert_ptr_nonnull(s.cfg);
@@ -1148,7 +1134,7 @@ Suite *hello_suite(void)
 	suite_add_tcase(s, t);
 
 	t = tcase_create("wolfssl");
-	tcase_add_unchecked_fixture(t, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(t, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, wolfssl_picks_ecdsa_suite);
 	tcase_add_test(t, wolfssl_refuses_unsupported_suites);

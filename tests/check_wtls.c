@@ -21,22 +21,8 @@
 #include "support.h"
 #include "wtls.h"
 
-#define SERVERNAME "mail.stark.test"
+#define SERVERNAME SUPPORT_SERVERNAME
 
-static struct cert_set *CS; /* made once per test case (unchecked fixture) */
-
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new(SERVERNAME);
-	ck_assert_ptr_nonnull(CS);
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 /* ---- plumbing: blocking fd callbacks, the peer thread ---- */
 
@@ -139,7 +125,7 @@ static void run_pair(struct peer *srv, struct peer *cli)
 
 static struct wtls_config *server_cfg(enum cert_variant v, enum wtls_version lo, enum wtls_version hi)
 {
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	struct wtls_config *cfg = wtls_config_new(WTLS_SERVER);
 	ck_assert_ptr_nonnull(cfg);
@@ -156,7 +142,7 @@ static struct wtls_config *client_cfg(enum wtls_version lo, enum wtls_version hi
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_msg(wtls_config_set_versions(cfg, lo, hi) == 0, "%s", wtls_config_error(cfg));
 	if (with_ca) {
-		const char *ca = cert_set_ca_pem(CS);
+		const char *ca = cert_set_ca_pem(support_certs);
 		ck_assert_msg(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)) == 0, "%s",
 		              wtls_config_error(cfg));
 	}
@@ -547,7 +533,7 @@ START_TEST(ca_file_and_system_store)
 	char path[] = "/tmp/stark-wtls-ca-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	const char *ca = cert_set_ca_pem(CS);
+	const char *ca = cert_set_ca_pem(support_certs);
 	ck_assert_int_eq(write(fd, ca, strlen(ca)), (ssize_t)strlen(ca));
 	close(fd);
 	struct wtls_config *cc = wtls_config_new(WTLS_CLIENT);
@@ -576,7 +562,7 @@ END_TEST
 START_TEST(cert_from_pem)
 {
 	struct wtls_cert c;
-	const char *ca = cert_set_ca_pem(CS);
+	const char *ca = cert_set_ca_pem(support_certs);
 	ck_assert_int_eq(wtls_cert_from_pem(ca, strlen(ca), &c), 0);
 	ck_assert_str_eq(c.subject, "CN=stark test CA, O=stark");
 	ck_assert_str_eq(c.subject, c.issuer);
@@ -656,7 +642,7 @@ Suite *wtls_suite(void)
 {
 	Suite *s = suite_create("wtls");
 	TCase *tc = tcase_create("handshake");
-	tcase_add_unchecked_fixture(tc, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(tc, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tls13_pinned);
 	tcase_add_test(tc, tls12_pinned);

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * support: the Check suites' shared scaffolding. Public: test_fd_recv/send
- * (blocking wtls callbacks), support_slurp, support_update_golden,
- * support_golden (one golden compare/update for every suite),
- * support_socketpair, support_thread_start/join, support_pair_run,
- * support_stop_later (the thread peer), support_hello_opts, support_closed_port,
- * support_refsrv_start, support_peer_start/join/free (the scripted SMTP peer).
- * Invariants: a peer never outlives SUPPORT_PEER_BUDGET_MS; goldens are
- * compared byte for byte and rewritten only with STARK_UPDATE_GOLDEN=1.
+ * support: the Check suites' shared scaffolding (one copy each): wtls fd
+ * callbacks, goldens, thread peers, certificates, ports, refsrv, the scripted
+ * peer. Public: test_fd_*, support_* (listed with their contracts in support.h).
+ * Invariants: no peer outlives its budget or deadline (a stuck one fails the
+ * test); goldens are compared byte for byte, rewritten only with STARK_UPDATE_GOLDEN=1.
  */
 #include "support.h"
 
@@ -22,9 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "conn.h"
 #include "hello.h"
 #include "refsrv.h"
+#include "wtls.h"
 
 ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len)
 {
@@ -187,6 +186,26 @@ pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_a
 	struct stop_later *s = xmalloc(sizeof *s);
 	*s = (struct stop_later){flag, ms, set_at};
 	return support_thread_start(stop_later_main, s);
+}
+
+/* ---- stark's certificates ---- */
+
+struct cert_set *support_certs;
+
+void support_certs_setup(void)
+{
+	wtls_global_init();
+	support_certs = cert_set_new(SUPPORT_SERVERNAME);
+	ck_assert_ptr_nonnull(support_certs);
+	for (int v = 0; v < CERT__COUNT; v++)
+		ck_assert_msg(cert_set_get(support_certs, (enum cert_variant)v) != NULL, "%s: %s",
+		              cert_variant_name((enum cert_variant)v), cert_set_error(support_certs));
+}
+
+void support_certs_teardown(void)
+{
+	cert_set_free(support_certs);
+	support_certs = NULL;
 }
 
 /* ---- hellos and ports ---- */

@@ -9,8 +9,10 @@
  *    support_stop_later:
  *    the thread peer (a function on one end of a socketpair in a thread,
  *    joined with a deadline) and the interruption helper.
- *  - support_hello_opts, support_closed_port, support_refsrv_start: a
- *    test hello, a closed loopback port, the reference target on a free one.
+ *  - support_certs: stark's certificates, made once per test case.
+ *  - support_hello_opts, support_listen, support_closed_port,
+ *    support_refsrv_start: a test hello, a loopback listener on a free
+ *    port, a closed port, the reference target on a free port.
  *  - support_peer_*: a scripted SMTP peer on 127.0.0.1:0 in a thread,
  *    driven by a small declarative script (see support_peer_start).
  */
@@ -67,6 +69,17 @@ void support_pair_run(void *(*srv_fn)(void *), void *srv, int *srv_fd, void *(*c
 /* A thread that sets *flag = 1 after ms and records when in *set_at
  * (mono_ms; may be NULL). Join it with support_thread_join. */
 pthread_t support_stop_later(volatile sig_atomic_t *flag, int ms, int64_t *set_at);
+
+/* ---- stark's certificates (an unchecked fixture) ---- */
+
+#define SUPPORT_SERVERNAME "mail.stark.test"
+struct cert_set;
+/* Every variant of stark's certificates for SUPPORT_SERVERNAME: made by
+ * support_certs_setup (with wtls_global_init), freed by the teardown.
+ * Use them as tcase_add_unchecked_fixture(tc, setup, teardown). */
+extern struct cert_set *support_certs;
+void support_certs_setup(void);
+void support_certs_teardown(void);
 
 /* ---- hellos and ports ---- */
 
