@@ -57,8 +57,15 @@ static void *side_main(void *arg)
 	return NULL;
 }
 
-static void handshake(struct side *srv, struct side *cli)
+/* A server with sc and a client with cc checking SERVERNAME, one handshake. */
+static void handshake(struct side *srv, struct wtls_config *sc, struct side *cli,
+                      struct wtls_config *cc)
 {
+	memset(srv, 0, sizeof *srv);
+	memset(cli, 0, sizeof *cli);
+	srv->cfg = sc;
+	cli->cfg = cc;
+	cli->servername = SERVERNAME;
 	srv->rc = cli->rc = -2;
 	support_pair_run(side_main, srv, &srv->fd, side_main, cli, &cli->fd);
 }
@@ -145,12 +152,7 @@ START_TEST(variant_handshake)
 	struct wtls_config *cc = wtls_config_new(WTLS_CLIENT);
 	add_ca(cc, support_certs);
 	static struct side srv, cli; /* facts are big: keep them off the stack */
-	memset(&srv, 0, sizeof srv);
-	memset(&cli, 0, sizeof cli);
-	srv.cfg = sc;
-	cli.cfg = cc;
-	cli.servername = SERVERNAME;
-	handshake(&srv, &cli);
+	handshake(&srv, sc, &cli, cc);
 
 	/* Verification never aborts: every variant completes the handshake. */
 	ck_assert_msg(cli.rc == 0, "%s: client: %s", cert_variant_name(v), cli.err);
@@ -302,12 +304,7 @@ START_TEST(client_certificate_checked_by_server)
 	struct wtls_config *cc = keypair_cfg(WTLS_CLIENT, cert_set_get(support_certs, CERT_ECDSA));
 	add_ca(cc, support_certs);
 	static struct side srv, cli;
-	memset(&srv, 0, sizeof srv);
-	memset(&cli, 0, sizeof cli);
-	srv.cfg = sc;
-	cli.cfg = cc;
-	cli.servername = SERVERNAME;
-	handshake(&srv, &cli);
+	handshake(&srv, sc, &cli, cc);
 	ck_assert_msg(srv.rc == 0, "%s", srv.err);
 	ck_assert_uint_eq(srv.facts.nchain, 1);
 	ck_assert_msg(srv.facts.verify_ok, "%s", srv.facts.verify_error);
