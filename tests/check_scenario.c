@@ -540,13 +540,10 @@ END_TEST
 /* ---------- robustness ---------- */
 
 static uint64_t rng_state;
+/* fixed seed, so a failing mutation is reproducible */
 static uint32_t rnd(void)
 {
-	/* xorshift64*: fixed seed, so a failing mutation is reproducible */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+	return support_rand(&rng_state);
 }
 
 static const char *const snippets[] = {

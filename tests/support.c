@@ -43,6 +43,14 @@ ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len)
 	return n <= 0 ? -1 : n;
 }
 
+uint32_t support_rand(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return (uint32_t)((*state * 2685821657736338717ull) >> 32);
+}
+
 /* ---- golden files ---- */
 
 char *support_slurp(const char *path, size_t *len)

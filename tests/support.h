@@ -37,6 +37,10 @@ ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len);
 	START_TEST(name) { runner(#name); }                                                        \
 	END_TEST
 
+/* xorshift64*: the next pseudo-random number from *state (seeded by the
+ * caller, never 0), the same sequence on every libc. */
+uint32_t support_rand(uint64_t *state);
+
 /* ---- golden files ---- */
 
 /* The whole file, NUL-terminated (len excludes the NUL); NULL if missing. */
