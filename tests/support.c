@@ -9,6 +9,7 @@
 #include "support.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -261,17 +262,6 @@ struct support_step {
 	long n;          /* S_SLEEP: ms; S_FLOOD: total bytes (0 = until the client closes) */
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the escapes of one script field; false on a bad escape. */
 static bool unescape(const char *s, size_t n, struct buf *out)
 {
@@ -289,10 +279,11 @@ static bool unescape(const char *s, size_t n, struct buf *out)
 		case 't': c = '\t'; break;
 		case '\\': c = '\\'; break;
 		case 'x': {
-			int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-			if (lo < 0)
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+			    !isxdigit((unsigned char)s[i + 2]))
 				return false;
-			c = (char)(hi * 16 + lo);
+			char hex[3] = {s[i + 1], s[i + 2], '\0'};
+			c = (char)strtol(hex, NULL, 16);
 			i += 2;
 			break;
 		}
