@@ -759,19 +759,32 @@ static void assert_no_controls(const char *what, const char *s, size_t n, const 
 	}
 }
 
+/* junit.xml and index.html of run are well-formed XML; index.html carries
+ * no control characters but those in allowed (NULL: not checked). */
+static void assert_xml_views(const struct run *run, const char *what, const char *allowed)
+{
+	size_t len;
+	char *x = render(report_junit, run, &len);
+	char *name = xasprintf("%sjunit.xml", what);
+	assert_xml(name, x, len);
+	free(name);
+	free(x);
+	x = render(report_html, run, &len);
+	name = xasprintf("%sindex.html", what);
+	assert_xml(name, x, len);
+	if (allowed)
+		assert_no_controls(name, x, len, allowed);
+	free(name);
+	free(x);
+}
+
 START_TEST(test_hostile_views)
 {
 	struct run run;
 	size_t len;
 	build_hostile(&run);
-	char *x = render(report_junit, &run, &len);
-	assert_xml("hostile junit.xml", x, len);
-	free(x);
-	x = render(report_html, &run, &len);
-	assert_xml("hostile index.html", x, len);
-	assert_no_controls("hostile index.html", x, len, "\n\t");
-	free(x);
-	x = render(report_markdown, &run, &len);
+	assert_xml_views(&run, "hostile ", "\n\t");
+	char *x = render(report_markdown, &run, &len);
 	assert_no_controls("hostile summary.md", x, len, "\n");
 	free(x);
 	x = render(term_adapter, &run, &len);
@@ -785,14 +798,11 @@ END_TEST
 START_TEST(test_golden_wellformed)
 {
 	struct run run;
-	size_t len;
 	build_run(&run);
-	char *x = render(report_junit, &run, &len);
-	assert_xml("junit.xml", x, len);
-	free(x);
-	x = render(report_html, &run, &len);
-	assert_xml("index.html", x, len);
-	free(x);
+	assert_xml_views(&run, "", NULL);
+	run_free(&run);
+	build_scan_run(&run);
+	assert_xml_views(&run, "scan ", NULL);
 	run_free(&run);
 }
 END_TEST
