@@ -357,10 +357,13 @@ static void peer_stop(struct peer *pe)
 	close(pe->lfd);
 }
 
-static enum probe_outcome probe_peer(struct peer *pe, int64_t timeout, uint16_t version,
-                                     struct probe_result *res, int64_t *elapsed)
+/* One hello against a fresh peer in mode m, which is stopped again (what it
+ * saw stays in *pe). */
+static enum probe_outcome probe_peer(struct peer *pe, enum peer_mode m, int64_t timeout,
+                                     uint16_t version, struct probe_result *res, int64_t *elapsed)
 {
 	static const uint16_t suites[] = {0xC02B, 0xC02F, 0x1301};
+	peer_start(pe, m);
 	struct probe *p = probe_for(pe->port, timeout);
 	struct hello_opts h;
 	hello_opts_init(&h, version);
@@ -370,33 +373,30 @@ static enum probe_outcome probe_peer(struct peer *pe, int64_t timeout, uint16_t 
 	enum probe_outcome oc = probe_hello(p, &h, true, res);
 	*elapsed = mono_ms() - t0;
 	probe_free(p);
+	peer_stop(pe);
 	return oc;
 }
 
 START_TEST(deadline_silent_peer)
 {
 	struct peer pe;
-	peer_start(&pe, PEER_SILENT);
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
 	ck_assert_ptr_nonnull(strstr(res.detail, "greeting: no reply within 300 ms"));
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
-	peer_stop(&pe);
 }
 END_TEST
 
 START_TEST(deadline_silent_after_220)
 {
 	struct peer pe;
-	peer_start(&pe, PEER_SILENT_AFTER_220);
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_SILENT);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT_AFTER_220, 300, HELLO_TLS12, &res, &ms), PROBE_SILENT);
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
-	peer_stop(&pe);
 	/* what arrived after the 220 is exactly one ClientHello record */
 	ck_assert_uint_gt(pe.hello_len, 9);
 	ck_assert_uint_eq(pe.hello[0], 0x16);
@@ -408,28 +408,24 @@ END_TEST
 START_TEST(plaintext_answer_is_garbage)
 {
 	struct peer pe;
-	peer_start(&pe, PEER_PLAINTEXT);
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
+	ck_assert_int_eq(probe_peer(&pe, PEER_PLAINTEXT, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
 	ck_assert_int_eq(res.reply.kind, HELLO_GARBAGE);
 	ck_assert_ptr_nonnull(strstr(res.detail, "500 5.5.2"));
 	ck_assert_int_lt(ms, 2500); /* decided on the first byte, not at the deadline */
-	peer_stop(&pe);
 }
 END_TEST
 
 START_TEST(ssl2_server_hello)
 {
 	struct peer pe;
-	peer_start(&pe, PEER_SSL2);
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SSL2, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
 	ck_assert_int_eq(res.reply.kind, HELLO_SSL2_HELLO);
 	ck_assert_uint_eq(res.reply.nssl2_kinds, 1);
 	ck_assert_uint_eq(res.reply.ssl2_kinds[0], 0x010080);
-	peer_stop(&pe);
 	ck_assert_uint_eq(pe.hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
 	ck_assert_uint_eq(pe.hello[2], 1);
 }
@@ -471,13 +467,11 @@ END_TEST
 START_TEST(closed_after_220)
 {
 	struct peer pe;
-	peer_start(&pe, PEER_CLOSE_AFTER_220);
 	struct probe_result res;
 	int64_t ms;
-	enum probe_outcome oc = probe_peer(&pe, 3000, HELLO_TLS12, &res, &ms);
+	enum probe_outcome oc = probe_peer(&pe, PEER_CLOSE_AFTER_220, 3000, HELLO_TLS12, &res, &ms);
 	ck_assert_int_eq(oc, PROBE_CLOSED);
 	ck_assert_int_lt(ms, 2500);
-	peer_stop(&pe);
 }
 END_TEST
 
