@@ -43,7 +43,7 @@ struct side {
 static void *side_main(void *arg)
 {
 	struct side *s = arg;
-	struct wtls *t = wtls_new(s->cfg, s->servername, test_fd_recv, test_fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, s->servername, support_fd_recv, support_fd_send, &s->fd);
 	if (t != NULL) {
 		s->rc = wtls_handshake(t);
 		snprintf(s->err, sizeof s->err, "%s", wtls_error(t));

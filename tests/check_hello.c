@@ -937,7 +937,7 @@ struct srv {
 static void *srv_main(void *arg)
 {
 	struct srv *s = arg;
-	struct wtls *t = wtls_new(s->cfg, NULL, test_fd_recv, test_fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, NULL, support_fd_recv, support_fd_send, &s->fd);
 	if (t) {
 		(void)wtls_handshake(t); /* fails when we hang up after its first flight */
 		wtls_free(t);

@@ -55,7 +55,7 @@ static const char PING[] = "EHLO over TLS\r\n";
  * (Check's asserts belong to the test's own thread). */
 static void peer_tls(struct peer *p)
 {
-	struct wtls *t = wtls_new(p->cfg, p->servername, test_fd_recv, test_fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, p->servername, support_fd_recv, support_fd_send, &p->fd);
 	if (t == NULL) {
 		snprintf(p->err, sizeof p->err, "wtls_new failed");
 		return;
@@ -320,19 +320,19 @@ static ssize_t dio_recv(void *ctx, uint8_t *buf, size_t len)
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return WTLS_WANT;
-	return r < 0 ? -1 : test_fd_recv(&d->fd, buf, len);
+	return r < 0 ? -1 : support_fd_recv(&d->fd, buf, len);
 }
 
 static ssize_t dio_send(void *ctx, const uint8_t *buf, size_t len)
 {
-	return test_fd_send(&((struct dio *)ctx)->fd, buf, len);
+	return support_fd_send(&((struct dio *)ctx)->fd, buf, len);
 }
 
 /* Server for the WANT test: handshake, wait for "go", answer "late". */
 static void *late_server(void *arg)
 {
 	struct peer *p = arg;
-	struct wtls *t = wtls_new(p->cfg, NULL, test_fd_recv, test_fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, NULL, support_fd_recv, support_fd_send, &p->fd);
 	if (t != NULL && (p->rc = wtls_handshake(t)) == 0) {
 		uint8_t buf[16];
 		ssize_t n = wtls_read(t, buf, sizeof buf);

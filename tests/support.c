@@ -2,7 +2,7 @@
 /*
  * support: the Check suites' shared scaffolding (one copy each): wtls fd
  * callbacks, goldens, thread peers, certificates, ports, refsrv, the scripted
- * peer. Public: test_fd_*, support_* (listed with their contracts in support.h).
+ * peer. Public: support_* (each listed with its contract in support.h).
  * Invariants: no peer outlives its budget or deadline (a stuck one fails the
  * test); goldens are compared byte for byte, rewritten only with STARK_UPDATE_GOLDEN=1.
  */
@@ -26,7 +26,7 @@
 #include "refsrv.h"
 #include "wtls.h"
 
-ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len)
+ssize_t support_fd_recv(void *ctx, uint8_t *buf, size_t len)
 {
 	ssize_t n;
 	do
@@ -35,7 +35,7 @@ ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len)
 	return n < 0 ? -1 : n;
 }
 
-ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len)
+ssize_t support_fd_send(void *ctx, const uint8_t *buf, size_t len)
 {
 	ssize_t n;
 	do

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * support: scaffolding shared by the Check suites, one copy each.
- *  - test_fd_recv/send: blocking wtls I/O callbacks over a socket whose
+ *  - support_fd_recv/send: blocking wtls I/O callbacks over a socket whose
  *    descriptor is *(int *)ctx (socketpair or loopback TCP).
  *  - support_slurp / support_golden: golden files under tests/golden;
  *    STARK_UPDATE_GOLDEN=1 rewrites them instead of comparing.
@@ -28,8 +28,8 @@
 
 #include "util.h"
 
-ssize_t test_fd_recv(void *ctx, uint8_t *buf, size_t len);
-ssize_t test_fd_send(void *ctx, const uint8_t *buf, size_t len);
+ssize_t support_fd_recv(void *ctx, uint8_t *buf, size_t len);
+ssize_t support_fd_send(void *ctx, const uint8_t *buf, size_t len);
 
 /* A Check test that runs every table row named after it:
  * runner(#name) must assert that there was at least one. */
