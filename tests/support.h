@@ -3,12 +3,13 @@
  * support: scaffolding shared by the Check suites, one copy each.
  *  - support_fd_recv/send: blocking wtls I/O callbacks over a socket whose
  *    descriptor is *(int *)ctx (socketpair or loopback TCP).
+ *  - SUPPORT_TABLE_TEST: a named Check test over the table rows named after it.
+ *  - support_rand: the seeded xorshift64* of the property and mutation tests.
  *  - support_slurp / support_golden: golden files under tests/golden;
  *    STARK_UPDATE_GOLDEN=1 rewrites them instead of comparing.
  *  - support_socketpair, support_thread_start/join, support_pair_run,
- *    support_stop_later:
- *    the thread peer (a function on one end of a socketpair in a thread,
- *    joined with a deadline) and the interruption helper.
+ *    support_stop_later: the thread peer (a function on one end of a
+ *    socketpair in a thread, joined with a deadline), the interruption helper.
  *  - support_certs: stark's certificates, made once per test case.
  *  - support_hello_opts, support_listen, support_closed_port,
  *    support_refsrv_start: a test hello, a loopback listener on a free
