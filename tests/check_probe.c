@@ -4,7 +4,7 @@
  * the seed (TLS 1.2 only, ECDHE-RSA-AES128-SHA256: exactly those facts),
  * the default reference target (enumeration, connection budget, the full
  * scan's facts), a throttling target (421), a listener without STARTTLS,
- * and scripted peers in a thread: silent from the start, silent after 220,
+ * and scripted peers (support_peer scripts): silent from the start, silent after 220,
  * plaintext instead of a ServerHello, an SSLv2 SERVER-HELLO; every one
  * within its deadline.
  */
@@ -249,23 +249,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* scripted peers */
 
-enum peer_mode {
-	PEER_SILENT,          /* accept, never say a word */
-	PEER_SILENT_AFTER_220,/* the SMTP part, then silence after STARTTLS */
-	PEER_PLAINTEXT,       /* answers the ClientHello with an SMTP error */
-	PEER_SSL2,            /* answers with an SSLv2 SERVER-HELLO */
-	PEER_CLOSE_AFTER_220, /* closes right after the 220 */
-};
-
-struct peer {
-	enum peer_mode mode;
-	int lfd;
-	char port[16];
-	pthread_t th;
-	uint8_t hello[4096]; /* what the client sent after STARTTLS */
-	size_t hello_len;
-};
-
 /* Read until a line ends (or EOF / 10 s). */
 static bool read_line(int fd)
 {
@@ -299,72 +282,35 @@ static void drain_until_eof(int fd)
 	}
 }
 
-static void *peer_main(void *arg)
-{
-	struct peer *pe = arg;
-	struct pollfd pf = {.fd = pe->lfd, .events = POLLIN};
-	if (poll(&pf, 1, 10000) <= 0)
-		return NULL;
-	int fd = accept(pe->lfd, NULL, NULL);
-	if (fd < 0)
-		return NULL;
-	if (pe->mode == PEER_SILENT) {
-		drain_until_eof(fd); /* a tarpit: the client must give up on its own */
-		close(fd);
-		return NULL;
-	}
-	say(fd, "220-peer.test ESMTP\r\n220 multi-line greeting\r\n");
-	if (read_line(fd)) {
-		say(fd, "250-peer.test\r\n250-PIPELINING\r\n250 starttls\r\n"); /* case-insensitive */
-		if (read_line(fd)) {
-			say(fd, "220 2.0.0 go ahead\r\n");
-			if (pe->mode == PEER_CLOSE_AFTER_220) {
-				close(fd);
-				return NULL;
-			}
-			struct pollfd q = {.fd = fd, .events = POLLIN};
-			if (poll(&q, 1, 10000) > 0) {
-				ssize_t n = recv(fd, pe->hello, sizeof pe->hello, 0);
-				pe->hello_len = n > 0 ? (size_t)n : 0;
-			}
-			if (pe->mode == PEER_PLAINTEXT)
-				say(fd, "500 5.5.2 Error: command not recognized\r\n");
-			if (pe->mode == PEER_SSL2) {
-				static const uint8_t sh[] = {
-					0x80, 0x11, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
-					0x03, 0x01, 0x00, 0x80, 0x41, 0x42, 0x43,
-				};
-				(void)send(fd, sh, sizeof sh, MSG_NOSIGNAL);
-			}
-		}
-	}
-	drain_until_eof(fd);
-	close(fd);
-	return NULL;
-}
+/* The SMTP part (a multi-line greeting, a lowercase STARTTLS keyword:
+ * both must be understood), up to the 220 for STARTTLS. */
+#define TO_220                                                                                     \
+	"< 220-peer.test ESMTP\\r\\n220 multi-line greeting\\r\\n\n> \\n\n"                           \
+	"< 250-peer.test\\r\\n250-PIPELINING\\r\\n250 starttls\\r\\n\n> \\n\n"                        \
+	"< 220 2.0.0 go ahead\\r\\n\n"
 
-static void peer_start(struct peer *pe, enum peer_mode m)
-{
-	memset(pe, 0, sizeof *pe);
-	pe->mode = m;
-	pe->lfd = support_listen(pe->port);
-	pe->th = support_thread_start(peer_main, pe);
-}
+/* accept, never say a word: the client must give up on its own */
+static const char PEER_SILENT[] = "silent\n";
+/* the SMTP part, then silence after the hello */
+static const char PEER_SILENT_AFTER_220[] = TO_220 "read\n";
+/* answers the hello with an SMTP error */
+static const char PEER_PLAINTEXT[] = TO_220 "read\n< 500 5.5.2 Error: command not recognized\\r\\n\n";
+/* answers with an SSLv2 SERVER-HELLO */
+static const char PEER_SSL2[] = TO_220 "read\n"
+                                "< \\x80\\x11\\x04\\x00\\x01\\x00\\x02\\x00\\x00\\x00\\x03\\x00"
+                                "\\x03\\x01\\x00\\x80\\x41\\x42\\x43\n";
+/* closes right after the 220 */
+static const char PEER_CLOSE_AFTER_220[] = TO_220 "close\n";
 
-static void peer_stop(struct peer *pe)
-{
-	support_thread_join(pe->th, 30000);
-	close(pe->lfd);
-}
-
-/* One hello against a fresh peer in mode m, which is stopped again (what it
- * saw stays in *pe). */
-static enum probe_outcome probe_peer(struct peer *pe, enum peer_mode m, int64_t timeout,
-                                     uint16_t version, struct probe_result *res, int64_t *elapsed)
+/* One hello against a fresh scripted peer, which must have played its
+ * script; the joined peer (what it received) in *pe, freed by the caller. */
+static enum probe_outcome probe_peer(struct support_peer **pe, const char *script,
+                                     int64_t timeout, uint16_t version, struct probe_result *res,
+                                     int64_t *elapsed)
 {
 	static const uint16_t suites[] = {0xC02B, 0xC02F, 0x1301};
-	peer_start(pe, m);
-	struct probe *p = probe_for(pe->port, timeout);
+	*pe = support_peer_start(script);
+	struct probe *p = probe_for((*pe)->portstr, timeout);
 	struct hello_opts h;
 	hello_opts_init(&h, version);
 	h.suites = version == HELLO_TLS13 ? suites + 2 : suites;
@@ -373,61 +319,71 @@ static enum probe_outcome probe_peer(struct peer *pe, enum peer_mode m, int64_t 
 	enum probe_outcome oc = probe_hello(p, &h, true, res);
 	*elapsed = mono_ms() - t0;
 	probe_free(p);
-	peer_stop(pe);
+	support_peer_join(*pe);
+	ck_assert_msg((*pe)->failed[0] == '\0', "%s", (*pe)->failed);
 	return oc;
 }
 
 START_TEST(deadline_silent_peer)
 {
-	struct peer pe;
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
 	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
 	ck_assert_ptr_nonnull(strstr(res.detail, "greeting: no reply within 300 ms"));
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(deadline_silent_after_220)
 {
-	struct peer pe;
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT_AFTER_220, 300, HELLO_TLS12, &res, &ms), PROBE_SILENT);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT_AFTER_220, 300, HELLO_TLS12, &res, &ms),
+	                 PROBE_SILENT);
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
 	/* what arrived after the 220 is exactly one ClientHello record */
-	ck_assert_uint_gt(pe.hello_len, 9);
-	ck_assert_uint_eq(pe.hello[0], 0x16);
-	ck_assert_uint_eq(pe.hello[5], 0x01);
-	ck_assert_uint_eq((size_t)(pe.hello[3] << 8 | pe.hello[4]) + 5, pe.hello_len);
+	const uint8_t *hello = pe->rx.data + pe->mark;
+	size_t hello_len = pe->rx.len - pe->mark;
+	ck_assert_uint_gt(hello_len, 9);
+	ck_assert_uint_eq(hello[0], 0x16);
+	ck_assert_uint_eq(hello[5], 0x01);
+	ck_assert_uint_eq((size_t)(hello[3] << 8 | hello[4]) + 5, hello_len);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(plaintext_answer_is_garbage)
 {
-	struct peer pe;
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
 	ck_assert_int_eq(probe_peer(&pe, PEER_PLAINTEXT, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
 	ck_assert_int_eq(res.reply.kind, HELLO_GARBAGE);
 	ck_assert_ptr_nonnull(strstr(res.detail, "500 5.5.2"));
 	ck_assert_int_lt(ms, 2500); /* decided on the first byte, not at the deadline */
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(ssl2_server_hello)
 {
-	struct peer pe;
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
 	ck_assert_int_eq(probe_peer(&pe, PEER_SSL2, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
 	ck_assert_int_eq(res.reply.kind, HELLO_SSL2_HELLO);
 	ck_assert_uint_eq(res.reply.nssl2_kinds, 1);
 	ck_assert_uint_eq(res.reply.ssl2_kinds[0], 0x010080);
-	ck_assert_uint_eq(pe.hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
-	ck_assert_uint_eq(pe.hello[2], 1);
+	const uint8_t *hello = pe->rx.data + pe->mark;
+	ck_assert_uint_ge(pe->rx.len - pe->mark, 3);
+	ck_assert_uint_eq(hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
+	ck_assert_uint_eq(hello[2], 1);
+	support_peer_free(pe);
 }
 END_TEST
 
@@ -447,9 +403,8 @@ START_TEST(scan_budgets)
 	refsrv_stop(srv);
 
 	/* a tarpit after STARTTLS: one probe at 300 ms, then the 100 ms budget is gone */
-	struct peer pe;
-	peer_start(&pe, PEER_SILENT_AFTER_220);
-	p = probe_for(pe.port, 300);
+	struct support_peer *pe = support_peer_start(PEER_SILENT_AFTER_220);
+	p = probe_for(pe->portstr, 300);
 	so = (struct probe_scan_opts){.max_ms = 100};
 	int64_t t0 = mono_ms();
 	probe_scan(p, &so, r);
@@ -460,18 +415,20 @@ START_TEST(scan_budgets)
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "time budget"));
 	free(r);
 	probe_free(p);
-	peer_stop(&pe);
+	support_peer_join(pe);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(closed_after_220)
 {
-	struct peer pe;
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
 	enum probe_outcome oc = probe_peer(&pe, PEER_CLOSE_AFTER_220, 3000, HELLO_TLS12, &res, &ms);
 	ck_assert_int_eq(oc, PROBE_CLOSED);
 	ck_assert_int_lt(ms, 2500);
+	support_peer_free(pe);
 }
 END_TEST
 

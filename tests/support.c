@@ -254,7 +254,9 @@ struct refsrv *support_refsrv_start(const struct refsrv_opts *o, char port[16])
 
 /* ---- scripted peer ---- */
 
-enum step_kind { S_SEND, S_EXPECT, S_SLEEP, S_CLOSE, S_HELLO, S_SILENT, S_DRIP, S_FLOOD, S_GARBAGE };
+enum step_kind {
+	S_SEND, S_EXPECT, S_SLEEP, S_CLOSE, S_HELLO, S_READ, S_SILENT, S_DRIP, S_FLOOD, S_GARBAGE
+};
 
 struct support_step {
 	enum step_kind k;
@@ -329,8 +331,8 @@ static bool parse_step(const char *line, size_t len, struct support_step *st)
 	static const struct {
 		const char *w;
 		enum step_kind k;
-	} bare[] = {{"close", S_CLOSE},   {"hello", S_HELLO}, {"silent", S_SILENT},
-	            {"drip", S_DRIP},     {"garbage", S_GARBAGE}};
+	} bare[] = {{"close", S_CLOSE}, {"hello", S_HELLO}, {"read", S_READ},
+	            {"silent", S_SILENT}, {"drip", S_DRIP}, {"garbage", S_GARBAGE}};
 	for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
 		if (len == strlen(bare[i].w) && memcmp(line, bare[i].w, len) == 0) {
 			st->k = bare[i].k;
@@ -402,22 +404,27 @@ static void p_expect(struct support_peer *p, const struct buf *needle)
 	}
 }
 
+/* Until n bytes have arrived after the cursor; then they start at mark and
+ * the cursor moves past everything received. */
+static bool p_wait_bytes(struct support_peer *p, size_t n, const char *what)
+{
+	while (p->rx.len < p->cursor + n) {
+		if (over_budget(p) || p_recv(p, 100) == 0) {
+			snprintf(p->failed, sizeof p->failed, "peer: no %s", what);
+			return false;
+		}
+	}
+	p->mark = p->cursor;
+	p->cursor = p->rx.len;
+	return true;
+}
+
 /* A TLS record header from the client: its first 5 bytes. */
 static void p_hello(struct support_peer *p)
 {
-	size_t start = p->cursor;
-	while (p->rx.len < start + 5) {
-		if (over_budget(p) || p_recv(p, 100) == 0) {
-			snprintf(p->failed, sizeof p->failed, "peer: no ClientHello");
-			return;
-		}
-	}
-	if (p->rx.data[start] != 0x16) {
+	if (p_wait_bytes(p, 5, "ClientHello") && p->rx.data[p->mark] != 0x16)
 		snprintf(p->failed, sizeof p->failed, "peer: not a handshake record (0x%02x)",
-		         p->rx.data[start]);
-		return;
-	}
-	p->cursor = p->rx.len;
+		         p->rx.data[p->mark]);
 }
 
 /* Until the client closes (or the budget ends). */
@@ -497,6 +504,9 @@ static void *peer_main(void *arg)
 			break;
 		case S_HELLO:
 			p_hello(p);
+			break;
+		case S_READ:
+			p_wait_bytes(p, 1, "bytes to read");
 			break;
 		case S_SILENT:
 			p_wait_close(p);

@@ -113,6 +113,7 @@ struct refsrv *support_refsrv_start(const struct refsrv_opts *o, char port[16]);
  *   sleep MS      pause
  *   close         close now (otherwise the peer waits for the client to close)
  *   hello         read a TLS record header (the ClientHello)
+ *   read          read whatever comes next (at least one byte)
  *   silent        say nothing until the client closes
  *   drip          one 'a' every 100 ms until the client closes
  *   flood N BYTES BYTES repeated, N bytes in all (0: until the client closes)
@@ -131,7 +132,8 @@ struct support_peer {
 	struct support_step *steps;
 	size_t nsteps;
 	struct buf rx;      /* everything received */
-	size_t cursor;      /* end of the last '>' match */
+	size_t cursor;      /* end of the last '>' match (or of what hello/read took) */
+	size_t mark;        /* where what the last hello/read took starts in rx */
 	bool accepted;
 	char failed[256];   /* the script did not go as written ("" if it did) */
 	bool client_closed; /* the peer saw the client close */
