@@ -23,28 +23,11 @@
 #include "support.h"
 #include "wtls.h"
 
-#define SERVERNAME "mail.stark.test"
+#define SERVERNAME SUPPORT_SERVERNAME
 #define DAY 86400
-
-static struct cert_set *CS;
 
 /* Made once in the parent (unchecked fixture), every variant included, so
  * forked tests do not each pay for the RSA keys again. */
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new(SERVERNAME);
-	ck_assert_ptr_nonnull(CS);
-	for (int v = 0; v < CERT__COUNT; v++)
-		ck_assert_msg(cert_set_get(CS, (enum cert_variant)v) != NULL, "%s: %s",
-		              cert_variant_name((enum cert_variant)v), cert_set_error(CS));
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 /* ---- plumbing: one server thread, the client in the test's thread ---- */
 
@@ -60,7 +43,7 @@ struct side {
 static void *side_main(void *arg)
 {
 	struct side *s = arg;
-	struct wtls *t = wtls_new(s->cfg, s->servername, test_fd_recv, test_fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, s->servername, support_fd_recv, support_fd_send, &s->fd);
 	if (t != NULL) {
 		s->rc = wtls_handshake(t);
 		snprintf(s->err, sizeof s->err, "%s", wtls_error(t));
@@ -74,24 +57,17 @@ static void *side_main(void *arg)
 	return NULL;
 }
 
-static void handshake(struct side *srv, struct side *cli)
+/* A server with sc and a client with cc checking SERVERNAME, one handshake. */
+static void handshake(struct side *srv, struct wtls_config *sc, struct side *cli,
+                      struct wtls_config *cc)
 {
-	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	for (int i = 0; i < 2; i++) {
-		setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	}
-	srv->fd = sv[0];
-	cli->fd = sv[1];
+	memset(srv, 0, sizeof *srv);
+	memset(cli, 0, sizeof *cli);
+	srv->cfg = sc;
+	cli->cfg = cc;
+	cli->servername = SERVERNAME;
 	srv->rc = cli->rc = -2;
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, side_main, srv), 0);
-	side_main(cli);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	support_pair_run(side_main, srv, &srv->fd, side_main, cli, &cli->fd);
 }
 
 static struct wtls_config *keypair_cfg(enum wtls_role role, const struct cert_pem *p)
@@ -136,8 +112,8 @@ START_TEST(variant_names)
 	ck_assert_int_eq(cert_variant_from_name(""), -1);
 	ck_assert_int_eq(cert_variant_from_name(NULL), -1);
 	ck_assert_str_eq(cert_variant_name(CERT__COUNT), "unknown");
-	ck_assert_ptr_null(cert_set_get(CS, CERT__COUNT));
-	ck_assert_str_ne(cert_set_error(CS), "");
+	ck_assert_ptr_null(cert_set_get(support_certs, CERT__COUNT));
+	ck_assert_str_ne(cert_set_error(support_certs), "");
 	ck_assert_ptr_null(cert_set_new(NULL));
 	ck_assert_ptr_null(cert_set_new(""));
 	cert_set_free(NULL);
@@ -147,7 +123,7 @@ END_TEST
 START_TEST(ca_is_a_ca)
 {
 	struct wtls_cert c;
-	const char *pem = cert_set_ca_pem(CS);
+	const char *pem = cert_set_ca_pem(support_certs);
 	ck_assert_ptr_nonnull(strstr(pem, "-----BEGIN CERTIFICATE-----"));
 	ck_assert_int_eq(wtls_cert_from_pem(pem, strlen(pem), &c), 0);
 	ck_assert_str_eq(c.subject, "CN=stark test CA, O=stark");
@@ -155,7 +131,7 @@ START_TEST(ca_is_a_ca)
 	ck_assert_str_eq(c.key_type, "EC");
 	ck_assert_int_eq(c.key_bits, 256);
 	/* cached: the same PEM every time, and each set has its own CA */
-	ck_assert_ptr_eq(cert_set_get(CS, CERT_GOOD), cert_set_get(CS, CERT_GOOD));
+	ck_assert_ptr_eq(cert_set_get(support_certs, CERT_GOOD), cert_set_get(support_certs, CERT_GOOD));
 	struct cert_set *other = cert_set_new(SERVERNAME);
 	ck_assert_ptr_nonnull(other);
 	ck_assert_str_ne(cert_set_ca_pem(other), pem);
@@ -168,20 +144,15 @@ END_TEST
 START_TEST(variant_handshake)
 {
 	enum cert_variant v = (enum cert_variant)_i;
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(strstr(p->key, "PRIVATE KEY-----"));
 
 	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, p);
 	struct wtls_config *cc = wtls_config_new(WTLS_CLIENT);
-	add_ca(cc, CS);
+	add_ca(cc, support_certs);
 	static struct side srv, cli; /* facts are big: keep them off the stack */
-	memset(&srv, 0, sizeof srv);
-	memset(&cli, 0, sizeof cli);
-	srv.cfg = sc;
-	cli.cfg = cc;
-	cli.servername = SERVERNAME;
-	handshake(&srv, &cli);
+	handshake(&srv, sc, &cli, cc);
 
 	/* Verification never aborts: every variant completes the handshake. */
 	ck_assert_msg(cli.rc == 0, "%s: client: %s", cert_variant_name(v), cli.err);
@@ -328,17 +299,12 @@ START_TEST(client_certificate_checked_by_server)
 {
 	/* The server trusts the stark CA, so it asks for a certificate; the
 	 * client presents the good leaf (EKU has clientAuth). */
-	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, cert_set_get(CS, CERT_GOOD));
-	add_ca(sc, CS);
-	struct wtls_config *cc = keypair_cfg(WTLS_CLIENT, cert_set_get(CS, CERT_ECDSA));
-	add_ca(cc, CS);
+	struct wtls_config *sc = keypair_cfg(WTLS_SERVER, cert_set_get(support_certs, CERT_GOOD));
+	add_ca(sc, support_certs);
+	struct wtls_config *cc = keypair_cfg(WTLS_CLIENT, cert_set_get(support_certs, CERT_ECDSA));
+	add_ca(cc, support_certs);
 	static struct side srv, cli;
-	memset(&srv, 0, sizeof srv);
-	memset(&cli, 0, sizeof cli);
-	srv.cfg = sc;
-	cli.cfg = cc;
-	cli.servername = SERVERNAME;
-	handshake(&srv, &cli);
+	handshake(&srv, sc, &cli, cc);
 	ck_assert_msg(srv.rc == 0, "%s", srv.err);
 	ck_assert_uint_eq(srv.facts.nchain, 1);
 	ck_assert_msg(srv.facts.verify_ok, "%s", srv.facts.verify_error);
@@ -387,14 +353,8 @@ END_TEST
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	char *s = calloc(1, 65536);
-	size_t n = fread(s, 1, 65535, f);
-	s[n] = '\0';
-	fclose(f);
-	return s;
+	size_t len;
+	return support_slurp(path, &len);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -411,18 +371,18 @@ START_TEST(write_dir_writes_everything)
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	char dir[128], err[256] = "";
 	snprintf(dir, sizeof dir, "%s/a/b", tmp); /* mkdir -p */
-	ck_assert_msg(cert_set_write_dir(CS, dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(cert_set_write_dir(support_certs, dir, err, sizeof err) == 0, "%s", err);
 
 	char path[256];
 	snprintf(path, sizeof path, "%s/ca.pem", dir);
 	char *s = slurp(path);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(s, cert_set_ca_pem(CS));
+	ck_assert_str_eq(s, cert_set_ca_pem(support_certs));
 	free(s);
 	unlink(path);
 	for (int v = 0; v < CERT__COUNT; v++) {
 		const char *name = cert_variant_name((enum cert_variant)v);
-		const struct cert_pem *p = cert_set_get(CS, (enum cert_variant)v);
+		const struct cert_pem *p = cert_set_get(support_certs, (enum cert_variant)v);
 		snprintf(path, sizeof path, "%s/%s.pem", dir, name);
 		s = slurp(path);
 		ck_assert_msg(s != NULL, "%s", path);
@@ -444,8 +404,8 @@ START_TEST(write_dir_writes_everything)
 	rmdir(path);
 	rmdir(tmp);
 
-	ck_assert_int_eq(cert_set_write_dir(CS, "", err, sizeof err), -1);
-	ck_assert_int_eq(cert_set_write_dir(CS, "/proc/stark-no-such/dir", err, sizeof err), -1);
+	ck_assert_int_eq(cert_set_write_dir(support_certs, "", err, sizeof err), -1);
+	ck_assert_int_eq(cert_set_write_dir(support_certs, "/proc/stark-no-such/dir", err, sizeof err), -1);
 	ck_assert_str_ne(err, "");
 }
 END_TEST
@@ -454,7 +414,7 @@ Suite *cert_suite(void)
 {
 	Suite *s = suite_create("cert");
 	TCase *tc = tcase_create("variants");
-	tcase_add_unchecked_fixture(tc, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(tc, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, variant_names);
 	tcase_add_test(tc, ca_is_a_ca);

@@ -24,6 +24,7 @@
 #include "exec.h"
 #include "result.h"
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 #include "wtls.h"
 
@@ -367,13 +368,12 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
 
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	support_socketpair(sv, 0);
 	struct mc *m = xcalloc(1, sizeof *m);
 	m->fd = sv[1];
 	m->flaws = flaws;
 	m->cfg = cfg;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, mc_thread, m), 0);
+	pthread_t t = support_thread_start(mc_thread, m);
 
 	struct exec_opts o = {
 		.servername = "localhost",
@@ -383,7 +383,7 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 		.certs = certs,
 	};
 	exec_run_fd(s, &o, sv[0], r); /* takes sv[0]; closes it when done */
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	free(m);
 	wtls_config_free(cfg);
 	cert_set_free(certs);
@@ -444,19 +444,97 @@ static void expect_pass(const char *name, const char *profile)
 
 /* ---- the tests: one per flaw, each with its well-behaved twin ---- */
 
-START_TEST(good_client_sanity)
-{
-	expect_pass("00-sanity", NULL);
-}
-END_TEST
+struct flaw_case {
+	const char *test;     /* the Check test this row belongs to */
+	const char *scenario; /* scenarios/client/<scenario>.scn */
+	unsigned flaws;       /* 0: only the well-behaved client, which must PASS */
+	const char *needle;   /* the flawed client FAILs at the line containing this ... */
+	const char *what;     /* ... with this in the reason */
+	bool twin;            /* and the well-behaved client PASSes the same file */
+};
 
-START_TEST(c01_plaintext_after_stripping)
+static const struct flaw_case FLAWS[] = {
+    {"good_client_sanity", "00-sanity", 0, NULL, NULL, false},
+    {"c01_plaintext_after_stripping", "c01-starttls-stripped", F_PLAIN_WITHOUT_STARTTLS,
+     "verify no-plaintext", "went on in plaintext after STARTTLS was stripped", true},
+    {"c02_starttls_refusal_ignored", "c02-starttls-502", F_IGNORE_STARTTLS_REFUSAL,
+     "verify no-plaintext", "went on in plaintext after STARTTLS was answered with 502", true},
+    {"c03_starttls_454_ignored", "c03-starttls-454", F_IGNORE_STARTTLS_REFUSAL,
+     "verify no-plaintext", "went on in plaintext after STARTTLS was answered with 454", true},
+    {"c04_starttls_200_ignored", "c04-starttls-200", F_IGNORE_STARTTLS_REFUSAL,
+     "verify no-plaintext", "went on in plaintext after STARTTLS was answered with 200", true},
+    {"c05_helo_fallback", "c05-ehlo-refused-helo", F_HELO_FALLBACK, "verify no-plaintext",
+     "went on in plaintext after EHLO was refused", true},
+    {"c06_injected_reply_read", "c06-injection-glued-to-220", F_KEEP_BUFFER,
+     "fail   \"read the reply injected", "read the reply injected before the TLS handshake", true},
+    /* the 220's line end travels with the injection: deterministic */
+    {"c07_injected_later_segment_read", "c07-injection-later-segment", F_KEEP_BUFFER,
+     "fail   \"read the reply injected", "injected in the segment after the 220", true},
+    {"c08_tls_after_first_line_of_220", "c08-multiline-220", F_FIRST_LINE_220,
+     "fail   \"did not complete", "did not complete the TLS handshake after a multi-line 220",
+     true},
+    {"c09_no_ehlo_after_tls", "c09-capabilities-discarded", F_NO_EHLO_AFTER_TLS,
+     "fail   \"did not send EHLO first", "did not send EHLO first after the TLS handshake", true},
+    {"c09_stale_pipelining", "c09-capabilities-discarded", F_STALE_PIPELINING,
+     "fail   \"pipelined", "pipelined a command behind MAIL", false},
+    {"c10_second_starttls", "c10-no-second-starttls", F_SECOND_STARTTLS,
+     "fail   \"sent STARTTLS again", "sent STARTTLS again inside TLS", true},
+    {"c11_plaintext_after_failed_handshake", "c11-plaintext-454-for-serverhello",
+     F_PLAIN_AFTER_TLS_FAIL, "fail   \"went on in plaintext",
+     "went on in plaintext after the TLS handshake failed", true},
+    {"c12_plaintext_after_close_notify", "c12-plaintext-after-handshake",
+     F_PLAIN_AFTER_CLOSE_NOTIFY, "verify no-plaintext",
+     "went on in plaintext after the TLS session was cut", true},
+    {"c13_expired_certificate_accepted", "c13-cert-expired", F_NO_VERIFY, "and sent EHLO\"",
+     "completed the TLS handshake with an expired certificate and sent EHLO", true},
+    {"c13_unknown_ca_accepted", "c13-cert-unknown-ca", F_NO_VERIFY, "and sent EHLO\"",
+     "with a certificate issued by an unknown CA and sent EHLO", true},
+    /* a valid chain is accepted by the verifying client */
+    {"c13_unknown_ca_accepted", "c13-cert-chain", 0, NULL, NULL, false},
+    {"c15_6xx_taken_as_success", "c15-6xx-code", F_ACCEPT_6XX, "fail   \"went on with the mail",
+     "after the out-of-range reply 650 to MAIL", true},
+    {"c16_greeting_421_ignored", "c16-greeting-421", F_IGNORE_GREETING,
+     "fail   \"went on after a 421", "went on after a 421 greeting", true},
+    {"c19_pipelined_behind_starttls", "c19-starttls-last-in-group", F_PIPELINE_STARTTLS,
+     "fail   \"pipelined", "pipelined a command behind STARTTLS", true},
+};
+
+/* Every row of the named test, at least one. */
+static void run_flaws(const char *test)
 {
-	expect_fail_at("c01-starttls-stripped", NULL, F_PLAIN_WITHOUT_STARTTLS, "verify no-plaintext",
-	               "went on in plaintext after STARTTLS was stripped");
-	expect_pass("c01-starttls-stripped", NULL);
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof FLAWS / sizeof FLAWS[0]; i++) {
+		const struct flaw_case *c = &FLAWS[i];
+		if (strcmp(c->test, test) != 0)
+			continue;
+		n++;
+		if (c->flaws)
+			expect_fail_at(c->scenario, NULL, c->flaws, c->needle, c->what);
+		if (!c->flaws || c->twin)
+			expect_pass(c->scenario, NULL);
+	}
+	ck_assert_msg(n > 0, "no table rows for %s", test);
 }
-END_TEST
+
+SUPPORT_TABLE_TEST(good_client_sanity, run_flaws)
+SUPPORT_TABLE_TEST(c01_plaintext_after_stripping, run_flaws)
+SUPPORT_TABLE_TEST(c02_starttls_refusal_ignored, run_flaws)
+SUPPORT_TABLE_TEST(c03_starttls_454_ignored, run_flaws)
+SUPPORT_TABLE_TEST(c04_starttls_200_ignored, run_flaws)
+SUPPORT_TABLE_TEST(c05_helo_fallback, run_flaws)
+SUPPORT_TABLE_TEST(c06_injected_reply_read, run_flaws)
+SUPPORT_TABLE_TEST(c07_injected_later_segment_read, run_flaws)
+SUPPORT_TABLE_TEST(c08_tls_after_first_line_of_220, run_flaws)
+SUPPORT_TABLE_TEST(c09_no_ehlo_after_tls, run_flaws)
+SUPPORT_TABLE_TEST(c09_stale_pipelining, run_flaws)
+SUPPORT_TABLE_TEST(c10_second_starttls, run_flaws)
+SUPPORT_TABLE_TEST(c11_plaintext_after_failed_handshake, run_flaws)
+SUPPORT_TABLE_TEST(c12_plaintext_after_close_notify, run_flaws)
+SUPPORT_TABLE_TEST(c13_expired_certificate_accepted, run_flaws)
+SUPPORT_TABLE_TEST(c13_unknown_ca_accepted, run_flaws)
+SUPPORT_TABLE_TEST(c15_6xx_taken_as_success, run_flaws)
+SUPPORT_TABLE_TEST(c16_greeting_421_ignored, run_flaws)
+SUPPORT_TABLE_TEST(c19_pipelined_behind_starttls, run_flaws)
 
 START_TEST(c01_opportunistic_plaintext_is_noted)
 {
@@ -471,144 +549,6 @@ START_TEST(c01_opportunistic_plaintext_is_noted)
 	mirror("c01-starttls-stripped", "opportunistic", F_PLAIN_WITHOUT_STARTTLS, &r);
 	ck_assert_int_eq(r.verdict, V_SKIP);
 	result_free(&r);
-}
-END_TEST
-
-START_TEST(c02_starttls_refusal_ignored)
-{
-	expect_fail_at("c02-starttls-502", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
-	               "went on in plaintext after STARTTLS was answered with 502");
-	expect_pass("c02-starttls-502", NULL);
-}
-END_TEST
-
-START_TEST(c03_starttls_454_ignored)
-{
-	expect_fail_at("c03-starttls-454", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
-	               "went on in plaintext after STARTTLS was answered with 454");
-	expect_pass("c03-starttls-454", NULL);
-}
-END_TEST
-
-START_TEST(c04_starttls_200_ignored)
-{
-	expect_fail_at("c04-starttls-200", NULL, F_IGNORE_STARTTLS_REFUSAL, "verify no-plaintext",
-	               "went on in plaintext after STARTTLS was answered with 200");
-	expect_pass("c04-starttls-200", NULL);
-}
-END_TEST
-
-START_TEST(c05_helo_fallback)
-{
-	expect_fail_at("c05-ehlo-refused-helo", NULL, F_HELO_FALLBACK, "verify no-plaintext",
-	               "went on in plaintext after EHLO was refused");
-	expect_pass("c05-ehlo-refused-helo", NULL);
-}
-END_TEST
-
-START_TEST(c06_injected_reply_read)
-{
-	expect_fail_at("c06-injection-glued-to-220", NULL, F_KEEP_BUFFER, "fail   \"read the reply injected",
-	               "read the reply injected before the TLS handshake");
-	expect_pass("c06-injection-glued-to-220", NULL);
-}
-END_TEST
-
-START_TEST(c07_injected_later_segment_read)
-{
-	/* the 220's line end travels with the injection: deterministic */
-	expect_fail_at("c07-injection-later-segment", NULL, F_KEEP_BUFFER,
-	               "fail   \"read the reply injected", "injected in the segment after the 220");
-	expect_pass("c07-injection-later-segment", NULL);
-}
-END_TEST
-
-START_TEST(c08_tls_after_first_line_of_220)
-{
-	expect_fail_at("c08-multiline-220", NULL, F_FIRST_LINE_220, "fail   \"did not complete",
-	               "did not complete the TLS handshake after a multi-line 220");
-	expect_pass("c08-multiline-220", NULL);
-}
-END_TEST
-
-START_TEST(c09_no_ehlo_after_tls)
-{
-	expect_fail_at("c09-capabilities-discarded", NULL, F_NO_EHLO_AFTER_TLS,
-	               "fail   \"did not send EHLO first", "did not send EHLO first after the TLS handshake");
-	expect_pass("c09-capabilities-discarded", NULL);
-}
-END_TEST
-
-START_TEST(c09_stale_pipelining)
-{
-	expect_fail_at("c09-capabilities-discarded", NULL, F_STALE_PIPELINING, "fail   \"pipelined",
-	               "pipelined a command behind MAIL");
-}
-END_TEST
-
-START_TEST(c10_second_starttls)
-{
-	expect_fail_at("c10-no-second-starttls", NULL, F_SECOND_STARTTLS, "fail   \"sent STARTTLS again",
-	               "sent STARTTLS again inside TLS");
-	expect_pass("c10-no-second-starttls", NULL);
-}
-END_TEST
-
-START_TEST(c11_plaintext_after_failed_handshake)
-{
-	expect_fail_at("c11-plaintext-454-for-serverhello", NULL, F_PLAIN_AFTER_TLS_FAIL,
-	               "fail   \"went on in plaintext", "went on in plaintext after the TLS handshake failed");
-	expect_pass("c11-plaintext-454-for-serverhello", NULL);
-}
-END_TEST
-
-START_TEST(c12_plaintext_after_close_notify)
-{
-	expect_fail_at("c12-plaintext-after-handshake", NULL, F_PLAIN_AFTER_CLOSE_NOTIFY,
-	               "verify no-plaintext", "went on in plaintext after the TLS session was cut");
-	expect_pass("c12-plaintext-after-handshake", NULL);
-}
-END_TEST
-
-START_TEST(c13_expired_certificate_accepted)
-{
-	expect_fail_at("c13-cert-expired", NULL, F_NO_VERIFY, "and sent EHLO\"",
-	               "completed the TLS handshake with an expired certificate and sent EHLO");
-	expect_pass("c13-cert-expired", NULL);
-}
-END_TEST
-
-START_TEST(c13_unknown_ca_accepted)
-{
-	expect_fail_at("c13-cert-unknown-ca", NULL, F_NO_VERIFY, "and sent EHLO\"",
-	               "with a certificate issued by an unknown CA and sent EHLO");
-	expect_pass("c13-cert-unknown-ca", NULL);
-	/* a valid chain is accepted by the verifying client */
-	expect_pass("c13-cert-chain", NULL);
-}
-END_TEST
-
-START_TEST(c15_6xx_taken_as_success)
-{
-	expect_fail_at("c15-6xx-code", NULL, F_ACCEPT_6XX, "fail   \"went on with the mail",
-	               "after the out-of-range reply 650 to MAIL");
-	expect_pass("c15-6xx-code", NULL);
-}
-END_TEST
-
-START_TEST(c16_greeting_421_ignored)
-{
-	expect_fail_at("c16-greeting-421", NULL, F_IGNORE_GREETING, "fail   \"went on after a 421",
-	               "went on after a 421 greeting");
-	expect_pass("c16-greeting-421", NULL);
-}
-END_TEST
-
-START_TEST(c19_pipelined_behind_starttls)
-{
-	expect_fail_at("c19-starttls-last-in-group", NULL, F_PIPELINE_STARTTLS, "fail   \"pipelined",
-	               "pipelined a command behind STARTTLS");
-	expect_pass("c19-starttls-last-in-group", NULL);
 }
 END_TEST
 

@@ -24,6 +24,7 @@
 
 #include "cert.h"
 #include "conn.h"
+#include "support.h"
 #include "transcript.h"
 #include "util.h"
 #include "wtls.h"
@@ -35,11 +36,6 @@ static void sleep_ms(int ms)
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-static void make_pair(int sv[2])
-{
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 }
 
 /* A listener on 127.0.0.1, a free port. */
@@ -99,7 +95,7 @@ static bool transcript_has_note(const struct transcript *t, const char *needle)
 START_TEST(fill_times_out_on_silence)
 {
 	int sv[2];
-	make_pair(sv);
+	support_socketpair(sv, 0);
 	struct conn c;
 	conn_init(&c, sv[0], NULL);
 	conn_set_timeout(&c, 200);
@@ -129,7 +125,7 @@ END_TEST
 START_TEST(wait_readable_deadline)
 {
 	int sv[2];
-	make_pair(sv);
+	support_socketpair(sv, 0);
 	struct conn c;
 	conn_init(&c, sv[0], NULL);
 	conn_set_timeout(&c, 200);
@@ -152,7 +148,7 @@ END_TEST
 START_TEST(fill_eof_on_close)
 {
 	int sv[2];
-	make_pair(sv);
+	support_socketpair(sv, 0);
 	struct transcript tr;
 	transcript_init(&tr);
 	struct conn c;
@@ -309,30 +305,20 @@ END_TEST
 static volatile sig_atomic_t stop_flag;
 static int64_t stop_set_at;
 
-static void *set_stop_later(void *arg)
-{
-	(void)arg;
-	sleep_ms(100);
-	stop_set_at = mono_ms();
-	stop_flag = 1;
-	return NULL;
-}
-
 START_TEST(stop_flag_interrupts_fill)
 {
 	int sv[2];
-	make_pair(sv);
+	support_socketpair(sv, 0);
 	struct conn c;
 	conn_init(&c, sv[0], NULL);
 	stop_flag = 0;
 	c.stop = &stop_flag;
 	conn_set_timeout(&c, 5000);
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, set_stop_later, NULL), 0);
+	pthread_t t = support_stop_later(&stop_flag, 100, &stop_set_at);
 	int64_t t0 = mono_ms();
 	int rc = conn_fill(&c);
 	int64_t end = mono_ms();
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	ck_assert_int_eq(rc, CONN_STOPPED);
 	ck_assert_msg(end - stop_set_at <= 200, "returned %lld ms after the stop flag was set",
 	              (long long)(end - stop_set_at));
@@ -401,12 +387,9 @@ static void *flood_main(void *arg)
 START_TEST(inbuf_is_bounded)
 {
 	int sv[2];
-	make_pair(sv);
-	struct timeval tv = {.tv_sec = 10};
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	support_socketpair(sv, 10);
 	struct flood f = {.fd = sv[1], .total = CONN_INBUF_MAX + 64u * 1024u};
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, flood_main, &f), 0);
+	pthread_t t = support_thread_start(flood_main, &f);
 	struct conn c;
 	conn_init(&c, sv[0], NULL);
 	conn_set_timeout(&c, 3000);
@@ -423,7 +406,7 @@ START_TEST(inbuf_is_bounded)
 	buf_consume(&c.in, 1024);
 	ck_assert_int_eq(conn_fill(&c), CONN_OK);
 	conn_close(&c); /* unblocks the writer */
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	close(sv[1]);
 }
 END_TEST
@@ -542,8 +525,7 @@ START_TEST(starttls_completes)
 	s.mode = SRV_TLS;
 	s.pre = "220 go ahead\r\n250 piped\r\n";
 	size_t prelen = strlen(s.pre);
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, srv_main, &s), 0);
+	pthread_t t = support_thread_start(srv_main, &s);
 	/* Read all of the plaintext, consume none of it. */
 	conn_set_timeout(&c, 3000);
 	while (c.in.len < prelen)
@@ -583,7 +565,7 @@ START_TEST(starttls_completes)
 	/* close_notify: back to plaintext here, an orderly TLS end there. */
 	ck_assert_int_eq(conn_tls_close(&c), CONN_OK);
 	ck_assert_int_eq(conn_layer(&c), TLAYER_PLAIN);
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	ck_assert_int_eq(s.rc, CONN_OK);
 	ck_assert(s.facts.handshake_ok);
 	ck_assert_str_eq(s.facts.client_sni, "localhost");
@@ -647,12 +629,11 @@ START_TEST(starttls_glue_shares_the_segment)
 	memset(&s, 0, sizeof s);
 	s.fd = tcp_pair(&c, &tr);
 	s.mode = SRV_RAW;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, srv_main, &s), 0);
+	pthread_t t = support_thread_start(srv_main, &s);
 	conn_set_timeout(&c, 3000);
 	int64_t t0 = mono_ms();
 	int rc = conn_starttls(&c, CLI_CFG, WTLS_CLIENT, "localhost", (const uint8_t *)"NOOP\r\n", 6);
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	/* The server hung up after its read: the handshake fails, promptly. */
 	ck_assert_int_eq(rc, CONN_ERROR);
 	ck_assert_int_lt(mono_ms() - t0, 2000);
@@ -687,11 +668,10 @@ START_TEST(starttls_failure_back_to_plaintext)
 	memset(&s, 0, sizeof s);
 	s.fd = tcp_pair(&c, &tr);
 	s.mode = SRV_GARBAGE;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, srv_main, &s), 0);
+	pthread_t t = support_thread_start(srv_main, &s);
 	conn_set_timeout(&c, 3000);
 	int rc = conn_starttls(&c, CLI_CFG, WTLS_CLIENT, "localhost", NULL, 0);
-	pthread_join(t, NULL);
+	support_thread_join(t, 30000);
 	ck_assert_int_eq(rc, CONN_ERROR);
 	ck_assert(c.tls_tried);
 	ck_assert(!c.tls_ok);
@@ -798,12 +778,11 @@ START_TEST(accept_sees_the_stop_flag)
 	conn_init(&c, -1, NULL);
 	stop_flag = 0;
 	c.stop = &stop_flag;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, set_stop_later, NULL), 0);
+	pthread_t t = support_stop_later(&stop_flag, 100, &stop_set_at);
 	int64_t t0 = mono_ms();
 	int rc = conn_accept(&c, lfd, 5000);
 	int64_t end = mono_ms();
-	pthread_join(t, NULL);
+	support_thread_join(t, 5000);
 	ck_assert_int_eq(rc, CONN_STOPPED);
 	ck_assert_msg(end - stop_set_at <= 200, "returned %lld ms after the stop flag was set",
 	              (long long)(end - stop_set_at));

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for exec: scenarios parsed from strings, played by exec_run
- * against tiny scripted peers (a thread on 127.0.0.1:0 that plays bytes)
- * and against the reference target. Every verdict path with the line that
- * decided it; alternatives (nested, committing); silence; alone; strict;
- * TLS ok / fail; hostile peers (silent, dripping, endless line, endless
- * multi-line reply, hang-up mid-handshake, garbage, plaintext instead of a
- * ServerHello), each bounded by its deadline; profile skips; interruption;
- * the mirror form over socketpair(2) (exec_run_fd). Loopback only.
+ * against scripted peers (support_peer: a thread on 127.0.0.1:0 playing a
+ * declarative script) and against the reference target. The scripted cases
+ * are one table (struct exec_case), a named group per Check test: every
+ * verdict path with the line that decided it; alternatives (nested,
+ * committing); silence; alone; strict; TLS fail; hostile peers (silent,
+ * dripping, endless line, endless multi-line reply, hang-up mid-handshake,
+ * garbage, plaintext instead of a ServerHello), each bounded by its
+ * deadline. Then TLS ok against refsrv, profile skips, interruption, the
+ * mirror form over socketpair(2) (exec_run_fd). Loopback only.
  */
 #include <check.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "refsrv.h"
 #include "result.h"
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 #include "wtls.h"
 
@@ -37,15 +39,6 @@
 	"catalog   T-00\n"                                                                         \
 	"severity  info\n"
 #define L(k) (5 + (k))
-
-#define PEER_BUDGET_MS 5000 /* no scripted peer lives longer than this */
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static struct scenario *parse_full(const char *text)
 {
@@ -65,248 +58,6 @@ static struct scenario *parse_body(const char *body)
 	return s;
 }
 
-/* ---- scripted peers ---- */
-
-enum act_kind {
-	A_END,
-	A_SEND,        /* s: one write */
-	A_SENDN,       /* s, n: one write of n bytes (may contain NUL) */
-	A_EXPECT,      /* read until s has arrived (after what earlier expects matched) */
-	A_SLEEP,       /* ms */
-	A_CLOSE,       /* close now (the default end waits for the client to close) */
-	A_HELLO,       /* read a TLS record header (the ClientHello) */
-	A_SILENT,      /* say nothing until the client closes */
-	A_DRIP,        /* s[0] once, then one 'a' every 100 ms, until the client closes */
-	A_FLOOD,       /* s repeated (n = total bytes, 0 = until the client closes) */
-	A_GARBAGE,     /* seeded random bytes until the client closes */
-};
-
-struct act {
-	enum act_kind k;
-	const char *s;
-	size_t n;
-	int ms;
-};
-
-struct peer {
-	int lfd, fd;
-	int port;
-	char portstr[16];
-	pthread_t t;
-	const struct act *script;
-	struct buf rx;       /* everything received */
-	size_t cursor;       /* end of the last A_EXPECT match */
-	bool accepted;
-	char failed[256];    /* the script did not go as planned */
-	bool client_closed;  /* the peer saw the client close */
-	int64_t t_start;
-};
-
-static bool p_send(struct peer *p, const void *data, size_t n)
-{
-	const uint8_t *d = data;
-	size_t off = 0;
-	while (off < n) {
-		struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
-		if (mono_ms() - p->t_start > PEER_BUDGET_MS || poll(&pf, 1, 100) < 0)
-			return false;
-		if (!(pf.revents & (POLLOUT | POLLERR | POLLHUP)))
-			continue;
-		ssize_t w = send(p->fd, d + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (w <= 0)
-			return false;
-		off += (size_t)w;
-	}
-	return true;
-}
-
-/* Read what is there within ms: >0 bytes, 0 closed, -1 nothing/timeout. */
-static ssize_t p_recv(struct peer *p, int ms)
-{
-	struct pollfd pf = {.fd = p->fd, .events = POLLIN};
-	if (poll(&pf, 1, ms) != 1)
-		return -1;
-	uint8_t tmp[65536];
-	ssize_t n = recv(p->fd, tmp, sizeof tmp, MSG_DONTWAIT);
-	if (n > 0) {
-		buf_append(&p->rx, tmp, (size_t)n);
-		return n;
-	}
-	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-		p->client_closed = true;
-		return 0;
-	}
-	return -1;
-}
-
-static bool p_expect(struct peer *p, const char *needle)
-{
-	size_t nl = strlen(needle);
-	for (;;) {
-		if (p->rx.len >= p->cursor + nl) {
-			uint8_t *hit = memmem(p->rx.data + p->cursor, p->rx.len - p->cursor, needle, nl);
-			if (hit) {
-				p->cursor = (size_t)(hit - p->rx.data) + nl;
-				return true;
-			}
-		}
-		if (mono_ms() - p->t_start > PEER_BUDGET_MS || p_recv(p, 100) == 0) {
-			snprintf(p->failed, sizeof p->failed, "peer: '%s' never arrived", needle);
-			return false;
-		}
-	}
-}
-
-/* A TLS record header from the client: its first 5 bytes. */
-static bool p_hello(struct peer *p)
-{
-	size_t start = p->cursor;
-	while (p->rx.len < start + 5) {
-		if (mono_ms() - p->t_start > PEER_BUDGET_MS || p_recv(p, 100) == 0) {
-			snprintf(p->failed, sizeof p->failed, "peer: no ClientHello");
-			return false;
-		}
-	}
-	if (p->rx.data[start] != 0x16) {
-		snprintf(p->failed, sizeof p->failed, "peer: not a handshake record (0x%02x)",
-		         p->rx.data[start]);
-		return false;
-	}
-	p->cursor = p->rx.len;
-	return true;
-}
-
-/* Until the client closes (or the budget ends). */
-static void p_wait_close(struct peer *p)
-{
-	while (!p->client_closed && mono_ms() - p->t_start <= PEER_BUDGET_MS)
-		p_recv(p, 100);
-}
-
-static void p_drain(struct peer *p)
-{
-	while (p_recv(p, 0) > 0)
-		;
-}
-
-static void *peer_main(void *arg)
-{
-	struct peer *p = arg;
-	struct pollfd pf = {.fd = p->lfd, .events = POLLIN};
-	if (poll(&pf, 1, PEER_BUDGET_MS) != 1)
-		return NULL;
-	p->fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (p->fd < 0)
-		return NULL;
-	p->accepted = true;
-	p->t_start = mono_ms();
-	bool closed_by_script = false;
-	uint32_t seed = 0x2545F491u;
-	for (const struct act *a = p->script; a && a->k != A_END && !p->failed[0]; a++) {
-		switch (a->k) {
-		case A_SEND:
-			p_send(p, a->s, strlen(a->s));
-			break;
-		case A_SENDN:
-			p_send(p, a->s, a->n);
-			break;
-		case A_EXPECT:
-			p_expect(p, a->s);
-			break;
-		case A_SLEEP:
-			sleep_ms(a->ms);
-			break;
-		case A_CLOSE:
-			closed_by_script = true;
-			goto out;
-		case A_HELLO:
-			p_hello(p);
-			break;
-		case A_SILENT:
-			p_wait_close(p);
-			break;
-		case A_DRIP: {
-			bool ok = p_send(p, a->s, 1);
-			while (ok && !p->client_closed && mono_ms() - p->t_start <= PEER_BUDGET_MS) {
-				sleep_ms(100);
-				p_drain(p);
-				ok = p_send(p, "a", 1);
-			}
-			break;
-		}
-		case A_FLOOD: {
-			size_t sent = 0, len = strlen(a->s);
-			struct buf chunk = {0};
-			while (chunk.len < 16384)
-				buf_append(&chunk, a->s, len);
-			while ((a->n == 0 || sent < a->n) && mono_ms() - p->t_start <= PEER_BUDGET_MS) {
-				size_t n = chunk.len;
-				if (a->n && a->n - sent < n)
-					n = a->n - sent;
-				if (!p_send(p, chunk.data, n))
-					break;
-				sent += n;
-				p_drain(p);
-			}
-			buf_free(&chunk);
-			break;
-		}
-		case A_GARBAGE: {
-			uint8_t g[4096];
-			for (;;) {
-				for (size_t i = 0; i < sizeof g; i++) {
-					seed ^= seed << 13;
-					seed ^= seed >> 17;
-					seed ^= seed << 5;
-					g[i] = (uint8_t)seed;
-				}
-				if (!p_send(p, g, sizeof g) || mono_ms() - p->t_start > PEER_BUDGET_MS)
-					break;
-				p_drain(p);
-			}
-			break;
-		}
-		case A_END:
-			break;
-		}
-	}
-	if (!closed_by_script)
-		p_wait_close(p);
-out:
-	close(p->fd);
-	p->fd = -1;
-	return NULL;
-}
-
-static struct peer *peer_start(const struct act *script)
-{
-	struct peer *p = xcalloc(1, sizeof *p);
-	char err[256] = "";
-	p->fd = -1;
-	p->script = script;
-	p->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
-	ck_assert_msg(p->lfd >= 0, "listen: %s", err);
-	p->port = conn_local_port(p->lfd);
-	snprintf(p->portstr, sizeof p->portstr, "%d", p->port);
-	ck_assert_int_eq(pthread_create(&p->t, NULL, peer_main, p), 0);
-	return p;
-}
-
-/* Join; returns whether the script went as written (message in failed). */
-static void peer_join(struct peer *p)
-{
-	pthread_join(p->t, NULL);
-	close(p->lfd);
-}
-
-static void peer_free(struct peer *p)
-{
-	buf_free(&p->rx);
-	free(p);
-}
-
 static struct exec_opts opts(const char *port, int64_t timeout_ms)
 {
 	return (struct exec_opts){
@@ -318,21 +69,22 @@ static struct exec_opts opts(const char *port, int64_t timeout_ms)
 	};
 }
 
-/* Play body against script; r is filled; the peer's script must have run as
- * written (so a PASS is not a PASS against a confused peer). */
-static void play(const char *body, const struct act *script, int64_t timeout_ms, struct result *r,
+/* Play body against a scripted peer; r is filled. With script_must_complete
+ * the peer's script must have run as written (so a PASS is not a PASS
+ * against a confused peer); hostile peers are cut off mid-script. */
+static void play(const char *body, const char *script, int64_t timeout_ms, struct result *r,
                  bool script_must_complete)
 {
 	struct scenario *s = parse_body(body);
-	struct peer *p = peer_start(script);
+	struct support_peer *p = support_peer_start(script);
 	struct exec_opts o = opts(p->portstr, timeout_ms);
 	exec_run(s, &o, r);
-	peer_join(p);
+	support_peer_join(p);
 	if (script_must_complete)
 		ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed,
 		              verdict_label(r->verdict), r->reason);
 	ck_assert(p->accepted);
-	peer_free(p);
+	support_peer_free(p);
 	scenario_free(s);
 }
 
@@ -354,103 +106,13 @@ static void ck_reason_has(const struct result *r, const char *needle)
 	ck_assert_msg(strstr(r->reason, needle) != NULL, "reason '%s' lacks '%s'", r->reason, needle);
 }
 
-/* ---- the plain verdict paths ---- */
+/* ---- scenario bodies ---- */
 
 static const char *const BASIC_BODY = "expect reply 220 alone\n"      /* 1 */
                                       "send \"EHLO ${helo}\\r\\n\"\n"  /* 2 */
                                       "expect reply 250 has STARTTLS\n" /* 3 */
                                       "send \"QUIT\\r\\n\"\n"          /* 4 */
                                       "expect reply 221\n";            /* 5 */
-
-START_TEST(verdict_pass)
-{
-	static const struct act script[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250-peer\r\n250-PIPELINING\r\n250 STARTTLS\r\n"},
-	    {.k = A_EXPECT, .s = "QUIT\r\n"},
-	    {.k = A_SEND, .s = "221 bye\r\n"},
-	    {.k = A_END},
-	};
-	struct result r;
-	play(BASIC_BODY, script, 2000, &r, true);
-	ck_verdict(&r, V_PASS);
-	ck_assert_str_eq(r.reason, "");
-	ck_assert_int_eq(r.line, 0);
-	ck_assert_str_eq(r.id, "test/exec");
-	ck_assert_str_eq(r.file, "exec-test.scn");
-	ck_assert(!r.has_tls);
-	ck_assert_int_lt(r.elapsed_ms, 1000);
-	/* Evidence: both sends and the three replies, in order. */
-	size_t sends = 0, recvd = 0;
-	for (size_t i = 0; i < r.tr.n; i++) {
-		if (r.tr.ev[i].dir == TDIR_SEND)
-			sends++;
-		if (r.tr.ev[i].dir == TDIR_RECV)
-			recvd += r.tr.ev[i].len;
-	}
-	ck_assert_uint_eq(sends, 2);
-	ck_assert_uint_eq(recvd, 16 + 40 + 9);
-	result_free(&r);
-}
-END_TEST
-
-START_TEST(verdict_fail_names_line)
-{
-	static const struct act no_tls[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250-peer\r\n250 PIPELINING\r\n"},
-	    {.k = A_END},
-	};
-	struct result r;
-	play(BASIC_BODY, no_tls, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "does not offer STARTTLS");
-	result_free(&r);
-
-	static const struct act bad_quit[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250-peer\r\n250 STARTTLS\r\n"},
-	    {.k = A_EXPECT, .s = "QUIT\r\n"},
-	    {.k = A_SEND, .s = "250 not leaving\r\n"},
-	    {.k = A_END},
-	};
-	play(BASIC_BODY, bad_quit, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(5));
-	ck_reason_has(&r, "code 250 does not match 221");
-	result_free(&r);
-
-	/* A close where a reply belonged, after the greeting: FAIL, not ERROR. */
-	static const struct act hangup[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_CLOSE},
-	};
-	play(BASIC_BODY, hangup, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "connection closed");
-	result_free(&r);
-
-	/* No reply at all after the greeting: FAIL at the expectation, in time. */
-	static const struct act mute[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_SILENT},
-	    {.k = A_END},
-	};
-	play(BASIC_BODY, mute, 300, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "no reply within 300 ms");
-	ck_assert_int_ge(r.elapsed_ms, 300);
-	ck_assert_int_le(r.elapsed_ms, 800);
-	result_free(&r);
-}
-END_TEST
 
 static const char *const ALT_BODY = "expect reply 220\n"              /* 1 */
                                     "send \"EHLO ${helo}\\r\\n\"\n"    /* 2 */
@@ -472,163 +134,288 @@ static const char *const ALT_BODY = "expect reply 220\n"              /* 1 */
                                     "    }\n"                          /* 18 */
                                     "}\n";                             /* 19 */
 
-START_TEST(alt_branches)
+/* Both branches accept the 250; the first is taken and its failure stands:
+ * no backtracking into the second. */
+static const char *const COMMIT_BODY = "expect reply 220\n"    /* 1 */
+                                       "alt {\n"                /* 2 */
+                                       "    expect reply 250\n" /* 3 */
+                                       "    expect reply 251\n" /* 4 */
+                                       "} or {\n"               /* 5 */
+                                       "    expect reply 2xx\n" /* 6 */
+                                       "    expect reply 252\n" /* 7 */
+                                       "}\n";
+
+static const char *const SILENCE_BODY = "expect reply 220\nexpect silence 300ms\n";
+
+static const char *const STRICT_BODY = "expect reply 220 strict\n"
+                                       "send \"EHLO ${helo}\\r\\n\"\n"
+                                       "expect reply 250 strict\n";
+
+/* Lines 1-6: up to the handshake, then the line-7 expectation of each form. */
+#define TLS_PRELUDE_BODY                                                                           \
+	"expect reply 220\n"              /* 1 */                                                  \
+	"send \"EHLO ${helo}\\r\\n\"\n"   /* 2 */                                                  \
+	"expect reply 250 has STARTTLS\n" /* 3 */                                                  \
+	"send \"STARTTLS\\r\\n\"\n"       /* 4 */                                                  \
+	"expect reply 220\n"              /* 5 */                                                  \
+	"tls\n"                           /* 6 */
+static const char *const TLS_FAIL_BODY = TLS_PRELUDE_BODY "expect tls fail\n"; /* 7 */
+static const char *const TLS_OK_BODY = TLS_PRELUDE_BODY "expect tls ok\n";     /* 7 */
+
+static const char *const TLS_BODY = "expect reply 220\n"                 /* 1 */
+                                    "send \"EHLO ${helo}\\r\\n\"\n"       /* 2 */
+                                    "expect reply 250 has STARTTLS\n"     /* 3 */
+                                    "send \"STARTTLS\\r\\n\"\n"           /* 4 */
+                                    "expect reply 220 alone\n"           /* 5 */
+                                    "tls\n"                               /* 6 */
+                                    "expect tls ok\n"                     /* 7 */
+                                    "send \"EHLO ${helo}\\r\\n\"\n"       /* 8 */
+                                    "expect reply 250 lacks STARTTLS\n"   /* 9 */
+                                    "send \"QUIT\\r\\n\"\n"               /* 10 */
+                                    "expect reply 221\n";                 /* 11 */
+
+/* ---- peer scripts (support.h: "< " writes, "> " waits for bytes) ---- */
+
+#define GREET "< 220 peer\\r\\n\n"
+#define GREET_EHLO GREET "> EHLO stark.test\\r\\n\n"
+/* ALT_BODY's way into its second branch: EHLO refused, HELO sent */
+#define EHLO_REFUSED GREET_EHLO "< 502 no EHLO here\\r\\n\n> HELO stark.test\\r\\n\n"
+/* Up to the 220 for STARTTLS and the client's first TLS record. */
+#define STARTTLS_PRELUDE                                                                           \
+	GREET_EHLO "< 250-peer\\r\\n250 STARTTLS\\r\\n\n"                                           \
+	           "> STARTTLS\\r\\n\n"                                                             \
+	           "< 220 go ahead\\r\\n\n"                                                         \
+	           "hello\n"
+
+#define HOSTILE_TIMEOUT 500
+
+/* ---- the table: every scripted case, grouped by the Check test it is ---- */
+
+struct exec_case {
+	const char *test;    /* the Check test this row belongs to */
+	const char *body;    /* scenario statements (line k is L(k)) */
+	const char *peer;    /* the peer's script */
+	int64_t timeout_ms;
+	bool hostile;        /* the peer is cut off mid-script: no completion check */
+	enum verdict want;
+	int line;            /* non-0: the reason starts "line N: " and r.line == N */
+	const char *eq;      /* non-NULL: the whole reason */
+	const char *has[3];  /* the reason contains each */
+	int64_t min_ms, max_ms; /* non-0: bounds on elapsed_ms */
+	int tls;             /* 1: a handshake was attempted and failed */
+};
+
+static const struct exec_case CASES[] = {
+    /* verdict_fail_names_line */
+    {"verdict_fail_names_line", BASIC_BODY,
+     "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\n< 250-peer\\r\\n250 PIPELINING\\r\\n\n",
+     2000, .want = V_FAIL, .line = L(3), .has = {"does not offer STARTTLS"}},
+    {"verdict_fail_names_line", BASIC_BODY,
+     "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\n< 250-peer\\r\\n250 STARTTLS\\r\\n\n"
+     "> QUIT\\r\\n\n< 250 not leaving\\r\\n\n",
+     2000, .want = V_FAIL, .line = L(5), .has = {"code 250 does not match 221"}},
+    /* A close where a reply belonged, after the greeting: FAIL, not ERROR. */
+    {"verdict_fail_names_line", BASIC_BODY, "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\nclose\n",
+     2000, .want = V_FAIL, .line = L(3), .has = {"connection closed"}},
+    /* No reply at all after the greeting: FAIL at the expectation, in time. */
+    {"verdict_fail_names_line", BASIC_BODY, "< 220 peer ESMTP\\r\\n\nsilent\n", 300, .want = V_FAIL,
+     .line = L(3), .has = {"no reply within 300 ms"}, .min_ms = 300, .max_ms = 800},
+
+    /* alt_branches: fail carries the reply that led to it */
+    {"alt_branches", ALT_BODY, GREET_EHLO "< 250-peer\\r\\n250 STARTTLS\\r\\n\n", 2000,
+     .want = V_FAIL, .line = L(5), .eq = "line 10: branch A (got 250 \"250-peer\" (multi-line))"},
+    {"alt_branches", ALT_BODY, EHLO_REFUSED "< 250 helo ok\\r\\n\n", 2000, .want = V_FAIL,
+     .line = L(11), .eq = "line 16: branch B1 (got 250 \"250 helo ok\")"},
+    {"alt_branches", ALT_BODY, EHLO_REFUSED "< 451 later\\r\\n\n", 2000, .want = V_FAIL,
+     .line = L(14), .has = {"branch B2 (got 451"}},
+    {"alt_branches", ALT_BODY, EHLO_REFUSED "close\n", 2000, .want = V_FAIL,
+     .eq = "line 22: branch B3"}, /* no reply to quote */
+    /* No branch matches: the alt's own line, every guard listed. */
+    {"alt_branches", ALT_BODY, GREET_EHLO "< 354 what\\r\\n\n", 2000, .want = V_FAIL,
+     .line = L(3),
+     .has = {"reply 250 has STARTTLS (line 9)", "reply 5xx (line 12)", "got reply 354"}},
+    /* Nested alt without a match reports the nested alt's line. */
+    {"alt_branches", ALT_BODY, EHLO_REFUSED "< 354 what\\r\\n\n", 2000, .want = V_FAIL,
+     .line = L(9), .has = {"close (line 21)"}},
+
+    {"alt_commits_to_first_match", COMMIT_BODY, "< 220 peer\\r\\n250 one\\r\\n252 two\\r\\n\n",
+     2000, .want = V_FAIL, .line = L(4), .has = {"code 252 does not match 251"}},
+
+    /* verdict_skip_and_inconclusive */
+    {"verdict_skip_and_inconclusive", "expect reply 220\nskip \"not for this target\"\n", GREET,
+     2000, .want = V_SKIP, .eq = "line 7: not for this target"},
+    {"verdict_skip_and_inconclusive", "expect reply 220\ninconclusive \"could not tell\"\n",
+     GREET, 2000, .want = V_INCONCLUSIVE, .eq = "line 7: could not tell"},
+    /* A 421 where something else was expected hides the answer ... */
+    {"verdict_skip_and_inconclusive", BASIC_BODY, "< 421 4.7.0 too busy\\r\\n\nclose\n", 2000,
+     .want = V_INCONCLUSIVE, .line = L(1), .has = {"421"}},
+    /* ... also later in the session, and where an alt had no branch for it. */
+    {"verdict_skip_and_inconclusive", ALT_BODY, GREET_EHLO "< 421 4.7.0 closing\\r\\n\nclose\n",
+     2000, .want = V_INCONCLUSIVE, .line = L(3)},
+
+    /* verdict_error_no_greeting */
+    {"verdict_error_no_greeting", BASIC_BODY, "silent\n", 300, .want = V_ERROR, .line = L(1),
+     .has = {"no greeting within 300 ms"}, .min_ms = 300, .max_ms = 800},
+    {"verdict_error_no_greeting", BASIC_BODY, "close\n", 2000, .want = V_ERROR, .line = L(1),
+     .has = {"closed before any greeting"}, .max_ms = 999},
+
+    /* expect_silence: the window, not the 5 s timeout */
+    {"expect_silence", SILENCE_BODY, GREET, 5000, .want = V_PASS, .min_ms = 300, .max_ms = 700},
+    {"expect_silence", SILENCE_BODY, GREET "sleep 50\n< 250 surprise\\r\\n\n", 5000,
+     .want = V_FAIL, .line = L(2), .has = {"got reply 250"}, .max_ms = 300},
+    /* Bytes that came with the greeting break the silence too. */
+    {"expect_silence", SILENCE_BODY, "< 220 peer\\r\\n250 early\\r\\n\n", 5000, .want = V_FAIL,
+     .line = L(2)},
+    /* A close is not silence. */
+    {"expect_silence", SILENCE_BODY, GREET "close\n", 5000, .want = V_FAIL, .line = L(2),
+     .has = {"connection closed"}},
+
+    /* expect_alone; without alone the same bytes are fine */
+    {"expect_alone", "expect reply 220 alone\n", "< 220 ready\\r\\nEXTRA\n", 2000, .want = V_FAIL,
+     .line = L(1), .has = {"5 more bytes arrived with the reply: \"EXTRA\""}},
+    {"expect_alone", "expect reply 220\n", "< 220 ready\\r\\nEXTRA\n", 2000, .want = V_PASS},
+    {"expect_alone", "expect reply 220 alone\n", "< 220 ready\\r\\n\n", 2000, .want = V_PASS},
+
+    /* expect_strict */
+    {"expect_strict", STRICT_BODY, GREET "> EHLO\n< 250-peer\\n250 STARTTLS\\r\\n\n", 2000,
+     .want = V_FAIL, .line = L(3), .has = {"bare LF"}},
+    {"expect_strict", STRICT_BODY, GREET "> EHLO\n< 251-peer\\r\\n250 STARTTLS\\r\\n\n", 2000,
+     .want = V_FAIL, .line = L(3), .has = {"mixed codes"}}, /* final code 250 */
+    {"expect_strict", STRICT_BODY, "< 220 peer\\n\n", 2000, .want = V_FAIL, .line = L(1),
+     .has = {"bare LF"}},
+    /* The same deviations pass without strict ... */
+    {"expect_strict", "expect reply 220\nsend \"EHLO ${helo}\\r\\n\"\nexpect reply 250\n",
+     GREET "> EHLO\n< 250-peer\\n250 STARTTLS\\r\\n\n", 2000, .want = V_PASS},
+    /* ... and a clean reply passes with it. */
+    {"expect_strict", STRICT_BODY, GREET "> EHLO\n< 250-peer\\r\\n250 STARTTLS\\r\\n\n", 2000,
+     .want = V_PASS},
+
+    /* tls_fail_expected: a peer that answers the ClientHello with text */
+    {"tls_fail_expected", TLS_FAIL_BODY,
+     STARTTLS_PRELUDE "< this is not a ServerHello\\r\\n\nclose\n", 2000, .want = V_PASS,
+     .max_ms = 1499, .tls = 1},
+    /* expect tls ok against the same peer: FAIL at that line, with why */
+    {"tls_fail_expected", TLS_OK_BODY, STARTTLS_PRELUDE "< this is not a ServerHello\\r\\n\nclose\n",
+     2000, .want = V_FAIL, .line = L(7), .has = {"TLS handshake failed"}},
+    /* no expectation after tls: the failed handshake fails at the tls line */
+    {"tls_fail_expected", TLS_PRELUDE_BODY "send \"EHLO x\\r\\n\"\n",
+     STARTTLS_PRELUDE "< this is not a ServerHello\\r\\n\nclose\n", 2000, .want = V_FAIL,
+     .line = L(6), .has = {"TLS handshake failed"}},
+
+    /* hostile peers: each ends in ERROR or FAIL within its deadline */
+    {"hostile_silent", BASIC_BODY, "silent\n", HOSTILE_TIMEOUT, true, V_ERROR, L(1),
+     .has = {"no greeting"}},
+    /* "220 aaaa..." one byte every 100 ms, never a line end */
+    {"hostile_drip", BASIC_BODY, "< 220 \ndrip\n", HOSTILE_TIMEOUT, true, V_ERROR, L(1),
+     .has = {"reply still incomplete"}},
+    {"hostile_endless_line", BASIC_BODY, "< 220 \nflood 1048576 A\n", HOSTILE_TIMEOUT, true,
+     V_FAIL, L(1), .has = {"hostile input"}},
+    {"hostile_endless_multiline", BASIC_BODY, GREET_EHLO "flood 0 250-x\\r\\n\n", HOSTILE_TIMEOUT,
+     true, V_FAIL, L(3), .has = {"hostile input"}},
+    /* the three below fail at TLS_BODY's "expect tls ok" */
+    {"hostile_hangup_mid_handshake", TLS_BODY, STARTTLS_PRELUDE "close\n", HOSTILE_TIMEOUT, true,
+     V_FAIL, L(7), .has = {"TLS handshake failed"}},
+    {"hostile_silent_mid_handshake", TLS_BODY, STARTTLS_PRELUDE "silent\n", HOSTILE_TIMEOUT,
+     true, V_FAIL, L(7), .has = {"TLS handshake failed"}},
+    {"hostile_garbage", BASIC_BODY, "garbage\n", HOSTILE_TIMEOUT, true, V_FAIL, L(1),
+     .has = {"expected reply 220"}},
+    {"hostile_plaintext_instead_of_serverhello", TLS_BODY,
+     STARTTLS_PRELUDE "< 250-stark.test\\r\\n250 STARTTLS\\r\\n\n", HOSTILE_TIMEOUT, true, V_FAIL,
+     L(7), .has = {"TLS handshake failed"}},
+};
+
+static void check_case(const struct exec_case *c, size_t row)
 {
 	struct result r;
-	static const struct act a[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250-peer\r\n250 STARTTLS\r\n"},
-	    {.k = A_END},
-	};
-	play(ALT_BODY, a, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(5));
-	/* fail carries the reply that led to it */
-	ck_assert_str_eq(r.reason, "line 10: branch A (got 250 \"250-peer\" (multi-line))");
-	result_free(&r);
-
-	static const struct act b1[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "502 no EHLO here\r\n"},
-	    {.k = A_EXPECT, .s = "HELO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250 helo ok\r\n"},
-	    {.k = A_END},
-	};
-	play(ALT_BODY, b1, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_assert_str_eq(r.reason, "line 16: branch B1 (got 250 \"250 helo ok\")");
-	ck_assert_int_eq(r.line, L(11));
-	result_free(&r);
-
-	static const struct act b2[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "502 no EHLO here\r\n"},
-	    {.k = A_EXPECT, .s = "HELO stark.test\r\n"},
-	    {.k = A_SEND, .s = "451 later\r\n"},
-	    {.k = A_END},
-	};
-	play(ALT_BODY, b2, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(14));
-	ck_reason_has(&r, "branch B2 (got 451");
-	result_free(&r);
-
-	static const struct act b3[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "502 no EHLO here\r\n"},
-	    {.k = A_EXPECT, .s = "HELO stark.test\r\n"},
-	    {.k = A_CLOSE},
-	};
-	play(ALT_BODY, b3, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_assert_str_eq(r.reason, "line 22: branch B3"); /* no reply to quote */
-	result_free(&r);
-
-	/* No branch matches: the alt's own line, every guard listed. */
-	static const struct act none[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "354 what\r\n"},
-	    {.k = A_END},
-	};
-	play(ALT_BODY, none, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "reply 250 has STARTTLS (line 9)");
-	ck_reason_has(&r, "reply 5xx (line 12)");
-	ck_reason_has(&r, "got reply 354");
-	result_free(&r);
-
-	/* Nested alt without a match reports the nested alt's line. */
-	static const struct act nested_none[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "502 no EHLO here\r\n"},
-	    {.k = A_EXPECT, .s = "HELO stark.test\r\n"},
-	    {.k = A_SEND, .s = "354 what\r\n"},
-	    {.k = A_END},
-	};
-	play(ALT_BODY, nested_none, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(9));
-	ck_reason_has(&r, "close (line 21)");
+	play(c->body, c->peer, c->timeout_ms, &r, !c->hostile);
+	ck_assert_msg(r.verdict == c->want, "%s row %zu: verdict %s, want %s: %s", c->test, row,
+	              verdict_label(r.verdict), verdict_label(c->want), r.reason);
+	if (c->line)
+		ck_reason_prefix(&r, c->line);
+	if (c->eq)
+		ck_assert_str_eq(r.reason, c->eq);
+	for (size_t i = 0; i < sizeof c->has / sizeof c->has[0] && c->has[i]; i++)
+		ck_reason_has(&r, c->has[i]);
+	if (c->min_ms)
+		ck_assert_int_ge(r.elapsed_ms, c->min_ms);
+	if (c->max_ms)
+		ck_assert_msg(r.elapsed_ms <= c->max_ms, "%s row %zu took %lld ms: %s", c->test, row,
+		              (long long)r.elapsed_ms, r.reason);
+	if (c->hostile) /* past the deadline by at most half a second */
+		ck_assert_int_le(r.elapsed_ms, HOSTILE_TIMEOUT + 500);
+	if (c->tls) {
+		ck_assert(r.has_tls);
+		ck_assert(!r.tls.handshake_ok);
+	}
+	/* The evidence stays bounded whatever the peer sent. */
+	ck_assert_uint_le(r.tr.bytes, TRANSCRIPT_MAX_BYTES);
 	result_free(&r);
 }
-END_TEST
 
-START_TEST(alt_commits_to_first_match)
+/* Every row of the named test, at least one. */
+static void run_cases(const char *test)
 {
-	/* Both branches accept the 250; the first is taken and its failure
-	 * stands: no backtracking into the second. */
-	static const char *body = "expect reply 220\n"       /* 1 */
-	                          "alt {\n"                   /* 2 */
-	                          "    expect reply 250\n"    /* 3 */
-	                          "    expect reply 251\n"    /* 4 */
-	                          "} or {\n"                  /* 5 */
-	                          "    expect reply 2xx\n"    /* 6 */
-	                          "    expect reply 252\n"    /* 7 */
-	                          "}\n";
-	static const struct act s[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n250 one\r\n252 two\r\n"},
-	    {.k = A_END},
-	};
-	struct result r;
-	play(body, s, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(4));
-	ck_reason_has(&r, "code 252 does not match 251");
-	result_free(&r);
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)
+		if (strcmp(CASES[i].test, test) == 0) {
+			check_case(&CASES[i], i);
+			n++;
+		}
+	ck_assert_msg(n > 0, "no table rows for %s", test);
 }
-END_TEST
 
-START_TEST(verdict_skip_and_inconclusive)
+SUPPORT_TABLE_TEST(verdict_fail_names_line, run_cases)
+SUPPORT_TABLE_TEST(alt_branches, run_cases)
+SUPPORT_TABLE_TEST(alt_commits_to_first_match, run_cases)
+SUPPORT_TABLE_TEST(verdict_skip_and_inconclusive, run_cases)
+SUPPORT_TABLE_TEST(verdict_error_no_greeting, run_cases)
+SUPPORT_TABLE_TEST(expect_silence, run_cases)
+SUPPORT_TABLE_TEST(expect_alone, run_cases)
+SUPPORT_TABLE_TEST(expect_strict, run_cases)
+SUPPORT_TABLE_TEST(tls_fail_expected, run_cases)
+SUPPORT_TABLE_TEST(hostile_silent, run_cases)
+SUPPORT_TABLE_TEST(hostile_drip, run_cases)
+SUPPORT_TABLE_TEST(hostile_endless_line, run_cases)
+SUPPORT_TABLE_TEST(hostile_endless_multiline, run_cases)
+SUPPORT_TABLE_TEST(hostile_hangup_mid_handshake, run_cases)
+SUPPORT_TABLE_TEST(hostile_silent_mid_handshake, run_cases)
+SUPPORT_TABLE_TEST(hostile_garbage, run_cases)
+SUPPORT_TABLE_TEST(hostile_plaintext_instead_of_serverhello, run_cases)
+
+/* ---- the cases with checks of their own ---- */
+
+START_TEST(verdict_pass)
 {
-	static const struct act greet[] = {{.k = A_SEND, .s = "220 peer\r\n"}, {.k = A_END}};
 	struct result r;
-	play("expect reply 220\nskip \"not for this target\"\n", greet, 2000, &r, true);
-	ck_verdict(&r, V_SKIP);
-	ck_assert_str_eq(r.reason, "line 7: not for this target");
-	result_free(&r);
-
-	play("expect reply 220\ninconclusive \"could not tell\"\n", greet, 2000, &r, true);
-	ck_verdict(&r, V_INCONCLUSIVE);
-	ck_assert_str_eq(r.reason, "line 7: could not tell");
-	result_free(&r);
-
-	/* A 421 where something else was expected hides the answer. */
-	static const struct act busy[] = {{.k = A_SEND, .s = "421 4.7.0 too busy\r\n"}, {.k = A_CLOSE}};
-	play(BASIC_BODY, busy, 2000, &r, true);
-	ck_verdict(&r, V_INCONCLUSIVE);
-	ck_reason_prefix(&r, L(1));
-	ck_reason_has(&r, "421");
-	result_free(&r);
-
-	/* ... also later in the session, and where an alt had no branch for it. */
-	static const struct act busy_late[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "421 4.7.0 closing\r\n"},
-	    {.k = A_CLOSE},
-	};
-	play(ALT_BODY, busy_late, 2000, &r, true);
-	ck_verdict(&r, V_INCONCLUSIVE);
-	ck_reason_prefix(&r, L(3));
+	play(BASIC_BODY,
+	     "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\n"
+	     "< 250-peer\\r\\n250-PIPELINING\\r\\n250 STARTTLS\\r\\n\n> QUIT\\r\\n\n< 221 bye\\r\\n\n",
+	     2000, &r, true);
+	ck_verdict(&r, V_PASS);
+	ck_assert_str_eq(r.reason, "");
+	ck_assert_int_eq(r.line, 0);
+	ck_assert_str_eq(r.id, "test/exec");
+	ck_assert_str_eq(r.file, "exec-test.scn");
+	ck_assert(!r.has_tls);
+	ck_assert_int_lt(r.elapsed_ms, 1000);
+	/* Evidence: both sends and the three replies, in order. */
+	size_t sends = 0, recvd = 0;
+	for (size_t i = 0; i < r.tr.n; i++) {
+		if (r.tr.ev[i].dir == TDIR_SEND)
+			sends++;
+		if (r.tr.ev[i].dir == TDIR_RECV)
+			recvd += r.tr.ev[i].len;
+	}
+	ck_assert_uint_eq(sends, 2);
+	ck_assert_uint_eq(recvd, 16 + 40 + 9);
 	result_free(&r);
 }
 END_TEST
 
 START_TEST(verdict_error_refused)
 {
-	char err[128];
-	int lfd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
-	ck_assert_int_ge(lfd, 0);
 	char port[16];
-	snprintf(port, sizeof port, "%d", conn_local_port(lfd));
-	close(lfd);
+	support_closed_port(port);
 	struct scenario *s = parse_body(BASIC_BODY);
 	struct exec_opts o = opts(port, 2000);
 	struct result r;
@@ -643,170 +430,21 @@ START_TEST(verdict_error_refused)
 }
 END_TEST
 
-START_TEST(verdict_error_no_greeting)
+/* ---- TLS against the reference target ---- */
+
+static void ref_stop(struct refsrv *srv)
 {
-	static const struct act mute[] = {{.k = A_SILENT}, {.k = A_END}};
-	struct result r;
-	play(BASIC_BODY, mute, 300, &r, true);
-	ck_verdict(&r, V_ERROR);
-	ck_reason_prefix(&r, L(1));
-	ck_reason_has(&r, "no greeting within 300 ms");
-	ck_assert_int_ge(r.elapsed_ms, 300);
-	ck_assert_int_le(r.elapsed_ms, 800);
-	result_free(&r);
-
-	static const struct act hangup[] = {{.k = A_CLOSE}};
-	play(BASIC_BODY, hangup, 2000, &r, true);
-	ck_verdict(&r, V_ERROR);
-	ck_reason_prefix(&r, L(1));
-	ck_reason_has(&r, "closed before any greeting");
-	ck_assert_int_lt(r.elapsed_ms, 1000);
-	result_free(&r);
+	refsrv_stop(srv);
+	wtls_thread_cleanup();
 }
-END_TEST
-
-/* ---- silence, alone, strict ---- */
-
-START_TEST(expect_silence)
-{
-	static const char *body = "expect reply 220\nexpect silence 300ms\n";
-	static const struct act quiet[] = {{.k = A_SEND, .s = "220 peer\r\n"}, {.k = A_END}};
-	struct result r;
-	play(body, quiet, 5000, &r, true);
-	ck_verdict(&r, V_PASS);
-	ck_assert_int_ge(r.elapsed_ms, 300);
-	ck_assert_int_le(r.elapsed_ms, 700); /* the window, not the 5 s timeout */
-	result_free(&r);
-
-	static const struct act talks[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"}, {.k = A_SLEEP, .ms = 50}, {.k = A_SEND, .s = "250 surprise\r\n"}, {.k = A_END}};
-	play(body, talks, 5000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(2));
-	ck_reason_has(&r, "got reply 250");
-	ck_assert_int_le(r.elapsed_ms, 300);
-	result_free(&r);
-
-	/* Bytes that came with the greeting break the silence too. */
-	static const struct act glued[] = {{.k = A_SEND, .s = "220 peer\r\n250 early\r\n"}, {.k = A_END}};
-	play(body, glued, 5000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(2));
-	result_free(&r);
-
-	/* A close is not silence. */
-	static const struct act bye[] = {{.k = A_SEND, .s = "220 peer\r\n"}, {.k = A_CLOSE}};
-	play(body, bye, 5000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(2));
-	ck_reason_has(&r, "connection closed");
-	result_free(&r);
-}
-END_TEST
-
-START_TEST(expect_alone)
-{
-	static const struct act extra[] = {{.k = A_SEND, .s = "220 ready\r\nEXTRA"}, {.k = A_END}};
-	struct result r;
-	play("expect reply 220 alone\n", extra, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(1));
-	ck_reason_has(&r, "5 more bytes arrived with the reply: \"EXTRA\"");
-	result_free(&r);
-
-	/* without alone the same bytes are fine */
-	play("expect reply 220\n", extra, 2000, &r, true);
-	ck_verdict(&r, V_PASS);
-	result_free(&r);
-
-	static const struct act clean[] = {{.k = A_SEND, .s = "220 ready\r\n"}, {.k = A_END}};
-	play("expect reply 220 alone\n", clean, 2000, &r, true);
-	ck_verdict(&r, V_PASS);
-	result_free(&r);
-}
-END_TEST
-
-START_TEST(expect_strict)
-{
-	static const char *body = "expect reply 220 strict\n"
-	                          "send \"EHLO ${helo}\\r\\n\"\n"
-	                          "expect reply 250 strict\n";
-	struct result r;
-	static const struct act bare_lf[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO"},
-	    {.k = A_SEND, .s = "250-peer\n250 STARTTLS\r\n"},
-	    {.k = A_END},
-	};
-	play(body, bare_lf, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "bare LF");
-	result_free(&r);
-
-	static const struct act mixed[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO"},
-	    {.k = A_SEND, .s = "251-peer\r\n250 STARTTLS\r\n"}, /* final code 250 */
-	    {.k = A_END},
-	};
-	play(body, mixed, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(3));
-	ck_reason_has(&r, "mixed codes");
-	result_free(&r);
-
-	static const struct act greet_lf[] = {{.k = A_SEND, .s = "220 peer\n"}, {.k = A_END}};
-	play(body, greet_lf, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(1));
-	ck_reason_has(&r, "bare LF");
-	result_free(&r);
-
-	/* The same deviations pass without strict ... */
-	play("expect reply 220\nsend \"EHLO ${helo}\\r\\n\"\nexpect reply 250\n", bare_lf, 2000, &r,
-	     true);
-	ck_verdict(&r, V_PASS);
-	result_free(&r);
-
-	/* ... and a clean reply passes with it. */
-	static const struct act clean[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO"},
-	    {.k = A_SEND, .s = "250-peer\r\n250 STARTTLS\r\n"},
-	    {.k = A_END},
-	};
-	play(body, clean, 2000, &r, true);
-	ck_verdict(&r, V_PASS);
-	result_free(&r);
-}
-END_TEST
-
-/* ---- TLS ---- */
-
-static const char *const TLS_BODY = "expect reply 220\n"                 /* 1 */
-                                    "send \"EHLO ${helo}\\r\\n\"\n"       /* 2 */
-                                    "expect reply 250 has STARTTLS\n"     /* 3 */
-                                    "send \"STARTTLS\\r\\n\"\n"           /* 4 */
-                                    "expect reply 220 alone\n"           /* 5 */
-                                    "tls\n"                               /* 6 */
-                                    "expect tls ok\n"                     /* 7 */
-                                    "send \"EHLO ${helo}\\r\\n\"\n"       /* 8 */
-                                    "expect reply 250 lacks STARTTLS\n"   /* 9 */
-                                    "send \"QUIT\\r\\n\"\n"               /* 10 */
-                                    "expect reply 221\n";                 /* 11 */
 
 START_TEST(tls_against_refsrv)
 {
-	char err[256] = "";
-	struct refsrv_opts ro = {0};
-	struct refsrv *srv = refsrv_start(&ro, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(srv != NULL, "refsrv: %s", err);
+	char port[16];
+	struct refsrv *srv = support_refsrv_start(NULL, port);
 	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
 	const char *ca = refsrv_ca_pem(srv);
 	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
-	char port[16];
-	snprintf(port, sizeof port, "%d", refsrv_port(srv));
 	struct exec_opts o = opts(port, 3000);
 	o.servername = "localhost";
 	o.tls = cfg;
@@ -838,83 +476,32 @@ START_TEST(tls_against_refsrv)
 
 	scenario_free(s);
 	wtls_config_free(cfg);
-	refsrv_stop(srv);
-	wtls_thread_cleanup();
+	ref_stop(srv);
 }
 END_TEST
 
-/* Up to the 220 for STARTTLS, then whatever follows in the script. */
-#define STARTTLS_PRELUDE                                                                           \
-	{.k = A_SEND, .s = "220 peer\r\n"}, {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},           \
-	    {.k = A_SEND, .s = "250-peer\r\n250 STARTTLS\r\n"},                                      \
-	    {.k = A_EXPECT, .s = "STARTTLS\r\n"}, {.k = A_SEND, .s = "220 go ahead\r\n"}
-
-static const char *const TLS_FAIL_BODY = "expect reply 220\n"             /* 1 */
-                                         "send \"EHLO ${helo}\\r\\n\"\n"   /* 2 */
-                                         "expect reply 250 has STARTTLS\n" /* 3 */
-                                         "send \"STARTTLS\\r\\n\"\n"       /* 4 */
-                                         "expect reply 220\n"              /* 5 */
-                                         "tls\n"                           /* 6 */
-                                         "expect tls fail\n";              /* 7 */
-
-START_TEST(tls_fail_expected)
+/* body against a fresh reference target, servername localhost, no CA. */
+static void ref_play(const char *body, struct result *r)
 {
-	static const struct act garbage[] = {
-	    STARTTLS_PRELUDE,
-	    {.k = A_HELLO},
-	    {.k = A_SEND, .s = "this is not a ServerHello\r\n"},
-	    {.k = A_CLOSE},
-	};
-	struct result r;
-	play(TLS_FAIL_BODY, garbage, 2000, &r, true);
-	ck_verdict(&r, V_PASS);
-	ck_assert(r.has_tls);
-	ck_assert(!r.tls.handshake_ok);
-	ck_assert_int_lt(r.elapsed_ms, 1500);
-	result_free(&r);
-
-	/* expect tls ok against the same peer: FAIL at that line, with why */
-	char *body = xasprintf("%.*sexpect tls ok\n", (int)(strlen(TLS_FAIL_BODY) - 16),
-	                       TLS_FAIL_BODY);
-	play(body, garbage, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(7));
-	ck_reason_has(&r, "TLS handshake failed");
-	result_free(&r);
-	free(body);
-
-	/* no expectation after tls: the failed handshake fails at the tls line */
-	play("expect reply 220\nsend \"EHLO ${helo}\\r\\n\"\nexpect reply 250\n"
-	     "send \"STARTTLS\\r\\n\"\nexpect reply 220\ntls\nsend \"EHLO x\\r\\n\"\n",
-	     garbage, 2000, &r, true);
-	ck_verdict(&r, V_FAIL);
-	ck_reason_prefix(&r, L(6));
-	ck_reason_has(&r, "TLS handshake failed");
-	result_free(&r);
+	char port[16];
+	struct refsrv *srv = support_refsrv_start(NULL, port);
+	struct exec_opts o = opts(port, 3000);
+	o.servername = "localhost";
+	struct scenario *s = parse_body(body);
+	exec_run(s, &o, r);
+	scenario_free(s);
+	ref_stop(srv);
 }
-END_TEST
 
 START_TEST(tls_ok_expected_but_fail_seen)
 {
 	/* expect tls fail after a good handshake: FAIL naming the facts */
-	char err[256] = "";
-	struct refsrv_opts ro = {0};
-	struct refsrv *srv = refsrv_start(&ro, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(srv != NULL, "refsrv: %s", err);
-	char port[16];
-	snprintf(port, sizeof port, "%d", refsrv_port(srv));
-	struct exec_opts o = opts(port, 3000);
-	o.servername = "localhost";
-	struct scenario *s = parse_body(TLS_FAIL_BODY);
 	struct result r;
-	exec_run(s, &o, &r);
+	ref_play(TLS_FAIL_BODY, &r);
 	ck_verdict(&r, V_FAIL);
 	ck_reason_prefix(&r, L(7));
 	ck_reason_has(&r, "TLS handshake succeeded");
 	result_free(&r);
-	scenario_free(s);
-	refsrv_stop(srv);
-	wtls_thread_cleanup();
 }
 END_TEST
 
@@ -924,118 +511,14 @@ START_TEST(silence_inside_tls13)
 	 * socket turns readable without one application byte. That is still
 	 * silence (regression: the window used to end at readability and the
 	 * next expectation then waited out the whole timeout). */
-	char err[256] = "";
-	struct refsrv_opts ro = {0};
-	struct refsrv *srv = refsrv_start(&ro, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(srv != NULL, "refsrv: %s", err);
-	char port[16];
-	snprintf(port, sizeof port, "%d", refsrv_port(srv));
-	struct exec_opts o = opts(port, 3000);
-	o.servername = "localhost";
-	char *body = xasprintf("%.*sexpect tls ok\nexpect silence 200ms\nsend \"NOOP\\r\\n\"\n"
-	                       "expect reply 250\n",
-	                       (int)(strlen(TLS_FAIL_BODY) - 16), TLS_FAIL_BODY);
-	struct scenario *s = parse_body(body);
 	struct result r;
-	exec_run(s, &o, &r);
+	ref_play(TLS_PRELUDE_BODY "expect tls ok\nexpect silence 200ms\nsend \"NOOP\\r\\n\"\n"
+	                          "expect reply 250\n",
+	         &r);
 	ck_verdict(&r, V_PASS);
 	ck_assert_str_eq(r.tls.version, "TLSv1.3");
 	ck_assert_int_lt(r.elapsed_ms, 2000);
 	result_free(&r);
-	scenario_free(s);
-	free(body);
-	refsrv_stop(srv);
-	wtls_thread_cleanup();
-}
-END_TEST
-
-/* ---- hostile peers: each ends in ERROR or FAIL within its deadline ---- */
-
-#define HOSTILE_TIMEOUT 500
-
-static void hostile(const char *body, const struct act *script, enum verdict want, int line,
-                    const char *why)
-{
-	struct result r;
-	play(body, script, HOSTILE_TIMEOUT, &r, false);
-	ck_assert_msg(r.verdict == V_ERROR || r.verdict == V_FAIL, "verdict %s: %s",
-	              verdict_label(r.verdict), r.reason);
-	ck_assert_msg(r.elapsed_ms <= HOSTILE_TIMEOUT + 500, "took %lld ms: %s",
-	              (long long)r.elapsed_ms, r.reason);
-	ck_verdict(&r, want);
-	ck_reason_prefix(&r, line);
-	ck_reason_has(&r, why);
-	/* The evidence stays bounded whatever the peer sent. */
-	ck_assert_uint_le(r.tr.bytes, TRANSCRIPT_MAX_BYTES);
-	result_free(&r);
-}
-
-START_TEST(hostile_silent)
-{
-	static const struct act s[] = {{.k = A_SILENT}, {.k = A_END}};
-	hostile(BASIC_BODY, s, V_ERROR, L(1), "no greeting");
-}
-END_TEST
-
-START_TEST(hostile_drip)
-{
-	/* "220 aaaa..." one byte every 100 ms, never a line end */
-	static const struct act s[] = {{.k = A_SEND, .s = "220 "}, {.k = A_DRIP, .s = "a"}, {.k = A_END}};
-	hostile(BASIC_BODY, s, V_ERROR, L(1), "reply still incomplete");
-}
-END_TEST
-
-START_TEST(hostile_endless_line)
-{
-	static const struct act s[] = {
-	    {.k = A_SEND, .s = "220 "}, {.k = A_FLOOD, .s = "A", .n = 1024 * 1024}, {.k = A_END}};
-	hostile(BASIC_BODY, s, V_FAIL, L(1), "hostile input");
-}
-END_TEST
-
-START_TEST(hostile_endless_multiline)
-{
-	static const struct act s[] = {
-	    {.k = A_SEND, .s = "220 peer\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_FLOOD, .s = "250-x\r\n", .n = 0},
-	    {.k = A_END},
-	};
-	hostile(BASIC_BODY, s, V_FAIL, L(3), "hostile input");
-}
-END_TEST
-
-START_TEST(hostile_hangup_mid_handshake)
-{
-	static const struct act s[] = {STARTTLS_PRELUDE, {.k = A_HELLO}, {.k = A_CLOSE}};
-	hostile(TLS_BODY, s, V_FAIL, L(7), "TLS handshake failed"); /* expect tls ok */
-}
-END_TEST
-
-START_TEST(hostile_silent_mid_handshake)
-{
-	static const struct act s[] = {STARTTLS_PRELUDE, {.k = A_HELLO}, {.k = A_SILENT},
-	                               {.k = A_END}};
-	hostile(TLS_BODY, s, V_FAIL, L(7), "TLS handshake failed"); /* expect tls ok */
-}
-END_TEST
-
-START_TEST(hostile_garbage)
-{
-	static const struct act s[] = {{.k = A_GARBAGE}, {.k = A_END}};
-	hostile(BASIC_BODY, s, V_FAIL, L(1), "expected reply 220");
-}
-END_TEST
-
-START_TEST(hostile_plaintext_instead_of_serverhello)
-{
-	static const struct act s[] = {
-	    STARTTLS_PRELUDE,
-	    {.k = A_HELLO},
-	    {.k = A_SEND, .s = "250-stark.test\r\n250 STARTTLS\r\n"},
-	    {.k = A_END},
-	};
-	hostile(TLS_BODY, s, V_FAIL, L(7), "TLS handshake failed"); /* expect tls ok */
 }
 END_TEST
 
@@ -1043,12 +526,8 @@ END_TEST
 
 START_TEST(profile_skip)
 {
-	char err[128];
-	int lfd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
-	ck_assert_int_ge(lfd, 0);
 	char port[16];
-	snprintf(port, sizeof port, "%d", conn_local_port(lfd));
-	close(lfd); /* a SKIP must not even connect: the port is closed */
+	support_closed_port(port); /* a SKIP must not even connect: the port is closed */
 	struct scenario *s = parse_full(HDR "profile   submission\n\nexpect reply 220\n");
 	struct exec_opts o = opts(port, 2000);
 	struct result r;
@@ -1073,33 +552,23 @@ END_TEST
 
 static volatile sig_atomic_t stop_flag;
 
-static void *stop_later(void *arg)
-{
-	(void)arg;
-	sleep_ms(150);
-	stop_flag = 1;
-	return NULL;
-}
-
 START_TEST(interrupted)
 {
-	static const struct act mute[] = {{.k = A_SILENT}, {.k = A_END}};
 	struct scenario *s = parse_body(BASIC_BODY);
-	struct peer *p = peer_start(mute);
+	struct support_peer *p = support_peer_start("silent\n");
 	struct exec_opts o = opts(p->portstr, 10000);
 	stop_flag = 0;
 	o.stop = &stop_flag;
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, stop_later, NULL), 0);
+	pthread_t t = support_stop_later(&stop_flag, 150, NULL);
 	struct result r;
 	exec_run(s, &o, &r);
-	pthread_join(t, NULL);
-	peer_join(p);
+	support_thread_join(t, 5000);
+	support_peer_join(p);
 	ck_verdict(&r, V_ERROR);
 	ck_reason_has(&r, "interrupted");
 	ck_assert_int_le(r.elapsed_ms, 150 + 400);
 	result_free(&r);
-	peer_free(p);
+	support_peer_free(p);
 	scenario_free(s);
 }
 END_TEST
@@ -1128,17 +597,14 @@ static void *mirror_peer(void *arg)
 START_TEST(mirror_socketpair)
 {
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 5};
-	setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	support_socketpair(sv, 5);
 	struct mirror m = {.fd = sv[1]};
-	pthread_t t;
-	ck_assert_int_eq(pthread_create(&t, NULL, mirror_peer, &m), 0);
+	pthread_t t = support_thread_start(mirror_peer, &m);
 	struct scenario *s = parse_body(BASIC_BODY);
 	struct exec_opts o = opts("0", 2000);
 	struct result r;
 	exec_run_fd(s, &o, sv[0], &r); /* takes sv[0] */
-	pthread_join(t, NULL);
+	support_thread_join(t, 10000);
 	close(sv[1]);
 	ck_assert(m.ok);
 	ck_verdict(&r, V_PASS);
@@ -1171,27 +637,24 @@ static struct scenario *load_shipped(const char *name)
  */
 START_TEST(s09b_alert_after_220_is_not_a_reply)
 {
-	static const struct act correct[] = {
-	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
-	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
-	    {.k = A_SEND, .s = "250-peer\r\n250-PIPELINING\r\n250 STARTTLS\r\n"},
-	    {.k = A_EXPECT, .s = "STARTTLS\r\n"},
-	    {.k = A_EXPECT, .s = "NOOP\r\n"}, /* read by the TLS library as a record header */
-	    {.k = A_SENDN, .s = "220 2.0.0 Ready to start TLS\r\n\x15\x03\x03\x00\x02\x02\x16",
-	     .n = 37},
-	    {.k = A_CLOSE},
-	};
+	/* the NOOP is read by the TLS library as a record header */
+	static const char correct[] =
+	    "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\n"
+	    "< 250-peer\\r\\n250-PIPELINING\\r\\n250 STARTTLS\\r\\n\n"
+	    "> STARTTLS\\r\\n\n> NOOP\\r\\n\n"
+	    "< 220 2.0.0 Ready to start TLS\\r\\n\\x15\\x03\\x03\\x00\\x02\\x02\\x16\n"
+	    "close\n";
 	struct scenario *s = load_shipped("s09b-injection-separate-segment");
-	struct peer *p = peer_start(correct);
+	struct support_peer *p = support_peer_start(correct);
 	struct exec_opts o = opts(p->portstr, 1000);
 	struct result r;
 	exec_run(s, &o, &r);
-	peer_join(p);
+	support_peer_join(p);
 	ck_assert_msg(p->failed[0] == '\0', "%s", p->failed);
 	ck_assert_msg(r.verdict == V_PASS, "a correct server is %s: %s", verdict_label(r.verdict),
 	              r.reason);
 	result_free(&r);
-	peer_free(p);
+	support_peer_free(p);
 	scenario_free(s);
 }
 END_TEST

@@ -198,9 +198,7 @@ START_TEST(build_tls12_bare_golden)
 {
 	static const uint16_t suites[] = {0xC02B, 0xC02F};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = 2;
+	support_hello_opts(&o, HELLO_TLS12, suites, 2);
 	o.ext = 0;
 	seq_random(&o);
 	uint8_t out[256];
@@ -228,9 +226,7 @@ START_TEST(build_tls12_ext_golden)
 	static const uint16_t suites[] = {0xC027, HELLO_CS_FALLBACK_SCSV};
 	static const uint8_t comp[] = {1, 0};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = 2;
+	support_hello_opts(&o, HELLO_TLS12, suites, 2);
 	o.compression = comp;
 	o.ncompression = 2;
 	o.ext = HELLO_EXT_RENEG | HELLO_EXT_EMS | HELLO_EXT_SNI;
@@ -299,9 +295,7 @@ START_TEST(build_ssl3_no_extensions)
 {
 	static const uint16_t suites[] = {0x000A, 0x002F, HELLO_CS_EMPTY_RENEGOTIATION_INFO_SCSV};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_SSL3);
-	o.suites = suites;
-	o.nsuites = 3;
+	support_hello_opts(&o, HELLO_SSL3, suites, 3);
 	uint8_t out[256];
 	ssize_t n = hello_build(&o, out, sizeof out, NULL);
 	ck_assert_int_gt(n, 0);
@@ -322,9 +316,7 @@ START_TEST(build_tls13_structure)
 	static const uint16_t shares[] = {29, 23, 24, 25, 30, 256};
 	static const size_t share_len[] = {32, 65, 97, 133, 56, 256};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS13);
-	o.suites = suites;
-	o.nsuites = 3;
+	support_hello_opts(&o, HELLO_TLS13, suites, 3);
 	o.groups = groups;
 	o.ngroups = 6;
 	o.shares = shares;
@@ -431,9 +423,7 @@ START_TEST(build_padding)
 {
 	static const uint16_t suites[] = {0xC02F, 0xC030, 0x009E};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = 3;
+	support_hello_opts(&o, HELLO_TLS12, suites, 3);
 	o.ext |= HELLO_EXT_PADDING;
 	uint8_t out[2048];
 	ssize_t n = hello_build(&o, out, sizeof out, NULL);
@@ -468,9 +458,7 @@ START_TEST(build_errors)
 	o.session_id_len = 0;
 	o.version = 0x0305;
 	ck_assert_int_eq(hello_build(&o, out, sizeof out, &why), -1);
-	hello_opts_init(&o, HELLO_TLS13);
-	o.suites = one;
-	o.nsuites = 1;
+	support_hello_opts(&o, HELLO_TLS13, one, 1);
 	static const uint16_t bad_share[] = {26}; /* brainpool: no encoding here */
 	o.shares = bad_share;
 	o.nshares = 1;
@@ -479,9 +467,7 @@ START_TEST(build_errors)
 	/* more than one record's worth */
 	uint16_t *many = xcalloc(HELLO_SUITES_MAX, sizeof *many);
 	static uint16_t groups[9000];
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = many;
-	o.nsuites = HELLO_SUITES_MAX;
+	support_hello_opts(&o, HELLO_TLS12, many, HELLO_SUITES_MAX);
 	o.groups = groups;
 	o.ngroups = 9000;
 	ck_assert_int_eq(hello_build(&o, out, sizeof out, &why), -1);
@@ -942,20 +928,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* against a real wolfSSL server over socketpair(2) */
 
-static struct cert_set *CS;
-
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new("mail.stark.test");
-	ck_assert_ptr_nonnull(CS);
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 struct srv {
 	struct wtls_config *cfg;
@@ -965,7 +937,7 @@ struct srv {
 static void *srv_main(void *arg)
 {
 	struct srv *s = arg;
-	struct wtls *t = wtls_new(s->cfg, NULL, test_fd_recv, test_fd_send, &s->fd);
+	struct wtls *t = wtls_new(s->cfg, NULL, support_fd_recv, support_fd_send, &s->fd);
 	if (t) {
 		(void)wtls_handshake(t); /* fails when we hang up after its first flight */
 		wtls_free(t);
@@ -984,7 +956,7 @@ static void *srv_main(void *arg)
 static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, enum wtls_version hi,
                                    const struct hello_opts *o, struct hello_reply *r, struct buf *raw)
 {
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	struct srv s = {.cfg = wtls_config_new(WTLS_SERVER)};
 	ck_assert_ptr_nonnull(s.cfg);
@@ -993,12 +965,9 @@ static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, en
 	                 0);
 	ck_assert_int_eq(wtls_config_set_versions(s.cfg, lo, hi), 0);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	support_socketpair(sv, 10);
 	s.fd = sv[0];
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, srv_main, &s), 0);
+	pthread_t th = support_thread_start(srv_main, &s);
 
 	uint8_t hello[HELLO_BUILD_MAX];
 	const char *why = NULL;
@@ -1023,7 +992,7 @@ static enum hello_kind ask_wolfssl(enum cert_variant v, enum wtls_version lo, en
 	}
 	k = hello_parse(raw->data, raw->len, r);
 	shutdown(sv[1], SHUT_RDWR);
-	pthread_join(th, NULL);
+	support_thread_join(th, 30000);
 	close(sv[0]);
 	close(sv[1]);
 	wtls_config_free(s.cfg);
@@ -1034,9 +1003,7 @@ START_TEST(wolfssl_picks_ecdsa_suite)
 {
 	static const uint16_t suites[] = {0xC02B, 0xC02F};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = 2;
+	support_hello_opts(&o, HELLO_TLS12, suites, 2);
 	struct hello_reply r;
 	struct buf raw;
 	ck_assert_int_eq(ask_wolfssl(CERT_GOOD, WTLS_V12, WTLS_V12, &o, &r, &raw), HELLO_SERVER_HELLO);
@@ -1070,9 +1037,7 @@ START_TEST(wolfssl_refuses_unsupported_suites)
 	/* EXPORT, SEED, IDEA, KRB5: nothing wolfSSL implements */
 	static const uint16_t suites[] = {0x0003, 0x0006, 0x0008, 0x0014, 0x0096, 0x0007, 0x001E};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = sizeof suites / sizeof suites[0];
+	support_hello_opts(&o, HELLO_TLS12, suites, sizeof suites / sizeof suites[0]);
 	struct hello_reply r;
 	struct buf raw;
 	ck_assert_int_eq(ask_wolfssl(CERT_GOOD_RSA, WTLS_V12, WTLS_V13, &o, &r, &raw), HELLO_ALERT);
@@ -1086,9 +1051,7 @@ START_TEST(wolfssl_tls13_and_hrr)
 {
 	static const uint16_t suites[] = {0x1302, 0x1301};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS13);
-	o.suites = suites;
-	o.nsuites = 2;
+	support_hello_opts(&o, HELLO_TLS13, suites, 2);
 	struct hello_reply r;
 	struct buf raw;
 	ck_assert_int_eq(ask_wolfssl(CERT_GOOD, WTLS_V12, WTLS_V13, &o, &r, &raw), HELLO_SERVER_HELLO);
@@ -1116,9 +1079,7 @@ START_TEST(wolfssl_tls13_and_hrr)
 
 	/* TLS 1.2 hello to a 1.3-capable server: the downgrade sentinel */
 	static const uint16_t s12[] = {0xC02B};
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = s12;
-	o.nsuites = 1;
+	support_hello_opts(&o, HELLO_TLS12, s12, 1);
 	ck_assert_int_eq(ask_wolfssl(CERT_GOOD, WTLS_V12, WTLS_V13, &o, &r, &raw), HELLO_SERVER_HELLO);
 	ck_assert_uint_eq(r.version, 0x0303);
 	ck_assert(r.downgrade_sentinel);
@@ -1131,9 +1092,7 @@ START_TEST(wolfssl_fallback_scsv)
 	/* RFC 7507: a TLS 1.2 hello with the SCSV to a server that speaks 1.3 */
 	static const uint16_t suites[] = {0xC02B, HELLO_CS_FALLBACK_SCSV};
 	struct hello_opts o;
-	hello_opts_init(&o, HELLO_TLS12);
-	o.suites = suites;
-	o.nsuites = 2;
+	support_hello_opts(&o, HELLO_TLS12, suites, 2);
 	struct hello_reply r;
 	struct buf raw;
 	ck_assert_int_eq(ask_wolfssl(CERT_GOOD, WTLS_V12, WTLS_V13, &o, &r, &raw), HELLO_ALERT);
@@ -1175,7 +1134,7 @@ Suite *hello_suite(void)
 	suite_add_tcase(s, t);
 
 	t = tcase_create("wolfssl");
-	tcase_add_unchecked_fixture(t, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(t, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, wolfssl_picks_ecdsa_suite);
 	tcase_add_test(t, wolfssl_refuses_unsupported_suites);

@@ -24,6 +24,7 @@ Suite *hello_suite(void);
 Suite *probe_suite(void);
 Suite *serve_suite(void);
 Suite *catalog_suite(void);
+Suite *policy_suite(void);
 
 static const struct {
 	const char *name;
@@ -33,7 +34,7 @@ static const struct {
 	{"wtls", wtls_suite},     {"cert", cert_suite}, {"report", report_suite},
 	{"conn", conn_suite},     {"exec", exec_suite}, {"refsrv", refsrv_suite},
 	{"client", client_suite}, {"hello", hello_suite},   {"probe", probe_suite},
-	{"serve", serve_suite},   {"catalog", catalog_suite},
+	{"serve", serve_suite},   {"catalog", catalog_suite}, {"policy", policy_suite},
 };
 
 int main(int argc, char **argv)

@@ -4,7 +4,7 @@
  * the seed (TLS 1.2 only, ECDHE-RSA-AES128-SHA256: exactly those facts),
  * the default reference target (enumeration, connection budget, the full
  * scan's facts), a throttling target (421), a listener without STARTTLS,
- * and scripted peers in a thread: silent from the start, silent after 220,
+ * and scripted peers (support_peer scripts): silent from the start, silent after 220,
  * plaintext instead of a ServerHello, an SSLv2 SERVER-HELLO; every one
  * within its deadline.
  */
@@ -22,17 +22,9 @@
 #include "hello.h"
 #include "probe.h"
 #include "refsrv.h"
+#include "support.h"
 #include "util.h"
 #include "wtls.h"
-
-static struct refsrv *start_ref(const struct refsrv_opts *o, char port[16])
-{
-	char err[256];
-	struct refsrv *r = refsrv_start(o, "127.0.0.1", "0", err, sizeof err);
-	ck_assert_msg(r != NULL, "%s", err);
-	snprintf(port, 16, "%d", refsrv_port(r));
-	return r;
-}
 
 static struct probe *probe_for(const char *port, int64_t timeout_ms)
 {
@@ -40,6 +32,37 @@ static struct probe *probe_for(const char *port, int64_t timeout_ms)
 	struct probe *p = probe_new(&t);
 	ck_assert_ptr_nonnull(p);
 	return p;
+}
+
+/* Scan 127.0.0.1:port with so (NULL: everything): probe_scan must return
+ * want, and a scan that ran (0) must have no errors. The probe in *pp. */
+static struct probe_report *scan_port(const char *port, int64_t timeout_ms,
+                                      const struct probe_scan_opts *so, int want, struct probe **pp)
+{
+	*pp = probe_for(port, timeout_ms);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	ck_assert_int_eq(probe_scan(*pp, so, r), want);
+	if (want == 0)
+		ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	return r;
+}
+
+/* The same against a fresh reference target with options o (in *srv). */
+static struct probe_report *scan_ref(const struct refsrv_opts *o, int64_t timeout_ms,
+                                     const struct probe_scan_opts *so, int want,
+                                     struct refsrv **srv, struct probe **pp)
+{
+	char port[16];
+	*srv = support_refsrv_start(o, port);
+	return scan_port(port, timeout_ms, so, want, pp);
+}
+
+static void scan_done(struct probe_report *r, struct probe *p, struct refsrv *srv)
+{
+	free(r);
+	probe_free(p);
+	if (srv)
+		refsrv_stop(srv);
 }
 
 static size_t total_suites(const struct probe_report *r)
@@ -58,12 +81,9 @@ START_TEST(seed_config_exact)
 {
 	struct refsrv_opts o = {.tls_vmin = 0x0303, .tls_vmax = 0x0303,
 	                        .ciphers = "ECDHE-RSA-AES128-SHA256", .cert = "good-rsa"};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, NULL, 0, &srv, &p);
 	for (int i = 0; i < PV__COUNT; i++) {
 		ck_assert(r->v[i].tested);
 		ck_assert_msg(r->v[i].supported == (i == PV_TLS12 ? PROBE_TRI_YES : PROBE_TRI_NO),
@@ -92,9 +112,7 @@ START_TEST(seed_config_exact)
 	ck_assert_uint_eq(r->connections, probe_connections(p));
 	ck_assert_uint_gt(r->connections, 6);
 	ck_assert_uint_lt(r->connections, 60);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
@@ -103,13 +121,10 @@ END_TEST
 START_TEST(default_enumeration_budget)
 {
 	struct refsrv_opts o = {0};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, &so, 0, &srv, &p);
 	ck_assert_int_eq(r->v[PV_TLS13].supported, PROBE_TRI_YES);
 	ck_assert_int_eq(r->v[PV_TLS12].supported, PROBE_TRI_YES);
 	ck_assert_uint_gt(r->v[PV_TLS13].nsuites, 0);
@@ -139,21 +154,16 @@ START_TEST(default_enumeration_budget)
 	/* nothing beyond the enumeration was asked */
 	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_UNKNOWN);
 	ck_assert_uint_eq(r->ngroups13, 0);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
 START_TEST(default_full_scan)
 {
 	struct refsrv_opts o = {0};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 5000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 5000, NULL, 0, &srv, &p);
 	ck_assert_int_eq(r->v[PV_TLS13].server_order, PROBE_TRI_YES);
 	ck_assert_int_eq(r->v[PV_TLS12].server_order, PROBE_TRI_YES);
 	ck_assert_int_eq(r->fallback_scsv, PROBE_TRI_YES); /* RFC 7507 */
@@ -175,9 +185,7 @@ START_TEST(default_full_scan)
 	/* the order check costs one connection per version with >= 2 suites */
 	ck_assert_uint_eq(r->connections, probe_connections(p));
 	ck_assert_uint_lt(r->wall_ms, 60000);
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
@@ -185,13 +193,11 @@ START_TEST(throttled_421)
 {
 	struct refsrv_opts o = {.flaws = FLAW_THROTTLE};
 	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
+	struct refsrv *srv = support_refsrv_start(&o, port);
 	struct probe *p = probe_for(port, 3000);
 	static const uint16_t suites[] = {0xC02B};
 	struct hello_opts h;
-	hello_opts_init(&h, HELLO_TLS12);
-	h.suites = suites;
-	h.nsuites = 1;
+	support_hello_opts(&h, HELLO_TLS12, suites, 1);
 	struct probe_result res;
 	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_THROTTLED);
 	ck_assert_int_eq(res.smtp_code, 421);
@@ -208,43 +214,31 @@ START_TEST(throttled_421)
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "throttled"));
 	for (int i = 0; i < PV__COUNT; i++)
 		ck_assert_int_eq(r->v[i].supported, PROBE_TRI_UNKNOWN); /* never "no" */
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
 START_TEST(no_starttls)
 {
 	struct refsrv_opts o = {.no_tls = true};
-	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
-	struct probe *p = probe_for(port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
-	ck_assert_int_eq(probe_scan(p, NULL, r), -1);
+	struct refsrv *srv;
+	struct probe *p;
+	struct probe_report *r = scan_ref(&o, 3000, NULL, -1, &srv, &p);
 	ck_assert_uint_eq(r->connections, 1);
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "does not offer STARTTLS"));
-	free(r);
-	probe_free(p);
-	refsrv_stop(srv);
+	scan_done(r, p, srv);
 }
 END_TEST
 
 START_TEST(connect_refused)
 {
 	/* a port that was just free: nobody listens */
-	char err[128];
-	int fd = conn_listen("127.0.0.1", "0", 1, err, sizeof err);
-	ck_assert_int_ge(fd, 0);
 	char port[16];
-	snprintf(port, sizeof port, "%d", conn_local_port(fd));
-	close(fd);
+	support_closed_port(port);
 	struct probe *p = probe_for(port, 2000);
 	static const uint16_t suites[] = {0x002F};
 	struct hello_opts h;
-	hello_opts_init(&h, HELLO_TLS12);
-	h.suites = suites;
-	h.nsuites = 1;
+	support_hello_opts(&h, HELLO_TLS12, suites, 1);
 	struct probe_result res;
 	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_ERROR);
 	ck_assert_uint_eq(probe_connections(p), 0);
@@ -254,23 +248,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* scripted peers */
-
-enum peer_mode {
-	PEER_SILENT,          /* accept, never say a word */
-	PEER_SILENT_AFTER_220,/* the SMTP part, then silence after STARTTLS */
-	PEER_PLAINTEXT,       /* answers the ClientHello with an SMTP error */
-	PEER_SSL2,            /* answers with an SSLv2 SERVER-HELLO */
-	PEER_CLOSE_AFTER_220, /* closes right after the 220 */
-};
-
-struct peer {
-	enum peer_mode mode;
-	int lfd;
-	char port[16];
-	pthread_t th;
-	uint8_t hello[4096]; /* what the client sent after STARTTLS */
-	size_t hello_len;
-};
 
 /* Read until a line ends (or EOF / 10 s). */
 static bool read_line(int fd)
@@ -305,72 +282,35 @@ static void drain_until_eof(int fd)
 	}
 }
 
-static void *peer_main(void *arg)
-{
-	struct peer *pe = arg;
-	struct pollfd pf = {.fd = pe->lfd, .events = POLLIN};
-	if (poll(&pf, 1, 10000) <= 0)
-		return NULL;
-	int fd = accept(pe->lfd, NULL, NULL);
-	if (fd < 0)
-		return NULL;
-	if (pe->mode == PEER_SILENT) {
-		drain_until_eof(fd); /* a tarpit: the client must give up on its own */
-		close(fd);
-		return NULL;
-	}
-	say(fd, "220-peer.test ESMTP\r\n220 multi-line greeting\r\n");
-	if (read_line(fd)) {
-		say(fd, "250-peer.test\r\n250-PIPELINING\r\n250 starttls\r\n"); /* case-insensitive */
-		if (read_line(fd)) {
-			say(fd, "220 2.0.0 go ahead\r\n");
-			if (pe->mode == PEER_CLOSE_AFTER_220) {
-				close(fd);
-				return NULL;
-			}
-			struct pollfd q = {.fd = fd, .events = POLLIN};
-			if (poll(&q, 1, 10000) > 0) {
-				ssize_t n = recv(fd, pe->hello, sizeof pe->hello, 0);
-				pe->hello_len = n > 0 ? (size_t)n : 0;
-			}
-			if (pe->mode == PEER_PLAINTEXT)
-				say(fd, "500 5.5.2 Error: command not recognized\r\n");
-			if (pe->mode == PEER_SSL2) {
-				static const uint8_t sh[] = {
-					0x80, 0x11, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
-					0x03, 0x01, 0x00, 0x80, 0x41, 0x42, 0x43,
-				};
-				(void)send(fd, sh, sizeof sh, MSG_NOSIGNAL);
-			}
-		}
-	}
-	drain_until_eof(fd);
-	close(fd);
-	return NULL;
-}
+/* The SMTP part (a multi-line greeting, a lowercase STARTTLS keyword:
+ * both must be understood), up to the 220 for STARTTLS. */
+#define TO_220                                                                                     \
+	"< 220-peer.test ESMTP\\r\\n220 multi-line greeting\\r\\n\n> \\n\n"                           \
+	"< 250-peer.test\\r\\n250-PIPELINING\\r\\n250 starttls\\r\\n\n> \\n\n"                        \
+	"< 220 2.0.0 go ahead\\r\\n\n"
 
-static void peer_start(struct peer *pe, enum peer_mode m)
-{
-	memset(pe, 0, sizeof *pe);
-	pe->mode = m;
-	char err[128];
-	pe->lfd = conn_listen("127.0.0.1", "0", 4, err, sizeof err);
-	ck_assert_msg(pe->lfd >= 0, "%s", err);
-	snprintf(pe->port, sizeof pe->port, "%d", conn_local_port(pe->lfd));
-	ck_assert_int_eq(pthread_create(&pe->th, NULL, peer_main, pe), 0);
-}
+/* accept, never say a word: the client must give up on its own */
+static const char PEER_SILENT[] = "silent\n";
+/* the SMTP part, then silence after the hello */
+static const char PEER_SILENT_AFTER_220[] = TO_220 "read\n";
+/* answers the hello with an SMTP error */
+static const char PEER_PLAINTEXT[] = TO_220 "read\n< 500 5.5.2 Error: command not recognized\\r\\n\n";
+/* answers with an SSLv2 SERVER-HELLO */
+static const char PEER_SSL2[] = TO_220 "read\n"
+                                "< \\x80\\x11\\x04\\x00\\x01\\x00\\x02\\x00\\x00\\x00\\x03\\x00"
+                                "\\x03\\x01\\x00\\x80\\x41\\x42\\x43\n";
+/* closes right after the 220 */
+static const char PEER_CLOSE_AFTER_220[] = TO_220 "close\n";
 
-static void peer_stop(struct peer *pe)
-{
-	pthread_join(pe->th, NULL);
-	close(pe->lfd);
-}
-
-static enum probe_outcome probe_peer(struct peer *pe, int64_t timeout, uint16_t version,
-                                     struct probe_result *res, int64_t *elapsed)
+/* One hello against a fresh scripted peer, which must have played its
+ * script; the joined peer (what it received) in *pe, freed by the caller. */
+static enum probe_outcome probe_peer(struct support_peer **pe, const char *script,
+                                     int64_t timeout, uint16_t version, struct probe_result *res,
+                                     int64_t *elapsed)
 {
 	static const uint16_t suites[] = {0xC02B, 0xC02F, 0x1301};
-	struct probe *p = probe_for(pe->port, timeout);
+	*pe = support_peer_start(script);
+	struct probe *p = probe_for((*pe)->portstr, timeout);
 	struct hello_opts h;
 	hello_opts_init(&h, version);
 	h.suites = version == HELLO_TLS13 ? suites + 2 : suites;
@@ -379,68 +319,71 @@ static enum probe_outcome probe_peer(struct peer *pe, int64_t timeout, uint16_t 
 	enum probe_outcome oc = probe_hello(p, &h, true, res);
 	*elapsed = mono_ms() - t0;
 	probe_free(p);
+	support_peer_join(*pe);
+	ck_assert_msg((*pe)->failed[0] == '\0', "%s", (*pe)->failed);
 	return oc;
 }
 
 START_TEST(deadline_silent_peer)
 {
-	struct peer pe;
-	peer_start(&pe, PEER_SILENT);
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT, 300, HELLO_TLS12, &res, &ms), PROBE_ERROR);
 	ck_assert_ptr_nonnull(strstr(res.detail, "greeting: no reply within 300 ms"));
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
-	peer_stop(&pe);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(deadline_silent_after_220)
 {
-	struct peer pe;
-	peer_start(&pe, PEER_SILENT_AFTER_220);
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 300, HELLO_TLS12, &res, &ms), PROBE_SILENT);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SILENT_AFTER_220, 300, HELLO_TLS12, &res, &ms),
+	                 PROBE_SILENT);
 	ck_assert_int_ge(ms, 290);
 	ck_assert_int_lt(ms, 1500);
-	peer_stop(&pe);
 	/* what arrived after the 220 is exactly one ClientHello record */
-	ck_assert_uint_gt(pe.hello_len, 9);
-	ck_assert_uint_eq(pe.hello[0], 0x16);
-	ck_assert_uint_eq(pe.hello[5], 0x01);
-	ck_assert_uint_eq((size_t)(pe.hello[3] << 8 | pe.hello[4]) + 5, pe.hello_len);
+	const uint8_t *hello = pe->rx.data + pe->mark;
+	size_t hello_len = pe->rx.len - pe->mark;
+	ck_assert_uint_gt(hello_len, 9);
+	ck_assert_uint_eq(hello[0], 0x16);
+	ck_assert_uint_eq(hello[5], 0x01);
+	ck_assert_uint_eq((size_t)(hello[3] << 8 | hello[4]) + 5, hello_len);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(plaintext_answer_is_garbage)
 {
-	struct peer pe;
-	peer_start(&pe, PEER_PLAINTEXT);
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
+	ck_assert_int_eq(probe_peer(&pe, PEER_PLAINTEXT, 3000, HELLO_TLS13, &res, &ms), PROBE_GARBAGE);
 	ck_assert_int_eq(res.reply.kind, HELLO_GARBAGE);
 	ck_assert_ptr_nonnull(strstr(res.detail, "500 5.5.2"));
 	ck_assert_int_lt(ms, 2500); /* decided on the first byte, not at the deadline */
-	peer_stop(&pe);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(ssl2_server_hello)
 {
-	struct peer pe;
-	peer_start(&pe, PEER_SSL2);
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	ck_assert_int_eq(probe_peer(&pe, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
+	ck_assert_int_eq(probe_peer(&pe, PEER_SSL2, 3000, HELLO_SSL2, &res, &ms), PROBE_HELLO);
 	ck_assert_int_eq(res.reply.kind, HELLO_SSL2_HELLO);
 	ck_assert_uint_eq(res.reply.nssl2_kinds, 1);
 	ck_assert_uint_eq(res.reply.ssl2_kinds[0], 0x010080);
-	peer_stop(&pe);
-	ck_assert_uint_eq(pe.hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
-	ck_assert_uint_eq(pe.hello[2], 1);
+	const uint8_t *hello = pe->rx.data + pe->mark;
+	ck_assert_uint_ge(pe->rx.len - pe->mark, 3);
+	ck_assert_uint_eq(hello[0] & 0x80, 0x80); /* an SSLv2 CLIENT-HELLO went out */
+	ck_assert_uint_eq(hello[2], 1);
+	support_peer_free(pe);
 }
 END_TEST
 
@@ -449,7 +392,7 @@ START_TEST(scan_budgets)
 {
 	struct refsrv_opts o = {0};
 	char port[16];
-	struct refsrv *srv = start_ref(&o, port);
+	struct refsrv *srv = support_refsrv_start(&o, port);
 	struct probe *p = probe_for(port, 5000);
 	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.max_connections = 3};
@@ -460,9 +403,8 @@ START_TEST(scan_budgets)
 	refsrv_stop(srv);
 
 	/* a tarpit after STARTTLS: one probe at 300 ms, then the 100 ms budget is gone */
-	struct peer pe;
-	peer_start(&pe, PEER_SILENT_AFTER_220);
-	p = probe_for(pe.port, 300);
+	struct support_peer *pe = support_peer_start(PEER_SILENT_AFTER_220);
+	p = probe_for(pe->portstr, 300);
 	so = (struct probe_scan_opts){.max_ms = 100};
 	int64_t t0 = mono_ms();
 	probe_scan(p, &so, r);
@@ -473,20 +415,20 @@ START_TEST(scan_budgets)
 	ck_assert_ptr_nonnull(strstr(r->errors[0], "time budget"));
 	free(r);
 	probe_free(p);
-	peer_stop(&pe);
+	support_peer_join(pe);
+	support_peer_free(pe);
 }
 END_TEST
 
 START_TEST(closed_after_220)
 {
-	struct peer pe;
-	peer_start(&pe, PEER_CLOSE_AFTER_220);
+	struct support_peer *pe;
 	struct probe_result res;
 	int64_t ms;
-	enum probe_outcome oc = probe_peer(&pe, 3000, HELLO_TLS12, &res, &ms);
+	enum probe_outcome oc = probe_peer(&pe, PEER_CLOSE_AFTER_220, 3000, HELLO_TLS12, &res, &ms);
 	ck_assert_int_eq(oc, PROBE_CLOSED);
 	ck_assert_int_lt(ms, 2500);
-	peer_stop(&pe);
+	support_peer_free(pe);
 }
 END_TEST
 
@@ -596,17 +538,14 @@ static void *fake_main(void *arg)
 
 static void fake_start(struct fake *f)
 {
-	char err[128];
-	f->lfd = conn_listen("127.0.0.1", "0", 16, err, sizeof err);
-	ck_assert_msg(f->lfd >= 0, "%s", err);
-	snprintf(f->port, sizeof f->port, "%d", conn_local_port(f->lfd));
-	ck_assert_int_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+	f->lfd = support_listen(f->port);
+	f->th = support_thread_start(fake_main, f);
 }
 
 static void fake_stop(struct fake *f)
 {
 	f->stop = 1;
-	pthread_join(f->th, NULL);
+	support_thread_join(f->th, 30000);
 	close(f->lfd);
 }
 
@@ -620,12 +559,10 @@ START_TEST(fake_server_order_across_chunks)
 	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
 	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .max_suites = 150};
 	fake_start(&f);
-	struct probe *p = probe_for(f.port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER,
 	                             .versions = 1u << PV_TLS12 | 1u << PV_TLS13 | 1u << PV_TLS11};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct probe *p;
+	struct probe_report *r = scan_port(f.port, 3000, &so, 0, &p);
 	const struct probe_version_report *v = &r->v[PV_TLS12];
 	ck_assert_int_eq(v->supported, PROBE_TRI_YES);
 	ck_assert_uint_eq(v->nsuites, f.nprefs);
@@ -642,8 +579,7 @@ START_TEST(fake_server_order_across_chunks)
 	 * suites of later chunks costs at most 1 + log2(11) probes each (this
 	 * order interleaves on purpose: the worst case); one order check */
 	ck_assert_msg(v->connections <= 1 + f.nprefs + 3 + 7 * 5 + 1, "%zu connections", v->connections);
-	free(r);
-	probe_free(p);
+	scan_done(r, p, NULL);
 	fake_stop(&f);
 }
 END_TEST
@@ -653,18 +589,15 @@ START_TEST(fake_client_order)
 	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
 	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .client_order = true};
 	fake_start(&f);
-	struct probe *p = probe_for(f.port, 3000);
-	struct probe_report *r = xcalloc(1, sizeof *r);
 	struct probe_scan_opts so = {.checks = PROBE_C_SUITES | PROBE_C_ORDER, .versions = 1u << PV_TLS12};
-	ck_assert_int_eq(probe_scan(p, &so, r), 0);
-	ck_assert_msg(r->nerrors == 0, "%s", r->errors[0]);
+	struct probe *p;
+	struct probe_report *r = scan_port(f.port, 3000, &so, 0, &p);
 	const struct probe_version_report *v = &r->v[PV_TLS12];
 	ck_assert_uint_eq(v->nsuites, f.nprefs);
 	ck_assert_int_eq(v->server_order, PROBE_TRI_NO);
 	/* no size limit: everything in one hello, |A| + 1 refusal + 1 order check */
 	ck_assert_uint_eq(v->connections, f.nprefs + 2);
-	free(r);
-	probe_free(p);
+	scan_done(r, p, NULL);
 	fake_stop(&f);
 }
 END_TEST

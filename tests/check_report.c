@@ -3,8 +3,9 @@
  * check_report: the report writers against golden files (one deterministic
  * run built in code, every verdict, hostile bytes, a 2-cert chain, a
  * trigger), results.json round trip, XML/HTML well-formedness, escapers,
- * report_write_all. Public: report_suite().
- * Goldens: tests/golden/report/; STARK_UPDATE_GOLDEN=1 rewrites them
+ * report_write_all; a two-node scan (facts, findings, fleet view) through
+ * report_write_all and the terminal. Public: report_suite().
+ * Goldens: tests/golden/report/ and report-scan/; STARK_UPDATE_GOLDEN=1 rewrites them
  * instead of comparing (review the diff before committing it).
  */
 #include <check.h>
@@ -24,6 +25,8 @@
 #include "report_junit.h"
 #include "report_md.h"
 #include "report_view.h"
+#include "fleet.h"
+#include "support.h"
 
 #ifndef STARK_GOLDEN_DIR
 #error "STARK_GOLDEN_DIR must name tests/golden"
@@ -244,6 +247,127 @@ static void build_run(struct run *run)
 	r->trigger_output = xstrdup("swaks: connected\n```\nswaks: \x1b[31mAUTH failed\x1b[0m\n");
 }
 
+/*
+ * The golden scan (stark scan over two nodes): per-node facts that differ
+ * (versions, suites, certificate, verification), a few findings per node
+ * under the rfc policy plus one server-suite verdict on each, and the
+ * fleet view fleet_consistency builds from them. Fixed times throughout:
+ * the fleet FAILs fleet_consistency stamps with the clock are re-stamped.
+ */
+static void scan_node_facts(struct fleet_node *n, const char *target, bool old_versions)
+{
+	memset(n, 0, sizeof *n);
+	n->target = xstrdup(target);
+	n->host = xstrndup(target, strcspn(target, ":"));
+	n->port = xstrdup("25");
+	struct probe_report *p = &n->probe;
+	for (int v = 0; v < PV__COUNT; v++) {
+		p->v[v].version = probe_vidx_version((enum probe_vidx)v);
+		p->v[v].tested = true;
+		p->v[v].supported = PROBE_TRI_NO;
+	}
+	struct probe_version_report *v12 = &p->v[PV_TLS12], *v13 = &p->v[PV_TLS13];
+	v12->supported = v13->supported = PROBE_TRI_YES;
+	v12->server_order = PROBE_TRI_YES;
+	v13->server_order = PROBE_TRI_NO;
+	v12->suites[v12->nsuites++] = 0xC02F;
+	v12->suites[v12->nsuites++] = 0xC030;
+	v13->suites[v13->nsuites++] = 0x1302;
+	v13->suites[v13->nsuites++] = 0x1301;
+	p->max_version = 0x0304;
+	p->first_cipher = 0x1302;
+	p->facts_version = 0x0303;
+	p->secure_reneg = p->ems = p->fallback_scsv = PROBE_TRI_YES;
+	p->compression = PROBE_TRI_NO;
+	p->ticket = PROBE_TRI_YES;
+	p->ngroups13 = 1;
+	p->groups13[0] = 29; /* x25519 */
+	p->connections = 11;
+	p->wall_ms = 850;
+	if (old_versions) {
+		p->v[PV_TLS10].supported = PROBE_TRI_YES;
+		p->v[PV_TLS10].server_order = PROBE_TRI_YES;
+		p->v[PV_TLS10].suites[p->v[PV_TLS10].nsuites++] = 0x002F;
+		v12->suites[v12->nsuites++] = 0x0005; /* RC4-SHA */
+		p->dh_bits = 1024;
+		p->connections = 17;
+	}
+	n->has_tls = n->tls_ok = true;
+	good_facts(&n->tls);
+	n->has_nosni = true;
+	memcpy(n->nosni_sha256, n->tls.chain[0].sha256, 64);
+	n->elapsed_ms = old_versions ? 1234 : 987;
+}
+
+static struct result *add_finding(struct run *run, const char *node, const char *id,
+                                  const char *cat, enum verdict v, const char *reason)
+{
+	struct result *r = add_result(run, id, id, v, reason, 0);
+	free(r->file);
+	r->file = xstrdup("");
+	r->node = xstrdup(node);
+	r->catalog = strv(&r->ncatalog, cat, (char *)NULL);
+	return r;
+}
+
+static void build_scan_run(struct run *run)
+{
+	static const char *const A = "10.0.0.1:25", *const B = "10.0.0.2:25";
+	memset(run, 0, sizeof *run);
+	run->tool_version = xstrdup("0.1.0");
+	run->role = xstrdup("scan");
+	run->target = xstrdup("10.0.0.1:25 10.0.0.2:25");
+	run->profile = xstrdup("mx");
+	run->argv = strv(&run->argc, "stark", "scan", "--target", A, "--target", B, "--servername",
+	                 "mx.example.test", "--no-suite", (char *)NULL);
+	run->started_ms = T0_MS;
+	run->elapsed_ms = 2345;
+	struct fleet *fl = xcalloc(1, sizeof *fl);
+	run->scan = fl;
+	fl->policy = xstrdup("rfc");
+	fl->nnodes = 2;
+	fl->nodes = xcalloc(2, sizeof *fl->nodes);
+	scan_node_facts(&fl->nodes[0], A, false);
+	scan_node_facts(&fl->nodes[1], B, true);
+	/* node B: another, self-signed certificate with a hostile subject */
+	struct wtls_facts *t = &fl->nodes[1].tls;
+	t->nchain = 1;
+	cert(&t->chain[0], "CN=mx <&> \"B\" | `x`", "CN=mx <&> \"B\" | `x`", "RSA", 1024,
+	     "sha1WithRSAEncryption", 'c', true);
+	t->verify_ok = false;
+	snprintf(t->verify_error, sizeof t->verify_error, "self-signed certificate");
+	t->host_ok = false;
+	memset(fl->nodes[1].nosni_sha256, 'd', 64);
+	run->has_tls = true;
+	run->tls = fl->nodes[0].tls;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *nd = i ? B : A;
+		bool bad = i == 1;
+		add_finding(run, nd, "tls/t01-sslv2", "T-01", V_PASS, "");
+		add_finding(run, nd, "tls/t03-tls10-tls11", "T-03", bad ? V_FAIL : V_PASS,
+		            bad ? "TLS 1.0 offered (policy rfc: RFC 8996 4, 5)" : "");
+		add_finding(run, nd, "tls/t06-weak-suites", "T-06", bad ? V_FAIL : V_PASS,
+		            bad ? "weak suites offered: RC4-SHA (policy rfc: RFC 7465; RFC 7525 4.2)"
+		                : "");
+		add_finding(run, nd, "tls/t13-client-renegotiation", "T-13", V_SKIP,
+		            "not tested: Debian's wolfSSL build has no client renegotiation");
+		struct result *r = add_finding(run, nd, "cert/x01-chain", "X-01", bad ? V_FAIL : V_PASS,
+		                bad ? "chain does not validate: self-signed certificate (policy rfc: "
+		                      "RFC 5280 6; RFC 8314 4.4)"
+		                    : "");
+		r->has_tls = true;
+		r->tls = fl->nodes[i].tls;
+		r = add_finding(run, nd, "cert/x10-sni", "X-10", V_PASS, "");
+		r->notes = xstrdup(bad ? "another certificate without SNI" : "same certificate without SNI");
+		add_finding(run, nd, "server/s01-starttls-advertised", "S-01", V_PASS, "");
+	}
+	size_t before = run->n;
+	fleet_consistency(fl, run);
+	for (size_t i = before; i < run->n; i++) /* stamped with the clock: fix them */
+		run->results[i].started_ms = T0_MS + 2000 + (int64_t)i;
+}
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static char *render(int (*fn)(const struct run *, FILE *), const struct run *run, size_t *len)
@@ -262,54 +386,10 @@ static int term_adapter(const struct run *run, FILE *f)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct buf b = {0};
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return buf_cstr(&b);
-}
-
 static void golden(const char *name, const char *got, size_t len)
 {
 	char *path = xasprintf("%s/report/%s", STARK_GOLDEN_DIR, name);
-	const char *upd = getenv("STARK_UPDATE_GOLDEN");
-	if (upd != NULL && strcmp(upd, "1") == 0) {
-		char *dir = xasprintf("%s/report", STARK_GOLDEN_DIR);
-		mkdir(dir, 0777);
-		free(dir);
-		FILE *f = fopen(path, "wb");
-		ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
-		fwrite(got, 1, len, f);
-		ck_assert_int_eq(fclose(f), 0);
-		free(path);
-		return;
-	}
-	size_t wlen = 0;
-	char *want = slurp(path, &wlen);
-	ck_assert_msg(want != NULL, "missing golden %s (run with STARK_UPDATE_GOLDEN=1)", path);
-	if (wlen != len || memcmp(want, got, len) != 0) {
-		size_t i = 0;
-		while (i < len && i < wlen && want[i] == got[i])
-			i++;
-		char *actual = xasprintf("/tmp/stark-golden-%s", name);
-		FILE *f = fopen(actual, "wb");
-		if (f) {
-			fwrite(got, 1, len, f);
-			fclose(f);
-		}
-		ck_abort_msg("%s differs from golden at byte %zu (got %zu bytes, want %zu); actual "
-		             "output in %s",
-		             path, i, len, wlen, actual);
-	}
-	free(want);
+	support_golden(path, got, len);
 	free(path);
 }
 
@@ -520,6 +600,38 @@ END_TEST
 START_TEST(test_golden_terminal) { golden_of("terminal.txt", term_adapter); }
 END_TEST
 
+/* The scan views: every file report_write_all writes, and the terminal. */
+START_TEST(test_golden_scan)
+{
+	char tmpl[] = "/tmp/stark-report-scan-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	struct run run;
+	char err[256] = "";
+	build_scan_run(&run);
+	ck_assert_uint_gt(run.scan->nrows, 0);
+	ck_assert_msg(report_write_all(&run, tmpl, err, sizeof err) == 0, "%s", err);
+	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html"};
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s/%s", tmpl, names[i]);
+		size_t len;
+		char *got = support_slurp(p, &len);
+		ck_assert_msg(got != NULL, "%s not written", p);
+		char *g = xasprintf("%s/report-scan/%s", STARK_GOLDEN_DIR, names[i]);
+		support_golden(g, got, len);
+		unlink(p);
+		free(g);
+		free(got);
+		free(p);
+	}
+	ck_assert_int_eq(rmdir(tmpl), 0); /* nothing else was written */
+	size_t len;
+	char *out = render(term_adapter, &run, &len);
+	support_golden(STARK_GOLDEN_DIR "/report-scan/terminal.txt", out, len);
+	free(out);
+	run_free(&run);
+}
+END_TEST
+
 /* ---- results.json round trip ------------------------------------------- */
 
 START_TEST(test_json_roundtrip)
@@ -653,19 +765,32 @@ static void assert_no_controls(const char *what, const char *s, size_t n, const 
 	}
 }
 
+/* junit.xml and index.html of run are well-formed XML; index.html carries
+ * no control characters but those in allowed (NULL: not checked). */
+static void assert_xml_views(const struct run *run, const char *what, const char *allowed)
+{
+	size_t len;
+	char *x = render(report_junit, run, &len);
+	char *name = xasprintf("%sjunit.xml", what);
+	assert_xml(name, x, len);
+	free(name);
+	free(x);
+	x = render(report_html, run, &len);
+	name = xasprintf("%sindex.html", what);
+	assert_xml(name, x, len);
+	if (allowed)
+		assert_no_controls(name, x, len, allowed);
+	free(name);
+	free(x);
+}
+
 START_TEST(test_hostile_views)
 {
 	struct run run;
 	size_t len;
 	build_hostile(&run);
-	char *x = render(report_junit, &run, &len);
-	assert_xml("hostile junit.xml", x, len);
-	free(x);
-	x = render(report_html, &run, &len);
-	assert_xml("hostile index.html", x, len);
-	assert_no_controls("hostile index.html", x, len, "\n\t");
-	free(x);
-	x = render(report_md, &run, &len);
+	assert_xml_views(&run, "hostile ", "\n\t");
+	char *x = render(report_md, &run, &len);
 	assert_no_controls("hostile summary.md", x, len, "\n");
 	free(x);
 	x = render(term_adapter, &run, &len);
@@ -679,14 +804,11 @@ END_TEST
 START_TEST(test_golden_wellformed)
 {
 	struct run run;
-	size_t len;
 	build_run(&run);
-	char *x = render(report_junit, &run, &len);
-	assert_xml("junit.xml", x, len);
-	free(x);
-	x = render(report_html, &run, &len);
-	assert_xml("index.html", x, len);
-	free(x);
+	assert_xml_views(&run, "", NULL);
+	run_free(&run);
+	build_scan_run(&run);
+	assert_xml_views(&run, "scan ", NULL);
 	run_free(&run);
 }
 END_TEST
@@ -857,7 +979,7 @@ START_TEST(test_write_all)
 	char *p = xasprintf("%s/results.json", dir);
 	char *want = render(report_json, &run, &len);
 	ck_assert_int_eq(report_write_all(&run, dir, err, sizeof err), 0);
-	char *got = slurp(p, &glen);
+	char *got = support_slurp(p, &glen);
 	ck_assert_ptr_nonnull(got);
 	ck_assert(glen == len && memcmp(got, want, len) == 0);
 	for (size_t i = 0; i < 4; i++) {
@@ -910,6 +1032,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_html);
 	tcase_add_test(tc, test_golden_terminal);
+	tcase_add_test(tc, test_golden_scan);
 	tcase_add_test(tc, test_golden_wellformed);
 	suite_add_tcase(s, tc);
 

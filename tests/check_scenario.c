@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 
 #ifndef STARK_GOLDEN_DIR
@@ -24,36 +25,6 @@
 #endif
 
 #define SCN_DIR STARK_GOLDEN_DIR "/scenario"
-
-static bool update_golden(void)
-{
-	const char *e = getenv("STARK_UPDATE_GOLDEN");
-	return e != NULL && strcmp(e, "1") == 0;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	buf_cstr(&b); /* NUL-terminate for text comparisons; len excludes it */
-	return b.data;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
 
 static char *diag_join(const struct scn_diag *d)
 {
@@ -137,79 +108,65 @@ static void check_roundtrip(const char *name, const char *dump)
 
 /* ---------- golden ---------- */
 
-START_TEST(golden_dumps)
+/* Each .scn in dir (at least min of them) against its golden file <name>ext:
+ * the text render makes of it (malloc'd; render asserts what it needs). */
+static void golden_each(const char *dir, size_t min, const char *ext,
+                        char *(*render)(const char *name, const uint8_t *text, size_t len))
 {
 	char **names;
-	size_t n = list_dir(SCN_DIR, ".scn", &names);
-	ck_assert_uint_ge(n, 3);
+	size_t n = list_dir(dir, ".scn", &names);
+	ck_assert_uint_ge(n, min);
 	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", SCN_DIR, names[i]);
+		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t len;
-		uint8_t *text = slurp(path, &len);
+		uint8_t *text = (uint8_t *)support_slurp(path, &len);
 		ck_assert_ptr_nonnull(text);
-		struct scn_diag d = {0};
-		struct scenario *s = scenario_parse(names[i], text, len, &d);
-		if (s == NULL)
-			ck_abort_msg("%s does not parse:\n%s", names[i], diag_join(&d));
-		ck_assert_uint_eq(d.n, 0);
-		char *dump = scenario_dump(s);
-		char *dpath = xasprintf("%s/%.*s.dump", SCN_DIR, (int)strlen(names[i]) - 4, names[i]);
-		if (update_golden()) {
-			spit(dpath, dump);
-		} else {
-			size_t dl;
-			uint8_t *want = slurp(dpath, &dl);
-			ck_assert_msg(want != NULL, "missing %s (STARK_UPDATE_GOLDEN=1 creates it)",
-			              dpath);
-			ck_assert_msg(strcmp((char *)want, dump) == 0,
-			              "%s: dump differs from %s:\n%s", names[i], dpath, dump);
-			free(want);
-		}
-		check_roundtrip(names[i], dump);
-		free(dump);
-		free(dpath);
-		scenario_free(s);
+		char *got = render(names[i], text, len);
+		char *gpath = xasprintf("%s/%.*s%s", dir, (int)strlen(names[i]) - 4, names[i], ext);
+		support_golden(gpath, got, strlen(got));
+		free(gpath);
+		free(got);
 		free(text);
 		free(path);
 	}
 	free_list(names, n);
 }
+
+/* A good file: its canonical dump, which must also round-trip. */
+static char *render_dump(const char *name, const uint8_t *text, size_t len)
+{
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_parse(name, text, len, &d);
+	if (s == NULL)
+		ck_abort_msg("%s does not parse:\n%s", name, diag_join(&d));
+	ck_assert_uint_eq(d.n, 0);
+	char *dump = scenario_dump(s);
+	check_roundtrip(name, dump);
+	scenario_free(s);
+	return dump;
+}
+
+/* A bad file: it must not parse; its diagnostics, one a line. */
+static char *render_lint(const char *name, const uint8_t *text, size_t len)
+{
+	struct scn_diag d = {0};
+	struct scenario *s = scenario_parse(name, text, len, &d);
+	ck_assert_msg(s == NULL, "%s parsed but must not", name);
+	ck_assert_uint_ge(d.n, 1);
+	char *got = diag_join(&d);
+	scn_diag_free(&d);
+	return got;
+}
+
+START_TEST(golden_dumps)
+{
+	golden_each(SCN_DIR, 3, ".dump", render_dump);
+}
 END_TEST
 
 START_TEST(golden_lint)
 {
-	char **names;
-	const char *dir = SCN_DIR "/bad";
-	size_t n = list_dir(dir, ".scn", &names);
-	ck_assert_uint_ge(n, 12);
-	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", dir, names[i]);
-		size_t len;
-		uint8_t *text = slurp(path, &len);
-		ck_assert_ptr_nonnull(text);
-		struct scn_diag d = {0};
-		struct scenario *s = scenario_parse(names[i], text, len, &d);
-		ck_assert_msg(s == NULL, "%s parsed but must not", names[i]);
-		ck_assert_uint_ge(d.n, 1);
-		char *got = diag_join(&d);
-		char *epath = xasprintf("%s/%.*s.err", dir, (int)strlen(names[i]) - 4, names[i]);
-		if (update_golden()) {
-			spit(epath, got);
-		} else {
-			size_t el;
-			uint8_t *want = slurp(epath, &el);
-			ck_assert_msg(want != NULL, "missing %s", epath);
-			ck_assert_msg(strcmp((char *)want, got) == 0, "%s diagnostics:\n%s--- want:\n%s",
-			              names[i], got, (char *)want);
-			free(want);
-		}
-		free(epath);
-		free(got);
-		scn_diag_free(&d);
-		free(text);
-		free(path);
-	}
-	free_list(names, n);
+	golden_each(SCN_DIR "/bad", 12, ".err", render_lint);
 }
 END_TEST
 
@@ -583,13 +540,10 @@ END_TEST
 /* ---------- robustness ---------- */
 
 static uint64_t rng_state;
+/* fixed seed, so a failing mutation is reproducible */
 static uint32_t rnd(void)
 {
-	/* xorshift64*: fixed seed, so a failing mutation is reproducible */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+	return support_rand(&rng_state);
 }
 
 static const char *const snippets[] = {
@@ -608,7 +562,7 @@ START_TEST(mutations)
 	size_t olen[64];
 	for (size_t i = 0; i < nfiles; i++) {
 		char *path = xasprintf("%s/%s", SCN_DIR, names[i]);
-		orig[i] = slurp(path, &olen[i]);
+		orig[i] = (uint8_t *)support_slurp(path, &olen[i]);
 		ck_assert_ptr_nonnull(orig[i]);
 		free(path);
 	}

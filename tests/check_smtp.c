@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "smtp.h"
+#include "support.h"
 
 /* String literals may hold NUL: always pass their real length. */
 #define LIT(s) (const uint8_t *)(s), (sizeof(s) - 1)
@@ -651,13 +652,10 @@ END_TEST
 
 static uint64_t rng_state;
 
+/* fixed seed, same sequence on every libc */
 static uint32_t rng(void)
 {
-	/* xorshift64*: fixed seed, same sequence on every libc */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+	return support_rand(&rng_state);
 }
 
 /*

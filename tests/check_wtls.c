@@ -21,22 +21,8 @@
 #include "support.h"
 #include "wtls.h"
 
-#define SERVERNAME "mail.stark.test"
+#define SERVERNAME SUPPORT_SERVERNAME
 
-static struct cert_set *CS; /* made once per test case (unchecked fixture) */
-
-static void cs_setup(void)
-{
-	wtls_global_init();
-	CS = cert_set_new(SERVERNAME);
-	ck_assert_ptr_nonnull(CS);
-}
-
-static void cs_teardown(void)
-{
-	cert_set_free(CS);
-	CS = NULL;
-}
 
 /* ---- plumbing: blocking fd callbacks, the peer thread ---- */
 
@@ -69,7 +55,7 @@ static const char PING[] = "EHLO over TLS\r\n";
  * (Check's asserts belong to the test's own thread). */
 static void peer_tls(struct peer *p)
 {
-	struct wtls *t = wtls_new(p->cfg, p->servername, test_fd_recv, test_fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, p->servername, support_fd_recv, support_fd_send, &p->fd);
 	if (t == NULL) {
 		snprintf(p->err, sizeof p->err, "wtls_new failed");
 		return;
@@ -131,30 +117,15 @@ static void *peer_main(void *arg)
 	return NULL;
 }
 
-/* Run server and client, each in its own thread, over one socketpair. */
+/* Run server and client over one socketpair (peer_main records, never asserts). */
 static void run_pair(struct peer *srv, struct peer *cli)
 {
-	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct timeval tv = {.tv_sec = 10};
-	for (int i = 0; i < 2; i++) {
-		setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	}
-	srv->fd = sv[0];
-	cli->fd = sv[1];
-	pthread_t ts, tc;
-	ck_assert_int_eq(pthread_create(&ts, NULL, peer_main, srv), 0);
-	ck_assert_int_eq(pthread_create(&tc, NULL, peer_main, cli), 0);
-	pthread_join(ts, NULL);
-	pthread_join(tc, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	support_pair_run(peer_main, srv, &srv->fd, peer_main, cli, &cli->fd);
 }
 
 static struct wtls_config *server_cfg(enum cert_variant v, enum wtls_version lo, enum wtls_version hi)
 {
-	const struct cert_pem *p = cert_set_get(CS, v);
+	const struct cert_pem *p = cert_set_get(support_certs, v);
 	ck_assert_ptr_nonnull(p);
 	struct wtls_config *cfg = wtls_config_new(WTLS_SERVER);
 	ck_assert_ptr_nonnull(cfg);
@@ -171,7 +142,7 @@ static struct wtls_config *client_cfg(enum wtls_version lo, enum wtls_version hi
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_msg(wtls_config_set_versions(cfg, lo, hi) == 0, "%s", wtls_config_error(cfg));
 	if (with_ca) {
-		const char *ca = cert_set_ca_pem(CS);
+		const char *ca = cert_set_ca_pem(support_certs);
 		ck_assert_msg(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)) == 0, "%s",
 		              wtls_config_error(cfg));
 	}
@@ -190,12 +161,31 @@ static struct peer *peer_new(enum peer_mode mode, struct wtls_config *cfg, const
 	return p;
 }
 
+/* A TLS server with sc and a TLS client with cc (checking SERVERNAME), run once. */
+static void run_tls(struct wtls_config *sc, struct wtls_config *cc, struct peer **srv,
+                    struct peer **cli)
+{
+	*srv = peer_new(PEER_TLS, sc, NULL);
+	*cli = peer_new(PEER_TLS, cc, SERVERNAME);
+	run_pair(*srv, *cli);
+}
+
+/* Both peers and both configs of one exchange. */
+static void exchange_free(struct peer *srv, struct peer *cli, struct wtls_config *sc,
+                          struct wtls_config *cc)
+{
+	free(srv);
+	free(cli);
+	wtls_config_free(sc);
+	wtls_config_free(cc);
+}
+
 /* A full good exchange at a pinned version, with every fact checked. */
 static void good_exchange(enum wtls_version v, const char *want_version)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, v, v), *cc = client_cfg(v, v, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 
 	ck_assert_msg(cli->rc == 0, "client: %s", cli->err);
 	ck_assert_msg(srv->rc == 0, "server: %s", srv->err);
@@ -224,10 +214,7 @@ static void good_exchange(enum wtls_version v, const char *want_version)
 	ck_assert(cli->close_notify);
 	ck_assert_uint_eq(cli->pending, strlen(PING) - 4);
 
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 
 START_TEST(tls13_pinned)
@@ -268,8 +255,8 @@ START_TEST(defaults_negotiate_tls13)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.version, "TLSv1.3");
 	/* a 1.2 ceiling on one side brings both down to 1.2 */
@@ -277,15 +264,10 @@ START_TEST(defaults_negotiate_tls13)
 	sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V12);
 	free(srv);
 	free(cli);
-	srv = peer_new(PEER_TLS, sc, NULL);
-	cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.version, "TLSv1.2");
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -304,10 +286,7 @@ START_TEST(eof_without_close_notify_reads_as_zero)
 	ck_assert_int_eq(cli->first_read, 0);
 	ck_assert_str_eq(cli->got, "");
 	ck_assert(!cli->close_notify);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -341,19 +320,19 @@ static ssize_t dio_recv(void *ctx, uint8_t *buf, size_t len)
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return WTLS_WANT;
-	return r < 0 ? -1 : test_fd_recv(&d->fd, buf, len);
+	return r < 0 ? -1 : support_fd_recv(&d->fd, buf, len);
 }
 
 static ssize_t dio_send(void *ctx, const uint8_t *buf, size_t len)
 {
-	return test_fd_send(&((struct dio *)ctx)->fd, buf, len);
+	return support_fd_send(&((struct dio *)ctx)->fd, buf, len);
 }
 
 /* Server for the WANT test: handshake, wait for "go", answer "late". */
 static void *late_server(void *arg)
 {
 	struct peer *p = arg;
-	struct wtls *t = wtls_new(p->cfg, NULL, test_fd_recv, test_fd_send, &p->fd);
+	struct wtls *t = wtls_new(p->cfg, NULL, support_fd_recv, support_fd_send, &p->fd);
 	if (t != NULL && (p->rc = wtls_handshake(t)) == 0) {
 		uint8_t buf[16];
 		ssize_t n = wtls_read(t, buf, sizeof buf);
@@ -371,11 +350,10 @@ static void want_case(enum wtls_version v)
 	struct wtls_config *sc = server_cfg(CERT_GOOD, v, v), *cc = client_cfg(v, v, true);
 	struct peer *srv = peer_new(PEER_TLS, sc, NULL);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	srv->fd = sv[0];
 	struct dio d = {.fd = sv[1], .timeout_ms = 10000};
-	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, late_server, srv), 0);
+	pthread_t th = support_thread_start(late_server, srv);
 
 	struct wtls *t = wtls_new(cc, SERVERNAME, dio_recv, dio_send, &d);
 	ck_assert_ptr_nonnull(t);
@@ -395,7 +373,7 @@ static void want_case(enum wtls_version v)
 	ck_assert_int_eq(wtls_read(t, buf, sizeof buf), 0);
 	ck_assert(wtls_got_close_notify(t));
 	wtls_free(t);
-	pthread_join(th, NULL);
+	support_thread_join(th, 30000);
 	ck_assert_int_eq(srv->rc, 0);
 	ck_assert(srv->io_ok);
 	close(sv[0]);
@@ -417,7 +395,7 @@ START_TEST(want_during_handshake_is_timeout)
 	/* A peer that takes the ClientHello and says nothing. */
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, true);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	struct dio d = {.fd = sv[1], .timeout_ms = 50};
 	struct wtls *t = wtls_new(cc, SERVERNAME, dio_recv, dio_send, &d);
 	ck_assert_int_eq(wtls_handshake(t), -1);
@@ -435,18 +413,15 @@ START_TEST(version_mismatch_fails_both)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
 	struct wtls_config *cc = client_cfg(WTLS_V13, WTLS_V13, true);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_int_eq(cli->rc, -1);
 	ck_assert_int_eq(srv->rc, -1);
 	ck_assert_str_ne(cli->err, "");
 	ck_assert_str_ne(srv->err, "");
 	ck_assert(!cli->facts.handshake_ok);
 	ck_assert(!cli->facts.verify_ok);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -479,7 +454,7 @@ START_TEST(hangup_mid_handshake_fails_cleanly)
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	srv = peer_new(PEER_TLS, sc, NULL);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	support_socketpair(sv, 0);
 	close(sv[1]);
 	srv->fd = sv[0];
 	peer_main(srv);
@@ -503,10 +478,7 @@ START_TEST(ip_literal_no_sni_ip_san)
 	ck_assert_str_eq(srv->facts.client_sni, "");
 	ck_assert(cli->facts.host_ok);
 	ck_assert(cli->facts.verify_ok);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -514,16 +486,13 @@ START_TEST(no_trust_anchor_is_not_verified)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
 	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, false);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert(!cli->facts.verify_ok);
 	ck_assert_str_eq(cli->facts.verify_error, "no trust anchors configured");
 	ck_assert(cli->facts.host_ok); /* the name is still checked */
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -534,14 +503,11 @@ START_TEST(cipher_selection)
 	ck_assert_str_ne(wtls_config_error(cc), "");
 	ck_assert_int_eq(wtls_config_set_ciphers(cc, "ECDHE-ECDSA-AES128-GCM-SHA256"), 0);
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_msg(cli->rc == 0, "%s", cli->err);
 	ck_assert_str_eq(cli->facts.cipher, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -552,16 +518,13 @@ START_TEST(no_shared_cipher_reports_alert)
 	struct wtls_config *cc = client_cfg(WTLS_V12, WTLS_V12, true);
 	ck_assert_int_eq(wtls_config_set_ciphers(cc, "ECDHE-RSA-AES128-GCM-SHA256"), 0);
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V12, WTLS_V12);
-	struct peer *srv = peer_new(PEER_TLS, sc, NULL), *cli = peer_new(PEER_TLS, cc, SERVERNAME);
-	run_pair(srv, cli);
+	struct peer *srv, *cli;
+	run_tls(sc, cc, &srv, &cli);
 	ck_assert_int_eq(cli->rc, -1);
 	ck_assert_int_eq(srv->rc, -1);
 	ck_assert_msg(strstr(cli->err, "alert received: handshake_failure") != NULL, "%s", cli->err);
 	ck_assert_msg(strstr(srv->err, "alert sent: handshake_failure") != NULL, "%s", srv->err);
-	free(srv);
-	free(cli);
-	wtls_config_free(sc);
-	wtls_config_free(cc);
+	exchange_free(srv, cli, sc, cc);
 }
 END_TEST
 
@@ -570,7 +533,7 @@ START_TEST(ca_file_and_system_store)
 	char path[] = "/tmp/stark-wtls-ca-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	const char *ca = cert_set_ca_pem(CS);
+	const char *ca = cert_set_ca_pem(support_certs);
 	ck_assert_int_eq(write(fd, ca, strlen(ca)), (ssize_t)strlen(ca));
 	close(fd);
 	struct wtls_config *cc = wtls_config_new(WTLS_CLIENT);
@@ -599,7 +562,7 @@ END_TEST
 START_TEST(cert_from_pem)
 {
 	struct wtls_cert c;
-	const char *ca = cert_set_ca_pem(CS);
+	const char *ca = cert_set_ca_pem(support_certs);
 	ck_assert_int_eq(wtls_cert_from_pem(ca, strlen(ca), &c), 0);
 	ck_assert_str_eq(c.subject, "CN=stark test CA, O=stark");
 	ck_assert_str_eq(c.subject, c.issuer);
@@ -679,7 +642,7 @@ Suite *wtls_suite(void)
 {
 	Suite *s = suite_create("wtls");
 	TCase *tc = tcase_create("handshake");
-	tcase_add_unchecked_fixture(tc, cs_setup, cs_teardown);
+	tcase_add_unchecked_fixture(tc, support_certs_setup, support_certs_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tls13_pinned);
 	tcase_add_test(tc, tls12_pinned);
