@@ -1196,6 +1196,109 @@ START_TEST(s09b_alert_after_220_is_not_a_reply)
 }
 END_TEST
 
+/* ---- a peer that has closed gets nothing more ---- */
+
+/* Did stark write needle at any point of r's transcript? */
+static bool sent_text(const struct result *r, const char *needle)
+{
+	for (size_t i = 0; i < r->tr.n; i++)
+		if (r->tr.ev[i].dir == TDIR_SEND &&
+		    memmem(r->tr.ev[i].data, r->tr.ev[i].len, needle, strlen(needle)))
+			return true;
+	return false;
+}
+
+/* Exim's third bad line, Haraka's over-long one: 5xx, then the close. */
+static const struct act refuse_and_close[] = {
+    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
+    {.k = A_EXPECT, .s = "XYZZY\r\n"},
+    {.k = A_SEND, .s = "500 Too many syntax or protocol errors\r\n"},
+    {.k = A_CLOSE},
+};
+
+START_TEST(closed_peer_fail_names_the_close)
+{
+	/* The delay lets the FIN arrive before the next send, so the test
+	 * does not depend on scheduling. */
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"XYZZY\\r\\n\"\n"      /* 2 */
+	                           "expect reply 5xx\n"          /* 3 */
+	                           "delay 300ms\n"               /* 4 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 5 */
+	                           "expect reply 220 alone\n"    /* 6 */
+	                           "send \"QUIT\\r\\n\"\n";      /* 7 */
+	struct result r;
+	play(body, refuse_and_close, 2000, &r, true);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_prefix(&r, L(6));
+	char want[64];
+	snprintf(want, sizeof want, "got connection closed after line %d", L(2));
+	ck_reason_has(&r, want);
+	ck_assert_msg(!sent_text(&r, "STARTTLS"), "STARTTLS was written to a closed peer");
+	ck_assert_ptr_nonnull(r.notes);
+	snprintf(want, sizeof want, "1 step from line %d on not run", L(5));
+	ck_assert_msg(strstr(r.notes, want) != NULL, "notes '%s' lack '%s'", r.notes, want);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(closed_peer_expected_close_passes_with_note)
+{
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"XYZZY\\r\\n\"\n"      /* 2 */
+	                           "expect reply 5xx\n"          /* 3 */
+	                           "delay 300ms\n"               /* 4 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 5 */
+	                           "alt {\n"                     /* 6 */
+	                           "    expect reply 220\n"      /* 7 */
+	                           "    tls\n"                   /* 8 */
+	                           "} or {\n"                    /* 9 */
+	                           "    expect close\n"          /* 10 */
+	                           "    note \"defensive\"\n"    /* 11 */
+	                           "}\n"                         /* 12 */
+	                           "send \"QUIT\\r\\n\"\n";      /* 13 */
+	struct result r;
+	play(body, refuse_and_close, 2000, &r, true);
+	ck_verdict(&r, V_PASS);
+	ck_assert_msg(!sent_text(&r, "STARTTLS") && !sent_text(&r, "QUIT"),
+	              "stark wrote to a closed peer");
+	char want[160];
+	snprintf(want, sizeof want,
+	         "line %d: defensive; the peer closed the connection after line %d; stark sent "
+	         "nothing more (2 steps from line %d on not run)",
+	         L(11), L(2), L(5));
+	ck_assert_ptr_nonnull(r.notes);
+	ck_assert_str_eq(r.notes, want);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(closed_peer_gets_no_clienthello)
+{
+	static const struct act script[] = {
+	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
+	    {.k = A_EXPECT, .s = "STARTTLS\r\n"},
+	    {.k = A_SEND, .s = "220 go ahead\r\n"},
+	    {.k = A_CLOSE},
+	};
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 2 */
+	                           "expect reply 220\n"          /* 3 */
+	                           "delay 300ms\n"               /* 4 */
+	                           "tls\n";                      /* 5 */
+	struct result r;
+	play(body, script, 2000, &r, true);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_prefix(&r, L(5));
+	char want[64];
+	snprintf(want, sizeof want, "the peer closed the connection after line %d", L(2));
+	ck_reason_has(&r, want);
+	ck_assert_msg(strstr(r.notes ? r.notes : "", "1 step from line") != NULL, "notes: %s",
+	              r.notes ? r.notes : "(null)");
+	result_free(&r);
+}
+END_TEST
+
 Suite *exec_suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -1236,6 +1339,12 @@ Suite *exec_suite(void)
 	tc = tcase_create("shipped");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, s09b_alert_after_220_is_not_a_reply);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("closed");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, closed_peer_fail_names_the_close);
+	tcase_add_test(tc, closed_peer_expected_close_passes_with_note);
+	tcase_add_test(tc, closed_peer_gets_no_clienthello);
 	suite_add_tcase(s, tc);
 	return s;
 }
