@@ -1284,7 +1284,7 @@ START_TEST(closed_peer_gets_no_clienthello)
 	static const char body[] = "expect reply 220\n"          /* 1 */
 	                           "send \"STARTTLS\\r\\n\"\n"   /* 2 */
 	                           "expect reply 220\n"          /* 3 */
-	                           "delay 300ms\n"               /* 4 */
+	                           "expect close\n"              /* 4 */
 	                           "tls\n";                      /* 5 */
 	struct result r;
 	play(body, script, 2000, &r, true);
@@ -1295,6 +1295,82 @@ START_TEST(closed_peer_gets_no_clienthello)
 	ck_reason_has(&r, want);
 	ck_assert_msg(strstr(r.notes ? r.notes : "", "1 step from line") != NULL, "notes: %s",
 	              r.notes ? r.notes : "(null)");
+	result_free(&r);
+}
+END_TEST
+
+/* ---- S-19: each kind of junk on its own connection ---- */
+
+#define EHLO_PRELUDE                                                                               \
+	{.k = A_SEND, .s = "220 peer ESMTP\r\n"}, {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},        \
+	    {.k = A_SEND, .s = "250-peer\r\n250 STARTTLS\r\n"}
+
+/* Play a shipped scenario against script; the script must run as written. */
+static void play_shipped(const char *name, const struct act *script, struct result *r)
+{
+	struct scenario *s = load_shipped(name);
+	struct peer *p = peer_start(script);
+	struct exec_opts o = opts(p->portstr, 2000);
+	exec_run(s, &o, r);
+	peer_join(p);
+	ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed, verdict_label(r->verdict),
+	              r->reason);
+	peer_free(p);
+	scenario_free(s);
+}
+
+START_TEST(s19_close_without_reply_fails)
+{
+	static const struct act script[] = {EHLO_PRELUDE, {.k = A_EXPECT, .s = "XYZZY\r\n"},
+	                                    {.k = A_CLOSE}};
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "closed the connection without a reply to an unknown verb");
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s19_accepted_junk_fails)
+{
+	static const struct act script[] = {EHLO_PRELUDE, {.k = A_EXPECT, .s = "XYZZY\r\n"},
+	                                    {.k = A_SEND, .s = "250 ok\r\n"}, {.k = A_END}};
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "accepted an unknown verb instead of refusing it with 5xx");
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s19_defensive_close_passes_with_note)
+{
+	static const struct act script[] = {EHLO_PRELUDE, {.k = A_EXPECT, .s = "XYZZY\r\n"},
+	                                    {.k = A_SEND, .s = "500 Too many syntax or protocol errors\r\n"},
+	                                    {.k = A_CLOSE}};
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_PASS);
+	ck_assert_msg(r.notes && strstr(r.notes, "a defensive close"), "notes: %s",
+	              r.notes ? r.notes : "(null)");
+	result_free(&r);
+}
+END_TEST
+
+/* A server that cuts an over-long line and runs the rest as a second
+ * command answers it twice: the STARTTLS reply is the second 500. */
+START_TEST(s19_split_long_line_fails)
+{
+	static const struct act script[] = {
+	    EHLO_PRELUDE,
+	    {.k = A_EXPECT, .s = "AAAA\r\n"},
+	    {.k = A_SEND, .s = "500 line too long\r\n500 unknown command\r\n"},
+	    {.k = A_END},
+	};
+	struct result r;
+	play_shipped("s19d-long-line-2049", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "answered STARTTLS with 5xx after a 2049-octet line");
 	result_free(&r);
 }
 END_TEST
@@ -1345,6 +1421,10 @@ Suite *exec_suite(void)
 	tcase_add_test(tc, closed_peer_fail_names_the_close);
 	tcase_add_test(tc, closed_peer_expected_close_passes_with_note);
 	tcase_add_test(tc, closed_peer_gets_no_clienthello);
+	tcase_add_test(tc, s19_close_without_reply_fails);
+	tcase_add_test(tc, s19_accepted_junk_fails);
+	tcase_add_test(tc, s19_defensive_close_passes_with_note);
+	tcase_add_test(tc, s19_split_long_line_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
