@@ -1375,6 +1375,56 @@ START_TEST(s19_split_long_line_fails)
 }
 END_TEST
 
+/* ---- S-12: advertised is not accepted ---- */
+
+/* A server that lists AUTH before TLS and answers AUTH PLAIN with reply;
+ * quit: stark goes on to QUIT (it does not after a FAIL). */
+static void s12_against(const char *reply, bool quit, struct result *r)
+{
+	const struct act script[] = {
+	    {.k = A_SEND, .s = "220 peer ESMTP\r\n"},
+	    {.k = A_EXPECT, .s = "EHLO stark.test\r\n"},
+	    {.k = A_SEND, .s = "250-peer\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"},
+	    {.k = A_EXPECT, .s = "AUTH PLAIN AHN0YXJrLXByb2Jl"},
+	    {.k = A_SEND, .s = reply},
+	    {.k = quit ? A_EXPECT : A_END, .s = "QUIT\r\n"},
+	    {.k = A_SEND, .s = "221 bye\r\n"},
+	    {.k = A_END},
+	};
+	play_shipped("s12-no-auth-before-tls", script, r);
+}
+
+START_TEST(s12_refused_auth_passes_with_note)
+{
+	static const char *const refusals[] = {"538 5.7.11 Must issue a STARTTLS command first\r\n",
+	                                       "530 5.7.0 Must issue a STARTTLS command first\r\n",
+	                                       "503 5.5.1 Error: authentication not enabled\r\n"};
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		struct result r;
+		s12_against(refusals[i], true, &r);
+		ck_verdict(&r, V_PASS);
+		ck_assert_msg(r.notes && strstr(r.notes, "AUTH is advertised before TLS, but AUTH PLAIN "
+		                                         "in clear was refused"),
+		              "%s: notes %s", refusals[i], r.notes ? r.notes : "(null)");
+		result_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(s12_accepted_or_processed_auth_fails)
+{
+	struct result r;
+	s12_against("235 2.7.0 Authentication successful\r\n", false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "accepted AUTH PLAIN in clear");
+	result_free(&r);
+	s12_against("535 5.7.8 Authentication credentials invalid\r\n", false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "processed AUTH PLAIN in clear");
+	result_free(&r);
+}
+END_TEST
+
 Suite *exec_suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -1425,6 +1475,8 @@ Suite *exec_suite(void)
 	tcase_add_test(tc, s19_accepted_junk_fails);
 	tcase_add_test(tc, s19_defensive_close_passes_with_note);
 	tcase_add_test(tc, s19_split_long_line_fails);
+	tcase_add_test(tc, s12_refused_auth_passes_with_note);
+	tcase_add_test(tc, s12_accepted_or_processed_auth_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
