@@ -1425,6 +1425,53 @@ START_TEST(s12_accepted_or_processed_auth_fails)
 }
 END_TEST
 
+/* ---- S-21: SMTP smuggling, judged by the number of replies ---- */
+
+/* After DATA the peer reads the whole body (up to the smuggled message's
+ * CRLF.CRLF) and answers with after_body. */
+static void s21_against(const char *after_body, bool quit, struct result *r)
+{
+	const struct act script[] = {
+	    EHLO_PRELUDE,
+	    {.k = A_EXPECT, .s = "MAIL FROM:<stark@stark.test>\r\n"},
+	    {.k = A_SEND, .s = "250 ok\r\n"},
+	    {.k = A_EXPECT, .s = "RCPT TO:<postmaster@127.0.0.1>\r\n"},
+	    {.k = A_SEND, .s = "250 ok\r\n"},
+	    {.k = A_EXPECT, .s = "DATA\r\n"},
+	    {.k = A_SEND, .s = "354 go ahead\r\n"},
+	    {.k = A_EXPECT, .s = "first message\n.\r\nMAIL FROM:"},
+	    {.k = A_EXPECT, .s = "smuggled message\r\n.\r\n"},
+	    {.k = A_SEND, .s = after_body},
+	    {.k = quit ? A_EXPECT : A_END, .s = "QUIT\r\n"},
+	    {.k = A_SEND, .s = "221 bye\r\n"},
+	    {.k = A_END},
+	};
+	play_shipped("s21-smuggling-lf-dot-crlf", script, r);
+}
+
+START_TEST(s21_one_message_passes)
+{
+	struct result r;
+	s21_against("250 queued as ONE\r\n", true, &r);
+	ck_verdict(&r, V_PASS);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s21_smuggled_message_fails)
+{
+	/* <LF>.<CR><LF> ended the first message (CVE-2023-51764): the
+	 * smuggled MAIL, RCPT, DATA and message each got their reply. */
+	struct result r;
+	s21_against("250 queued as ONE\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n250 queued as TWO\r\n",
+	            false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "ended DATA on <LF>.<CR><LF>");
+	ck_reason_has(&r, "250 ok");
+	result_free(&r);
+}
+END_TEST
+
 Suite *exec_suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -1466,7 +1513,7 @@ Suite *exec_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, s09b_alert_after_220_is_not_a_reply);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("closed");
+	tc = tcase_create("trust");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, closed_peer_fail_names_the_close);
 	tcase_add_test(tc, closed_peer_expected_close_passes_with_note);
@@ -1477,6 +1524,8 @@ Suite *exec_suite(void)
 	tcase_add_test(tc, s19_split_long_line_fails);
 	tcase_add_test(tc, s12_refused_auth_passes_with_note);
 	tcase_add_test(tc, s12_accepted_or_processed_auth_fails);
+	tcase_add_test(tc, s21_one_message_passes);
+	tcase_add_test(tc, s21_smuggled_message_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
