@@ -6,7 +6,8 @@
  * commits to the first branch whose leading expectation matches the next
  * event (tlsfuzzer-style siblings), and nothing else is tried after that;
  * every verdict carries "line N: ..." of the step that decided it; every
- * wait is bounded by the scenario timeout.
+ * wait is bounded by the scenario timeout; once the peer has closed,
+ * nothing more is written and the result says after which line it closed.
  */
 #include "exec.h"
 
