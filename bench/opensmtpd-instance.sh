@@ -38,7 +38,9 @@
 # /var/spool/smtpd (queue), and the instance's own /etc/hosts and
 # /etc/mailname bind-mounted, so several instances can share the root.
 # Nothing it accepts can leave: mail for its own domains goes to an mda
-# that discards it, everything else is rejected (no relay action).
+# that discards it, everything else is rejected (no relay action). The
+# root has no /etc/aliases, so postmaster (RFC 5321 4.5.1; S-21 writes to
+# it) is aliased to nobody in the configuration.
 #
 # DNS: none. The host name is explicit (UTS namespace, /etc/mailname,
 # listener hostname) and in the instance's /etc/hosts with 127.0.0.1, so the
@@ -90,7 +92,8 @@ pki $OSMTPD_NAME key "$idir/certs/$key"
 
 listen on 127.0.0.1 port $port hostname $OSMTPD_NAME tls pki $OSMTPD_NAME $opts
 
-action "discard" mda "cat >/dev/null" user nobody
+table aliases { postmaster = nobody, root = nobody }
+action "discard" mda "cat >/dev/null" alias <aliases> user nobody
 match from any for domain "$OSMTPD_NAME" action "discard"
 match from any for domain "stark.test" action "discard"
 match from any for any reject

@@ -28,8 +28,9 @@
 # only the package's /etc/postfix/dynamicmaps.cf is read), and never
 # touches the system instance: no postfix(1), no postmulti, no init script;
 # postlogd writes the log to a file in the dir. master.cf lists only the
-# services smtpd needs; no queue manager, pickup or delivery agents run, so
-# nothing this instance accepts could ever leave the machine.
+# services smtpd needs (cleanup too: S-21 completes messages, which stay in
+# incoming/); no queue manager, pickup or delivery agents run, so nothing
+# this instance accepts could ever leave the machine.
 #
 #   PF_PORT      "mx" listener: smtpd_tls_security_level=may (RFC 3207 4: a
 #                public MX must not require TLS)
@@ -186,6 +187,7 @@ tlsmgr               unix  -       -      n      1000?  1       tlsmgr
 anvil                unix  -       -      n      -      1       anvil
 rewrite              unix  -       -      n      -      -       trivial-rewrite
 proxymap             unix  -       -      n      -      -       proxymap
+cleanup              unix  n       -      n      -      0       cleanup
 EOF
 }
 
@@ -210,6 +212,11 @@ pf_start()
 	chmod 700 "$PF_DIR/queue/private" "$PF_DIR/data"
 	chown postfix:postdrop "$PF_DIR/queue/public"
 	chmod 710 "$PF_DIR/queue/public"
+	# cleanup writes accepted messages (S-21 sends some) to incoming/, where
+	# they stay: no queue manager ever picks them up
+	mkdir -p "$PF_DIR/queue/incoming"
+	chown postfix "$PF_DIR/queue/incoming"
+	chmod 700 "$PF_DIR/queue/incoming"
 	PF_LOG=$PF_DIR/maillog
 	PF_CA=$PF_DIR/certs/ca.pem
 	"$stark" certs --out "$PF_DIR/certs" --servername "$PF_NAME" >/dev/null || return 1

@@ -6,7 +6,8 @@
  * commits to the first branch whose leading expectation matches the next
  * event (tlsfuzzer-style siblings), and nothing else is tried after that;
  * every verdict carries "line N: ..." of the step that decided it; every
- * wait is bounded by the scenario timeout.
+ * wait is bounded by the scenario timeout; once the peer has closed,
+ * nothing more is written and the result says after which line it closed.
  */
 #include "exec.h"
 
@@ -53,6 +54,14 @@ struct ex {
 	/* The last matched reply, for evidence in fail messages. */
 	char last[160];
 	bool last_fresh; /* the previous step matched a reply */
+	/* Once the peer has closed, stark writes nothing more (no send, no
+	 * ClientHello, no close_notify): the steps it skips are counted and
+	 * the result says after which line the peer closed. */
+	int sent_line;     /* line of the last send that was written */
+	bool close_seen;   /* closed_after is known */
+	int closed_after;  /* sent_line when the close was first seen; 0: before any send */
+	int unsent_first;  /* first step not run because of the close */
+	int unsent;        /* how many steps that wrote something were not run */
 };
 
 static const char *lookup_var(void *ctx, const char *name)
@@ -63,6 +72,56 @@ static const char *lookup_var(void *ctx, const char *name)
 	if (strcmp(name, "servername") == 0)
 		return o->servername ? o->servername : o->host;
 	return NULL;
+}
+
+/* Read what is already readable, without waiting (CONN_OK if bytes came). */
+static int take_ready(struct ex *x)
+{
+	int64_t saved = x->c.deadline;
+	x->c.deadline = mono_ms();
+	int rc = conn_wait_readable(&x->c);
+	if (rc == CONN_OK)
+		rc = conn_fill(&x->c);
+	x->c.deadline = saved;
+	return rc;
+}
+
+/* Record, once, after which send the peer was seen to have closed. */
+static void saw_close(struct ex *x)
+{
+	if (x->close_seen)
+		return;
+	x->close_seen = true;
+	x->closed_after = x->sent_line;
+}
+
+/* "the peer closed the connection after line N" (or before stark sent
+ * anything), for reasons and notes. */
+static void close_text(const struct ex *x, char *out, size_t outlen)
+{
+	if (x->closed_after > 0)
+		snprintf(out, outlen, "the peer closed the connection after line %d", x->closed_after);
+	else
+		snprintf(out, outlen, "the peer closed the connection before stark sent anything");
+}
+
+/* A step that would write to a peer that has closed: not run. look: a
+ * peer that answered 5xx and hung up may have closed after the reply was
+ * read, so first take what is readable without waiting (not before a
+ * handshake: late plaintext there must reach the TLS layer as it is). */
+static bool skip_after_close(struct ex *x, const struct step *st, bool look)
+{
+	if (look && !x->c.eof)
+		take_ready(x);
+	if (!x->c.eof)
+		return false;
+	saw_close(x);
+	if (x->unsent++ == 0)
+		x->unsent_first = st->line;
+	char c[96];
+	close_text(x, c, sizeof c);
+	transcript_note(&x->r->tr, conn_layer(&x->c), "line %d not run: %s", st->line, c);
+	return true;
 }
 
 /* A scenario's own message: printable ASCII as written, other bytes as
@@ -127,7 +186,12 @@ static void describe_event(struct ex *x, char *out, size_t outlen)
 		free(e);
 		break;
 	}
-	case EV_CLOSE: snprintf(out, outlen, "connection closed"); break;
+	case EV_CLOSE:
+		if (x->closed_after > 0)
+			snprintf(out, outlen, "connection closed after line %d", x->closed_after);
+		else
+			snprintf(out, outlen, "connection closed");
+		break;
 	case EV_SILENCE: snprintf(out, outlen, "silence"); break;
 	case EV_TIMEOUT:
 		snprintf(out, outlen, "nothing within %lld ms", (long long)x->o->timeout_ms);
@@ -172,11 +236,8 @@ static bool parse_buffered(struct ex *x)
 	if (x->rep_alone && !x->c.eof) {
 		/* "alone" means: nothing else arrived with it. Take what is
 		 * already readable without waiting, then decide. */
-		int64_t saved = x->c.deadline;
-		x->c.deadline = mono_ms();
-		if (conn_wait_readable(&x->c) == 0 && conn_fill(&x->c) == 0)
+		if (take_ready(x) == CONN_OK)
 			x->rep_alone = (size_t)n == x->c.in.len;
-		x->c.deadline = saved;
 		/* the buffer may have moved: re-parse the same reply */
 		smtp_reply_parse(x->c.in.data, x->c.in.len, &x->rep, &why);
 	}
@@ -216,12 +277,16 @@ static void fetch(struct ex *x, int64_t silence_ms)
 			return;
 		if (x->c.eof) {
 			x->ev = EV_CLOSE;
+			saw_close(x);
 			return;
 		}
 		int f = conn_fill(&x->c);
 		switch (f) {
 		case CONN_OK: continue;
-		case CONN_EOF: x->ev = EV_CLOSE; return;
+		case CONN_EOF:
+			x->ev = EV_CLOSE;
+			saw_close(x);
+			return;
 		case CONN_TIMEOUT:
 			x->ev = EV_TIMEOUT;
 			transcript_note(&x->r->tr, conn_layer(&x->c), "timeout after %lld ms",
@@ -779,8 +844,18 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	 * expected is dropped with the buffer (and is in the transcript). */
 	x->ev = EV_NONE;
 	conn_set_timeout(&x->c, x->o->timeout_ms);
-	int rc = conn_starttls(&x->c, cfg, x->server ? WTLS_SERVER : WTLS_CLIENT,
-	                       name[0] ? name : NULL, glue, gluelen);
+	int rc;
+	if (skip_after_close(x, st, false)) {
+		/* No hello to a closed peer: the handshake failed before it
+		 * began, which `expect tls fail` may judge. */
+		x->c.tls_tried = true;
+		x->c.tls_ok = false;
+		close_text(x, x->c.err, sizeof x->c.err);
+		rc = CONN_EOF;
+	} else {
+		rc = conn_starttls(&x->c, cfg, x->server ? WTLS_SERVER : WTLS_CLIENT,
+		                   name[0] ? name : NULL, glue, gluelen);
+	}
 	free(glue);
 	free(name);
 	if (owned)
@@ -869,15 +944,19 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			x->last_fresh = false;
 		switch (st->kind) {
 		case STEP_SEND: {
+			if (skip_after_close(x, st, true))
+				break;
 			size_t n;
 			uint8_t *p = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
 			conn_set_timeout(&x->c, x->o->timeout_ms);
 			int rc = conn_send(&x->c, p, n);
 			free(p);
 			x->unanswered = false;
+			x->sent_line = st->line;
 			if (rc == CONN_EOF) {
-				/* The peer is gone: the next expectation says whether
-				 * that was right. */
+				/* The peer is gone (perhaps before this write reached
+				 * it): the next expectation says whether that was
+				 * right. */
 				transcript_note(&x->r->tr, conn_layer(&x->c), "send failed: %s", x->c.err);
 				x->c.eof = true;
 			} else if (rc == CONN_STOPPED) {
@@ -908,6 +987,8 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			do_tls(x, b, i);
 			break;
 		case STEP_TLS_CLOSE:
+			if (skip_after_close(x, st, true))
+				break;
 			conn_tls_close(&x->c);
 			x->ev = EV_NONE;
 			break;
@@ -966,9 +1047,24 @@ static bool profile_skips(const struct scenario *s, const struct exec_opts *o, s
 	return true;
 }
 
+/* The result says when the close cut the scenario short. */
+static void note_unsent(struct ex *x)
+{
+	if (x->unsent == 0)
+		return;
+	char c[96];
+	close_text(x, c, sizeof c);
+	char *r = xasprintf("%s%s%s; stark sent nothing more (%d step%s from line %d on not run)",
+	                    x->r->notes ? x->r->notes : "", x->r->notes ? "; " : "", c, x->unsent,
+	                    x->unsent == 1 ? "" : "s", x->unsent_first);
+	free(x->r->notes);
+	x->r->notes = r;
+}
+
 static void play(struct ex *x)
 {
 	run_block(x, &x->s->body, 0);
+	note_unsent(x);
 	finish(x); /* closes; in the client role also reaps the trigger */
 	if (!x->done)
 		verdict(x, V_PASS, 0, "%s", "");

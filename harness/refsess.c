@@ -23,6 +23,8 @@ struct refsess {
 	size_t rcpts;
 	size_t pre_tls_left; /* bytes at the front of `in` that arrived before the handshake */
 	size_t injected;
+	bool skip_line;      /* the rest of an over-long line is still to come: drop it */
+	bool data_crlf;      /* in DATA, the last line ended in CRLF (end of data is CRLF.CRLF) */
 };
 
 #define F(s, f) (((s)->o.flaws & (f)) != 0)
@@ -180,6 +182,7 @@ static enum refsess_action command(struct refsess *s, const uint8_t *b, const st
 			reply(out, "503 5.5.1 Error: need RCPT command");
 		else {
 			s->in_data = true;
+			s->data_crlf = true;
 			reply(out, "354 End data with <CR><LF>.<CR><LF>");
 		}
 	} else if (smtp_cmd_is(b, c, "AUTH")) {
@@ -216,16 +219,26 @@ static enum refsess_action command(struct refsess *s, const uint8_t *b, const st
 static enum refsess_action process(struct refsess *s, struct buf *out)
 {
 	for (;;) {
+		if (s->skip_line) {
+			/* The rest of a refused over-long line is not a command
+			 * (running it would be line splitting). */
+			const uint8_t *lf = memchr(s->in.data, '\n', s->in.len);
+			s->skip_line = lf == NULL;
+			buf_consume(&s->in, lf ? (size_t)(lf - s->in.data) + 1 : s->in.len);
+			s->pre_tls_left = 0;
+			if (s->skip_line)
+				return RS_CONTINUE;
+		}
 		struct smtp_cmd c;
 		ssize_t n = smtp_cmd_parse(s->in.data, s->in.len, &c);
 		if (n == 0)
 			return RS_CONTINUE;
 		if (n < 0) {
-			/* A line beyond any sane limit: refuse it and drop it. */
+			/* A line beyond any sane limit: refuse it once and drop it
+			 * up to its LF, as Postfix's smtp_get(SKIP) does. */
 			reply(out, "500 5.5.6 Error: line too long");
-			buf_reset(&s->in);
-			s->pre_tls_left = 0;
-			return RS_CONTINUE;
+			s->skip_line = true;
+			continue;
 		}
 		enum refsess_action a = RS_CONTINUE;
 		if (s->pre_tls_left > 0) {
@@ -235,10 +248,15 @@ static enum refsess_action process(struct refsess *s, struct buf *out)
 			s->pre_tls_left = (size_t)n >= s->pre_tls_left ? 0 : s->pre_tls_left - (size_t)n;
 		}
 		if (s->in_data) {
-			if (c.line.len == 1 && s->in.data[c.line.off] == '.') {
+			/* End of data is CRLF "." CRLF only: LF "." LF and kin
+			 * would let a second message be smuggled (SEC Consult
+			 * 2023, CVE-2023-51764). */
+			bool crlf = !(c.flags & SMTP_F_BARE_LF);
+			if (crlf && s->data_crlf && c.line.len == 1 && s->in.data[c.line.off] == '.') {
 				reset_transaction(s);
 				reply(out, "250 2.0.0 Ok: queued");
 			}
+			s->data_crlf = crlf;
 		} else {
 			a = command(s, s->in.data, &c, out);
 		}

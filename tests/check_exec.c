@@ -659,6 +659,262 @@ START_TEST(s09b_alert_after_220_is_not_a_reply)
 }
 END_TEST
 
+/* ---- a peer that has closed gets nothing more ---- */
+
+/* Did stark write needle at any point of r's transcript? */
+static bool sent_text(const struct result *r, const char *needle)
+{
+	for (size_t i = 0; i < r->tr.n; i++)
+		if (r->tr.ev[i].dir == TDIR_SEND &&
+		    memmem(r->tr.ev[i].data, r->tr.ev[i].len, needle, strlen(needle)))
+			return true;
+	return false;
+}
+
+/* Exim's third bad line, Haraka's over-long one: 5xx, then the close. */
+static const char refuse_and_close[] = "< 220 peer ESMTP\\r\\n\n"
+                                       "> XYZZY\\r\\n\n"
+                                       "< 500 Too many syntax or protocol errors\\r\\n\n"
+                                       "close\n";
+
+START_TEST(closed_peer_fail_names_the_close)
+{
+	/* The delay lets the FIN arrive before the next send, so the test
+	 * does not depend on scheduling. */
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"XYZZY\\r\\n\"\n"      /* 2 */
+	                           "expect reply 5xx\n"          /* 3 */
+	                           "delay 300ms\n"               /* 4 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 5 */
+	                           "expect reply 220 alone\n"    /* 6 */
+	                           "send \"QUIT\\r\\n\"\n";      /* 7 */
+	struct result r;
+	play(body, refuse_and_close, 2000, &r, true);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_prefix(&r, L(6));
+	char want[64];
+	snprintf(want, sizeof want, "got connection closed after line %d", L(2));
+	ck_reason_has(&r, want);
+	ck_assert_msg(!sent_text(&r, "STARTTLS"), "STARTTLS was written to a closed peer");
+	ck_assert_ptr_nonnull(r.notes);
+	snprintf(want, sizeof want, "1 step from line %d on not run", L(5));
+	ck_assert_msg(strstr(r.notes, want) != NULL, "notes '%s' lack '%s'", r.notes, want);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(closed_peer_expected_close_passes_with_note)
+{
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"XYZZY\\r\\n\"\n"      /* 2 */
+	                           "expect reply 5xx\n"          /* 3 */
+	                           "delay 300ms\n"               /* 4 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 5 */
+	                           "alt {\n"                     /* 6 */
+	                           "    expect reply 220\n"      /* 7 */
+	                           "    tls\n"                   /* 8 */
+	                           "} or {\n"                    /* 9 */
+	                           "    expect close\n"          /* 10 */
+	                           "    note \"defensive\"\n"    /* 11 */
+	                           "}\n"                         /* 12 */
+	                           "send \"QUIT\\r\\n\"\n";      /* 13 */
+	struct result r;
+	play(body, refuse_and_close, 2000, &r, true);
+	ck_verdict(&r, V_PASS);
+	ck_assert_msg(!sent_text(&r, "STARTTLS") && !sent_text(&r, "QUIT"),
+	              "stark wrote to a closed peer");
+	char want[160];
+	snprintf(want, sizeof want,
+	         "line %d: defensive; the peer closed the connection after line %d; stark sent "
+	         "nothing more (2 steps from line %d on not run)",
+	         L(11), L(2), L(5));
+	ck_assert_ptr_nonnull(r.notes);
+	ck_assert_str_eq(r.notes, want);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(closed_peer_gets_no_clienthello)
+{
+	static const char script[] = "< 220 peer ESMTP\\r\\n\n"
+	                             "> STARTTLS\\r\\n\n"
+	                             "< 220 go ahead\\r\\n\n"
+	                             "close\n";
+	static const char body[] = "expect reply 220\n"          /* 1 */
+	                           "send \"STARTTLS\\r\\n\"\n"   /* 2 */
+	                           "expect reply 220\n"          /* 3 */
+	                           "expect close\n"              /* 4 */
+	                           "tls\n";                      /* 5 */
+	struct result r;
+	play(body, script, 2000, &r, true);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_prefix(&r, L(5));
+	char want[64];
+	snprintf(want, sizeof want, "the peer closed the connection after line %d", L(2));
+	ck_reason_has(&r, want);
+	ck_assert_msg(strstr(r.notes ? r.notes : "", "1 step from line") != NULL, "notes: %s",
+	              r.notes ? r.notes : "(null)");
+	result_free(&r);
+}
+END_TEST
+
+/* ---- S-19: each kind of junk on its own connection ---- */
+
+#define EHLO_PRELUDE "< 220 peer ESMTP\\r\\n\n> EHLO stark.test\\r\\n\n< 250-peer\\r\\n250 STARTTLS\\r\\n\n"
+
+/* Play a shipped scenario against script; the script must run as written. */
+static void play_shipped(const char *name, const char *script, struct result *r)
+{
+	struct scenario *s = load_shipped(name);
+	struct support_peer *p = support_peer_start(script);
+	struct exec_opts o = opts(p->portstr, 2000);
+	exec_run(s, &o, r);
+	support_peer_join(p);
+	ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed, verdict_label(r->verdict),
+	              r->reason);
+	support_peer_free(p);
+	scenario_free(s);
+}
+
+START_TEST(s19_close_without_reply_fails)
+{
+	static const char script[] = EHLO_PRELUDE "> XYZZY\\r\\n\nclose\n";
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "closed the connection without a reply to an unknown verb");
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s19_accepted_junk_fails)
+{
+	static const char script[] = EHLO_PRELUDE "> XYZZY\\r\\n\n< 250 ok\\r\\n\n";
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "accepted an unknown verb instead of refusing it with 5xx");
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s19_defensive_close_passes_with_note)
+{
+	static const char script[] = EHLO_PRELUDE "> XYZZY\\r\\n\n"
+	                             "< 500 Too many syntax or protocol errors\\r\\n\nclose\n";
+	struct result r;
+	play_shipped("s19a-junk-unknown-verb", script, &r);
+	ck_verdict(&r, V_PASS);
+	ck_assert_msg(r.notes && strstr(r.notes, "a defensive close"), "notes: %s",
+	              r.notes ? r.notes : "(null)");
+	result_free(&r);
+}
+END_TEST
+
+/* A server that cuts an over-long line and runs the rest as a second
+ * command answers it twice: the STARTTLS reply is the second 500. */
+START_TEST(s19_split_long_line_fails)
+{
+	static const char script[] = EHLO_PRELUDE "> AAAA\\r\\n\n"
+	                             "< 500 line too long\\r\\n500 unknown command\\r\\n\n";
+	struct result r;
+	play_shipped("s19d-long-line-2049", script, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "answered STARTTLS with 5xx after a 2049-octet line");
+	result_free(&r);
+}
+END_TEST
+
+/* ---- S-12: advertised is not accepted ---- */
+
+/* A server that lists AUTH before TLS and answers AUTH PLAIN with reply;
+ * quit: stark goes on to QUIT (it does not after a FAIL). */
+static void s12_against(const char *reply, bool quit, struct result *r)
+{
+	char *script = xasprintf("< 220 peer ESMTP\\r\\n\n"
+	                         "> EHLO stark.test\\r\\n\n"
+	                         "< 250-peer\\r\\n250-AUTH PLAIN LOGIN\\r\\n250 STARTTLS\\r\\n\n"
+	                         "> AUTH PLAIN AHN0YXJrLXByb2Jl\n"
+	                         "< %s\n%s",
+	                         reply, quit ? "> QUIT\\r\\n\n< 221 bye\\r\\n\n" : "");
+	play_shipped("s12-no-auth-before-tls", script, r);
+	free(script);
+}
+
+START_TEST(s12_refused_auth_passes_with_note)
+{
+	static const char *const refusals[] = {"538 5.7.11 Must issue a STARTTLS command first\\r\\n",
+	                                       "530 5.7.0 Must issue a STARTTLS command first\\r\\n",
+	                                       "503 5.5.1 Error: authentication not enabled\\r\\n"};
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		struct result r;
+		s12_against(refusals[i], true, &r);
+		ck_verdict(&r, V_PASS);
+		ck_assert_msg(r.notes && strstr(r.notes, "AUTH is advertised before TLS, but AUTH PLAIN "
+		                                         "in clear was refused"),
+		              "%s: notes %s", refusals[i], r.notes ? r.notes : "(null)");
+		result_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(s12_accepted_or_processed_auth_fails)
+{
+	struct result r;
+	s12_against("235 2.7.0 Authentication successful\\r\\n", false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "accepted AUTH PLAIN in clear");
+	result_free(&r);
+	s12_against("535 5.7.8 Authentication credentials invalid\\r\\n", false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "processed AUTH PLAIN in clear");
+	result_free(&r);
+}
+END_TEST
+
+/* ---- S-21: SMTP smuggling, judged by the number of replies ---- */
+
+/* After DATA the peer reads the whole body (up to the smuggled message's
+ * CRLF.CRLF) and answers with after_body. */
+static void s21_against(const char *after_body, bool quit, struct result *r)
+{
+	char *script = xasprintf(EHLO_PRELUDE "> MAIL FROM:<stark@stark.test>\\r\\n\n"
+	                         "< 250 ok\\r\\n\n"
+	                         "> RCPT TO:<postmaster@127.0.0.1>\\r\\n\n"
+	                         "< 250 ok\\r\\n\n"
+	                         "> DATA\\r\\n\n"
+	                         "< 354 go ahead\\r\\n\n"
+	                         "> first message\\n.\\r\\nMAIL FROM:\n"
+	                         "> smuggled message\\r\\n.\\r\\n\n"
+	                         "< %s\n%s",
+	                         after_body, quit ? "> QUIT\\r\\n\n< 221 bye\\r\\n\n" : "");
+	play_shipped("s21-smuggling-lf-dot-crlf", script, r);
+	free(script);
+}
+
+START_TEST(s21_one_message_passes)
+{
+	struct result r;
+	s21_against("250 queued as ONE\\r\\n", true, &r);
+	ck_verdict(&r, V_PASS);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(s21_smuggled_message_fails)
+{
+	/* <LF>.<CR><LF> ended the first message (CVE-2023-51764): the
+	 * smuggled MAIL, RCPT, DATA and message each got their reply. */
+	struct result r;
+	s21_against("250 queued as ONE\\r\\n250 ok\\r\\n250 ok\\r\\n354 go ahead\\r\\n250 queued as TWO\\r\\n",
+	            false, &r);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_has(&r, "ended DATA on <LF>.<CR><LF>");
+	ck_reason_has(&r, "250 ok");
+	result_free(&r);
+}
+END_TEST
+
 Suite *exec_suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -699,6 +955,20 @@ Suite *exec_suite(void)
 	tc = tcase_create("shipped");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, s09b_alert_after_220_is_not_a_reply);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("trust");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, closed_peer_fail_names_the_close);
+	tcase_add_test(tc, closed_peer_expected_close_passes_with_note);
+	tcase_add_test(tc, closed_peer_gets_no_clienthello);
+	tcase_add_test(tc, s19_close_without_reply_fails);
+	tcase_add_test(tc, s19_accepted_junk_fails);
+	tcase_add_test(tc, s19_defensive_close_passes_with_note);
+	tcase_add_test(tc, s19_split_long_line_fails);
+	tcase_add_test(tc, s12_refused_auth_passes_with_note);
+	tcase_add_test(tc, s12_accepted_or_processed_auth_fails);
+	tcase_add_test(tc, s21_one_message_passes);
+	tcase_add_test(tc, s21_smuggled_message_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }

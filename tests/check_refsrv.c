@@ -582,7 +582,9 @@ static const struct flaw_case FLAW_CASES[] = {
     {FLAW_AUTH_PLAINTEXT, {"s12-no-auth-before-tls"}, {NULL}},
     {FLAW_BAD_MULTILINE, {"s17-reply-syntax"}, {NULL}},
     {FLAW_STARTTLS_PARAM, {"s03-starttls-parameter"}, {NULL}},
-    {FLAW_CLOSE_ON_JUNK, {"s19-junk-before-starttls"}, {NULL}},
+    /* 500, then a close: a defensive close is not a failure (S-19 passes
+     * it with a note; check_exec's closed_* tests check the note). */
+    {FLAW_CLOSE_ON_JUNK, {NULL}, {NULL}},
     {FLAW_CODE_RANGE, {"s18-reply-code-range"}, {NULL}},
     /* s09b writes NOOP in its own segment right after STARTTLS: whether
      * it reaches the server before or after the server read STARTTLS is
@@ -630,7 +632,7 @@ static void check_flaw(const struct flaw_case *fc)
 			             verdict_label(r->verdict), r->reason, all, tr);
 		}
 	}
-	ck_assert_int_eq(run_exit_status(&run), 1);
+	ck_assert_int_eq(run_exit_status(&run), fc->fails[0] ? 1 : 0);
 	free(all);
 	run_free(&run);
 }
