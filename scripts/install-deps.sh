@@ -11,7 +11,7 @@ PKGS=(
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
 	# tests: report well-formedness, real peers
-	libxml2-utils python3 postfix swaks bc curl msmtp
+	libxml2-utils python3 postfix swaks bc curl msmtp s-nail
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
 	autoconf automake libtool dpkg-dev
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)

@@ -9,6 +9,7 @@
 #   msmtp                msmtp --tls=on --tls-starttls=on (GnuTLS)  --client-profile require-tls
 #   smtplib-noverify     Python smtplib, starttls() without context --client-profile require-tls
 #   smtplib-verify       Python smtplib, starttls(context=create_default_context(cafile=CA))
+#   s-nail               s-nail smtp-use-starttls, tls-verify=strict --client-profile require-tls
 #   curl-opportunistic   curl --ssl (STARTTLS when offered)         --client-profile opportunistic
 #
 # Each client's verdicts must equal tests/real/clients/<client>.expected
@@ -19,8 +20,9 @@
 #
 # Loopback only: stark listens on 127.0.0.1 and every client is pointed at
 # STARK_HOST (curl through --resolve, msmtp --host, swaks -s, smtplib
-# connect()); HOME is a fresh empty directory (no ~/.curlrc, ~/.swaksrc,
-# ~/.msmtprc) and proxy variables are unset.
+# connect()) or, for s-nail, which dials the name it verifies, at localhost;
+# HOME is a fresh empty directory (no ~/.curlrc, ~/.swaksrc, ~/.msmtprc;
+# s-nail runs with -:/, no resource files) and proxy variables are unset.
 #
 # usage: tests/real/clients.sh STARK_BINARY SOURCE_DIR
 # env:   STARK_CLIENTS="curl msmtp"  run only these clients
@@ -46,6 +48,7 @@ swaks:require-tls:swaks
 msmtp:require-tls:msmtp
 smtplib-noverify:require-tls:python3
 smtplib-verify:require-tls:python3
+s-nail:require-tls:s-nail
 curl-opportunistic:opportunistic:curl"
 
 WORK=
