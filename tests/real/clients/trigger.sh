@@ -6,14 +6,15 @@
 # for STARK_SERVERNAME.
 #
 # usage (as stark serve --trigger): trigger.sh CLIENT, CLIENT one of
-#   curl swaks msmtp smtplib-noverify smtplib-verify s-nail   (require STARTTLS)
+#   curl swaks msmtp smtplib-noverify smtplib-verify s-nail nodemailer
+#                                                      (require STARTTLS)
 #   curl-opportunistic                                 (curl --ssl: STARTTLS if offered)
 # env (set by stark serve): STARK_HOST STARK_PORT STARK_CA STARK_SERVERNAME STARK_SCENARIO
 #
 # Every client connects to STARK_HOST:STARK_PORT (loopback: stark serve
 # listens on 127.0.0.1 unless told otherwise) and nowhere else: curl gets
 # --resolve and no proxy, msmtp --host and no configuration file, swaks -s,
-# s-nail the name localhost (see there).
+# nodemailer host, s-nail the name localhost (see there).
 # The server name only drives SNI and the certificate check.
 set -u
 : "${STARK_HOST:?run by stark serve}" "${STARK_PORT:?}" "${STARK_CA:?}" "${STARK_SERVERNAME:?}"
@@ -95,8 +96,13 @@ s-nail)
 			-Shostname=client.stark.test -Ssmtp-hostname=client.stark.test -Sverbose \
 			-s "stark ${STARK_SCENARIO:-}" -r "$FROM" "$TO"
 	;;
+nodemailer)
+	# nodemailer from tests/real/node (npm ci there; scripts/install-deps.sh):
+	# requireTLS, certificate checked against STARK_CA for STARK_SERVERNAME
+	exec node "$HERE/../node/nodemailer-send.js" "$CLIENT_TIMEOUT" </dev/null
+	;;
 *)
-	echo "usage: $0 curl|curl-opportunistic|swaks|msmtp|smtplib-noverify|smtplib-verify|s-nail" >&2
+	echo "usage: $0 curl|curl-opportunistic|swaks|msmtp|smtplib-noverify|smtplib-verify|s-nail|nodemailer" >&2
 	exit 2
 	;;
 esac
