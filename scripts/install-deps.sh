@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs what a fresh Debian 12 machine lacks to build and test stark.
-# Only Debian packages, by name, through the machine's own apt sources.
+# Only Debian packages, by name, through the machine's own apt sources, and
+# npm ci for the pinned Node.js peers in tests/real/node.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -euo pipefail
 
@@ -11,12 +12,27 @@ PKGS=(
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
 	# tests: report well-formedness and schema, real peers
-	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp
+	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
+	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
+	libnet-ssleay-perl
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
 	autoconf automake libtool dpkg-dev
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
 )
+# npm for tests/real/node (nodemailer): Debian's package, unless an npm is
+# there already (NodeSource's nodejs bundles one and conflicts with Debian's)
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+
+# tests/real/node: the versions pinned in its package-lock.json, once
+node_modules()
+{
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/tests/real/node"
+	[ -d "$dir/node_modules" ] && return 0
+	echo "install-deps: npm ci in $dir"
+	(cd "$dir" && npm ci --no-audit --no-fund)
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -24,6 +40,7 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages present"
+	node_modules
 	exit 0
 fi
 
@@ -36,3 +53,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+node_modules

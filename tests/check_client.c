@@ -6,7 +6,8 @@
  * plays the target. Each client flaw the real clients of tests/real/clients.sh
  * do not all show is switched on in turn: the matching shipped scenario must
  * FAIL, at the scenario line that names the flaw; the well-behaved client
- * must PASS the same file. Public function: client_suite().
+ * must PASS the same file. A client that re-greets with HELO after TLS (RFC
+ * 3207 4.2: SHOULD send EHLO) PASSes with a note. Public function: client_suite().
  */
 #include <check.h>
 #include <errno.h>
@@ -54,6 +55,8 @@ enum flaw {
 	F_IGNORE_GREETING = 1u << 11,         /* C-16: 421/554 greeting: EHLO and mail anyway */
 	F_ACCEPT_6XX = 1u << 12,              /* C-15: an out-of-range reply counts as success */
 	F_PIPELINE_STARTTLS = 1u << 13,       /* C-19: "STARTTLS\r\nEHLO ...\r\n" in one write */
+	F_HELO_AFTER_TLS = 1u << 14,          /* RFC 3207 4.2 SHOULD: re-greets with HELO after TLS
+	                                       * (s-nail); not a flaw of any check by itself */
 };
 
 struct mc {
@@ -300,7 +303,7 @@ static void mc_session(struct mc *m)
 		mc_mail(m, false);
 		return;
 	}
-	mc_send(m, "EHLO mirror.test\r\n");
+	mc_send(m, (m->flaws & F_HELO_AFTER_TLS) ? "HELO mirror.test\r\n" : "EHLO mirror.test\r\n");
 	if (mc_reply(m) / 100 != 2)
 		return;
 	if (m->starttls && (m->flaws & F_SECOND_STARTTLS)) {
@@ -552,6 +555,86 @@ START_TEST(c01_opportunistic_plaintext_is_noted)
 }
 END_TEST
 
+/* ---- HELO after TLS, and claims that need evidence ---- */
+
+#define HELO_NOTE "re-greeted with HELO after TLS"
+
+/* RFC 3207 4.2 only says the client SHOULD send EHLO after the handshake: a
+ * client that re-greets with HELO (s-nail does) and is otherwise correct
+ * PASSes every scenario that greets after TLS, each with the note. */
+START_TEST(helo_after_tls_passes_with_a_note)
+{
+	static const char *const names[] = {
+	    "00-sanity", "c06-injection-glued-to-220", "c07-injection-later-segment",
+	    "c08-multiline-220", "c09-capabilities-discarded", "c10-no-second-starttls",
+	    "c12-plaintext-after-handshake", "c13-cert-good-rsa", "c13-cert-chain",
+	    "c15-6xx-code", "c16-421-mid-session", "c19-starttls-last-in-group",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct result r;
+		mirror(names[i], NULL, F_HELO_AFTER_TLS, &r);
+		if (r.verdict != V_PASS)
+			dump_transcript(&r);
+		ck_assert_msg(r.verdict == V_PASS, "%s: the HELO client got %s: %s", names[i],
+		              verdict_label(r.verdict), r.reason ? r.reason : "");
+		ck_assert_msg(r.notes && strstr(r.notes, HELO_NOTE), "%s: notes: %s", names[i],
+		              r.notes ? r.notes : "(none)");
+		result_free(&r);
+	}
+	/* the EHLO client gets no such note */
+	struct result r;
+	mirror("00-sanity", NULL, 0, &r);
+	ck_assert_int_eq(r.verdict, V_PASS);
+	ck_assert_msg(r.notes == NULL || strstr(r.notes, HELO_NOTE) == NULL, "notes: %s", r.notes);
+	result_free(&r);
+	/* opportunistic: the certificate note and the HELO note */
+	mirror("c13-cert-expired-opportunistic", "opportunistic", F_HELO_AFTER_TLS | F_NO_VERIFY, &r);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.notes && strstr(r.notes, "accepted an expired certificate") &&
+	                  strstr(r.notes, HELO_NOTE),
+	              "notes: %s", r.notes ? r.notes : "(none)");
+	result_free(&r);
+}
+END_TEST
+
+/* HELO is no way around a check: the flaws are still found after it. */
+START_TEST(helo_after_tls_is_still_judged)
+{
+	expect_fail_at("c06-injection-glued-to-220", NULL, F_HELO_AFTER_TLS | F_KEEP_BUFFER,
+	               "fail   \"read the reply injected", "read the reply injected before the TLS handshake");
+	expect_fail_at("c09-capabilities-discarded", NULL, F_HELO_AFTER_TLS | F_STALE_PIPELINING,
+	               "fail   \"pipelined", "pipelined a command behind MAIL");
+	expect_fail_at("c12-plaintext-after-handshake", NULL,
+	               F_HELO_AFTER_TLS | F_PLAIN_AFTER_CLOSE_NOTIFY, "verify no-plaintext",
+	               "went on in plaintext after the TLS session was cut");
+	expect_fail_at("c13-cert-expired", NULL, F_HELO_AFTER_TLS | F_NO_VERIFY, "and went on\"",
+	               "completed the TLS handshake with an expired certificate and went on");
+}
+END_TEST
+
+/* A client that sends no greeting at all after TLS FAILs for that, and the
+ * reason claims nothing the wire does not show: it never read an injected
+ * reply (it sent no command such a reply could answer). */
+START_TEST(no_injection_claim_without_evidence)
+{
+	static const char *const names[] = {"c06-injection-glued-to-220", "c07-injection-later-segment",
+	                                    "c09-capabilities-discarded"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		expect_fail_at(names[i], NULL, F_NO_EHLO_AFTER_TLS, "fail   \"did not send EHLO first",
+		               "did not send EHLO first after the TLS handshake, nor HELO");
+		struct result r;
+		mirror(names[i], NULL, F_NO_EHLO_AFTER_TLS, &r);
+		ck_assert_msg(strstr(r.reason, "inject") == NULL && strstr(r.reason, "used") == NULL &&
+		                  strstr(r.reason, "relied") == NULL,
+		              "%s: a claim without evidence: %s", names[i], r.reason);
+		/* the evidence that is there: the command it sent instead */
+		ck_assert_msg(strstr(r.reason, "(got \"MAIL FROM:<a@mirror.test>\")") != NULL, "%s: %s",
+		              names[i], r.reason);
+		result_free(&r);
+	}
+}
+END_TEST
+
 Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -577,6 +660,9 @@ Suite *client_suite(void)
 	tcase_add_test(tc, c15_6xx_taken_as_success);
 	tcase_add_test(tc, c16_greeting_421_ignored);
 	tcase_add_test(tc, c19_pipelined_behind_starttls);
+	tcase_add_test(tc, helo_after_tls_passes_with_a_note);
+	tcase_add_test(tc, helo_after_tls_is_still_judged);
+	tcase_add_test(tc, no_injection_claim_without_evidence);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,6 +9,8 @@
 #   msmtp                msmtp --tls=on --tls-starttls=on (GnuTLS)  --client-profile require-tls
 #   smtplib-noverify     Python smtplib, starttls() without context --client-profile require-tls
 #   smtplib-verify       Python smtplib, starttls(context=create_default_context(cafile=CA))
+#   s-nail               s-nail smtp-use-starttls, tls-verify=strict --client-profile require-tls
+#   nodemailer           nodemailer requireTLS, CA = STARK_CA (Node) --client-profile require-tls
 #   curl-opportunistic   curl --ssl (STARTTLS when offered)         --client-profile opportunistic
 #
 # Each client's verdicts must equal tests/real/clients/<client>.expected
@@ -19,8 +21,11 @@
 #
 # Loopback only: stark listens on 127.0.0.1 and every client is pointed at
 # STARK_HOST (curl through --resolve, msmtp --host, swaks -s, smtplib
-# connect()); HOME is a fresh empty directory (no ~/.curlrc, ~/.swaksrc,
-# ~/.msmtprc) and proxy variables are unset.
+# connect(), nodemailer host) or, for s-nail, which dials the name it
+# verifies, at localhost; HOME is a fresh empty directory (no ~/.curlrc,
+# ~/.swaksrc, ~/.msmtprc; s-nail runs with -:/, no resource files) and proxy
+# variables are unset. nodemailer runs from tests/real/node (npm ci there,
+# scripts/install-deps.sh does it) and SKIPs without its node_modules.
 #
 # usage: tests/real/clients.sh STARK_BINARY SOURCE_DIR
 # env:   STARK_CLIENTS="curl msmtp"  run only these clients
@@ -46,6 +51,8 @@ swaks:require-tls:swaks
 msmtp:require-tls:msmtp
 smtplib-noverify:require-tls:python3
 smtplib-verify:require-tls:python3
+s-nail:require-tls:s-nail
+nodemailer:require-tls:node
 curl-opportunistic:opportunistic:curl"
 
 WORK=
@@ -142,6 +149,11 @@ while IFS=: read -r name profile need; do
 	if ! command -v "$need" >/dev/null 2>&1; then
 		echo "clients[$name]: SKIP: $need is not installed (scripts/install-deps.sh)"
 		table+=$'\n'"$(printf '%-20s %-14s %s' "$name" "$profile" "skipped: no $need")"
+		continue
+	fi
+	if [ "$name" = nodemailer ] && [ ! -f "$SRC/tests/real/node/node_modules/nodemailer/package.json" ]; then
+		echo "clients[$name]: SKIP: no tests/real/node/node_modules (npm ci there; scripts/install-deps.sh)"
+		table+=$'\n'"$(printf '%-20s %-14s %s' "$name" "$profile" "skipped: no node_modules")"
 		continue
 	fi
 	expected=$HERE/$name.expected

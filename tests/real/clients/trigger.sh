@@ -6,13 +6,15 @@
 # for STARK_SERVERNAME.
 #
 # usage (as stark serve --trigger): trigger.sh CLIENT, CLIENT one of
-#   curl swaks msmtp smtplib-noverify smtplib-verify   (require STARTTLS)
+#   curl swaks msmtp smtplib-noverify smtplib-verify s-nail nodemailer
+#                                                      (require STARTTLS)
 #   curl-opportunistic                                 (curl --ssl: STARTTLS if offered)
 # env (set by stark serve): STARK_HOST STARK_PORT STARK_CA STARK_SERVERNAME STARK_SCENARIO
 #
 # Every client connects to STARK_HOST:STARK_PORT (loopback: stark serve
 # listens on 127.0.0.1 unless told otherwise) and nowhere else: curl gets
-# --resolve and no proxy, msmtp --host and no configuration file, swaks -s.
+# --resolve and no proxy, msmtp --host and no configuration file, swaks -s,
+# nodemailer host, s-nail the name localhost (see there).
 # The server name only drives SNI and the certificate check.
 set -u
 : "${STARK_HOST:?run by stark serve}" "${STARK_PORT:?}" "${STARK_CA:?}" "${STARK_SERVERNAME:?}"
@@ -75,8 +77,32 @@ smtplib-noverify | smtplib-verify)
 	fi
 	printf '%s' "$MAIL" | exec "$PY" "$HERE/smtplib-send.py" "${1#smtplib-}" "$CLIENT_TIMEOUT"
 	;;
+s-nail)
+	# Built-in SMTP of s-nail (OpenSSL): -:/ reads no resource file;
+	# smtp-use-starttls makes STARTTLS a must; tls-verify=strict checks the
+	# chain against tls-ca-file only and the name of the mta URL; sendwait
+	# makes the exit status the delivery's; nosave writes no dead.letter.
+	# s-nail dials the host it checks the certificate against (no separate
+	# address to connect to), so the name must be one that resolves to
+	# loopback: stark serve's default, localhost.
+	if [ "$STARK_SERVERNAME" != localhost ]; then
+		echo "trigger.sh s-nail: STARK_SERVERNAME must be localhost (s-nail dials it)" >&2
+		exit 2
+	fi
+	printf 'Test message from tests/real/clients.sh.\n' |
+		exec s-nail -:/ -Sv15-compat -Ssendwait -Snosave -Sttycharset=utf-8 \
+			-Smta="smtp://localhost:$STARK_PORT" -Ssmtp-use-starttls -Ssmtp-auth=none \
+			-Stls-ca-file="$STARK_CA" -Stls-ca-no-defaults -Stls-verify=strict \
+			-Shostname=client.stark.test -Ssmtp-hostname=client.stark.test -Sverbose \
+			-s "stark ${STARK_SCENARIO:-}" -r "$FROM" "$TO"
+	;;
+nodemailer)
+	# nodemailer from tests/real/node (npm ci there; scripts/install-deps.sh):
+	# requireTLS, certificate checked against STARK_CA for STARK_SERVERNAME
+	exec node "$HERE/../node/nodemailer-send.js" "$CLIENT_TIMEOUT" </dev/null
+	;;
 *)
-	echo "usage: $0 curl|curl-opportunistic|swaks|msmtp|smtplib-noverify|smtplib-verify" >&2
+	echo "usage: $0 curl|curl-opportunistic|swaks|msmtp|smtplib-noverify|smtplib-verify|s-nail|nodemailer" >&2
 	exit 2
 	;;
 esac
