@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exec: the scripted peer (exec_run, exec_run_fd). Steps become actions on
+ * exec: the scripted peer (exec_run, exec_run_fd; the client role's own
+ * parts are in exec_serve.c, shared state in exec_int.h). Steps become actions on
  * a conn; bytes become events (reply, close, silence, timeout, hostile);
  * expectations and alternatives match events. Invariants: an alternative
  * commits to the first branch whose leading expectation matches the next
@@ -9,7 +10,7 @@
  * wait is bounded by the scenario timeout; once the peer has closed,
  * nothing more is written and the result says after which line it closed.
  */
-#include "exec.h"
+#include "exec_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,54 +18,8 @@
 #include <strings.h>
 
 #include "cert.h"
-#include "conn.h"
-#include "smtp.h"
-#include "trigger.h"
-#include "util.h"
 
-enum evkind {
-	EV_NONE,
-	EV_REPLY,   /* a complete reply is at the front of c.in (stark is the client) */
-	EV_COMMAND, /* a complete command line is at the front of c.in (stark is the server) */
-	EV_CLOSE,   /* the peer closed */
-	EV_SILENCE, /* nothing arrived during a silence window */
-	EV_TIMEOUT, /* the scenario timeout passed while waiting */
-	EV_HOSTILE, /* input that cannot be a reply (too long, too many lines) */
-	EV_ERROR,   /* I/O or TLS error */
-	EV_STOPPED, /* SIGINT/SIGTERM */
-};
-
-struct ex {
-	const struct scenario *s;
-	const struct exec_opts *o;
-	struct result *r;
-	struct conn c;
-	enum evkind ev;
-	bool server;           /* stark plays the server (target client) */
-	struct smtp_reply rep; /* valid when ev == EV_REPLY; spans into c.in */
-	bool rep_alone;
-	struct smtp_cmd cmd;   /* valid when ev == EV_COMMAND */
-	bool unanswered;       /* the last matched command got no `send` yet (for sink) */
-	char lastverb[16];
-	struct buf lastargs;   /* arguments of the last matched command (for sink) */
-	struct trigger *trig;  /* client role */
-	bool finished;         /* connection closed and trigger reaped */
-	char everr[256];
-	bool done; /* verdict decided */
-	/* The last matched reply, for evidence in fail messages. */
-	char last[160];
-	bool last_fresh; /* the previous step matched a reply */
-	/* Once the peer has closed, stark writes nothing more (no send, no
-	 * ClientHello, no close_notify): the steps it skips are counted and
-	 * the result says after which line the peer closed. */
-	int sent_line;     /* line of the last send that was written */
-	bool close_seen;   /* closed_after is known */
-	int closed_after;  /* sent_line when the close was first seen; 0: before any send */
-	int unsent_first;  /* first step not run because of the close */
-	int unsent;        /* how many steps that wrote something were not run */
-};
-
-static const char *lookup_var(void *ctx, const char *name)
+const char *exec_lookup_var(void *ctx, const char *name)
 {
 	const struct exec_opts *o = ctx;
 	if (strcmp(name, "helo") == 0)
@@ -126,7 +81,7 @@ static bool skip_after_close(struct ex *x, const struct step *st, bool look)
 
 /* A scenario's own message: printable ASCII as written, other bytes as
  * \xHH (escape_bytes would also escape quotes, which messages contain). */
-static char *message_text(const uint8_t *p, size_t n)
+char *exec_message_text(const uint8_t *p, size_t n)
 {
 	struct buf b = {0};
 	for (size_t i = 0; i < n; i++) {
@@ -138,10 +93,7 @@ static char *message_text(const uint8_t *p, size_t n)
 	return buf_cstr(&b);
 }
 
-static void verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
+void exec_verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
 {
 	if (x->done)
 		return;
@@ -246,7 +198,7 @@ static bool parse_buffered(struct ex *x)
 
 /* Get the next event unless one is pending. silence_ms > 0: a silence
  * window is acceptable as an event. */
-static void fetch(struct ex *x, int64_t silence_ms)
+void exec_fetch(struct ex *x, int64_t silence_ms)
 {
 	if (x->ev != EV_NONE)
 		return;
@@ -450,32 +402,32 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 	describe_event(x, got, sizeof got);
 	switch (x->ev) {
 	case EV_STOPPED:
-		verdict(x, V_ERROR, line, "interrupted");
+		exec_verdict(x, V_ERROR, line, "interrupted");
 		return;
 	case EV_TIMEOUT:
 		if (x->server) {
 			if (x->c.in.len > 0)
-				verdict(x, V_FAIL, line, "expected %s, got an incomplete line after %lld ms",
+				exec_verdict(x, V_FAIL, line, "expected %s, got an incomplete line after %lld ms",
 				        expected, (long long)x->o->timeout_ms);
 			else
-				verdict(x, V_FAIL, line, "expected %s, the client sent nothing within %lld ms",
+				exec_verdict(x, V_FAIL, line, "expected %s, the client sent nothing within %lld ms",
 				        expected, (long long)x->o->timeout_ms);
 			return;
 		}
 		if (x->c.rx_total == 0)
-			verdict(x, V_ERROR, line, "no greeting within %lld ms (dead service or tarpit)",
+			exec_verdict(x, V_ERROR, line, "no greeting within %lld ms (dead service or tarpit)",
 			        (long long)x->o->timeout_ms);
 		else if (x->c.in.len > 0)
-			verdict(x, V_ERROR, line,
+			exec_verdict(x, V_ERROR, line,
 			        "reply still incomplete after %lld ms (%zu bytes: the peer stalls or drips)",
 			        (long long)x->o->timeout_ms, x->c.in.len);
 		else
-			verdict(x, V_FAIL, line, "expected %s, got no reply within %lld ms", expected,
+			exec_verdict(x, V_FAIL, line, "expected %s, got no reply within %lld ms", expected,
 			        (long long)x->o->timeout_ms);
 		return;
 	case EV_CLOSE:
 		if (x->c.rx_total == 0 && !x->server) {
-			verdict(x, V_ERROR, line, "connection closed before any greeting (expected %s)",
+			exec_verdict(x, V_ERROR, line, "connection closed before any greeting (expected %s)",
 			        expected);
 			return;
 		}
@@ -484,7 +436,7 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 		/* RFC 5321 3.8: 421 is the service shutting down or refusing
 		 * for now (rate limits): the case could not be judged. */
 		if (x->rep.code == 421 && !x->server) {
-			verdict(x, V_INCONCLUSIVE, line,
+			exec_verdict(x, V_INCONCLUSIVE, line,
 			        "target answered 421 (throttled or shutting down) where %s was expected: %s",
 			        expected, got);
 			return;
@@ -492,7 +444,7 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 		break;
 	case EV_ERROR:
 		if (!x->c.tls) {
-			verdict(x, V_ERROR, line, "expected %s, got %s", expected, got);
+			exec_verdict(x, V_ERROR, line, "expected %s, got %s", expected, got);
 			return;
 		}
 		break;
@@ -500,140 +452,20 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 		break;
 	}
 	if (x->ev == EV_NONE && why && why[0]) /* a TLS outcome, no wire event */
-		verdict(x, V_FAIL, line, "expected %s, but %s", expected, why);
+		exec_verdict(x, V_FAIL, line, "expected %s, but %s", expected, why);
 	else if (why && why[0])
-		verdict(x, V_FAIL, line, "expected %s, got %s: %s", expected, got, why);
+		exec_verdict(x, V_FAIL, line, "expected %s, got %s: %s", expected, got, why);
 	else
-		verdict(x, V_FAIL, line, "expected %s, got %s", expected, got);
+		exec_verdict(x, V_FAIL, line, "expected %s, got %s", expected, got);
 }
 
 static void run_block(struct ex *x, const struct scn_block *b, size_t from);
 
-/* ---- client role: sink, notes, verifications ---- */
-
-static void say(struct ex *x, const char *text)
-{
-	conn_set_timeout(&x->c, x->o->timeout_ms);
-	conn_send(&x->c, (const uint8_t *)text, strlen(text));
-}
-
-/* The permissive server's answer to one command (sink). Returns false when
- * the conversation is over (QUIT). */
-static bool sink_answer(struct ex *x, const char *verb, const uint8_t *args, size_t nargs,
-                        int *auth_login)
-{
-	const char *sn = x->o->servername ? x->o->servername : "stark.test";
-	char line[512];
-	if (*auth_login > 0) {
-		/* the line is an AUTH response, not a command (RFC 4954 4):
-		 * state 1 = username given, ask for the password; 2 = done */
-		if (*auth_login == 1) {
-			say(x, "334 UGFzc3dvcmQ6\r\n");
-			*auth_login = 2;
-		} else {
-			say(x, "235 2.7.0 Authentication successful\r\n");
-			*auth_login = 0;
-		}
-		return true;
-	}
-	if (strcasecmp(verb, "EHLO") == 0) {
-		snprintf(line, sizeof line, "250-%s\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n", sn);
-		say(x, line);
-	} else if (strcasecmp(verb, "HELO") == 0) {
-		snprintf(line, sizeof line, "250 %s\r\n", sn);
-		say(x, line);
-	} else if (strcasecmp(verb, "DATA") == 0) {
-		say(x, "354 End data with <CR><LF>.<CR><LF>\r\n");
-		/* the message: lines up to a lone "." */
-		for (;;) {
-			x->ev = EV_NONE;
-			conn_set_timeout(&x->c, x->o->timeout_ms);
-			struct smtp_cmd c;
-			ssize_t n;
-			while ((n = smtp_cmd_parse(x->c.in.data, x->c.in.len, &c)) == 0)
-				if (conn_fill(&x->c) != CONN_OK)
-					return false;
-			if (n < 0)
-				return false;
-			bool dot = c.line.len == 1 && x->c.in.data[c.line.off] == '.';
-			buf_consume(&x->c.in, (size_t)n);
-			if (dot)
-				break;
-		}
-		say(x, "250 2.0.0 Ok: queued\r\n");
-	} else if (strcasecmp(verb, "AUTH") == 0) {
-		/* "AUTH LOGIN" / "AUTH PLAIN" without an initial response get
-		 * their challenges; with one, success at once */
-		bool login = nargs >= 5 && strncasecmp((const char *)args, "LOGIN", 5) == 0;
-		bool initial = nargs > 6;
-		if (login && !initial) {
-			say(x, "334 VXNlcm5hbWU6\r\n");
-			*auth_login = 1;
-		} else if (!login && !initial) {
-			say(x, "334 \r\n");
-			*auth_login = 2;
-		} else {
-			say(x, "235 2.7.0 Authentication successful\r\n");
-		}
-	} else if (strcasecmp(verb, "STARTTLS") == 0) {
-		say(x, "454 4.7.0 TLS not available\r\n");
-	} else if (strcasecmp(verb, "QUIT") == 0) {
-		say(x, "221 2.0.0 Bye\r\n");
-		return false;
-	} else if (strcasecmp(verb, "MAIL") == 0 || strcasecmp(verb, "RCPT") == 0 ||
-	           strcasecmp(verb, "RSET") == 0 || strcasecmp(verb, "NOOP") == 0) {
-		say(x, "250 2.0.0 Ok\r\n");
-	} else {
-		say(x, "502 5.5.2 Error: command not recognized\r\n");
-	}
-	return true;
-}
-
-#define SINK_MAX_COMMANDS 200
-
-static void do_sink(struct ex *x, const struct step *st)
-{
-	int auth_login = 0;
-	int n = 0;
-	/* A command matched by the previous expectation and not answered by a
-	 * `send` is answered first. */
-	if (x->unanswered && x->lastverb[0]) {
-		x->unanswered = false;
-		if (!sink_answer(x, x->lastverb, x->lastargs.data, x->lastargs.len, &auth_login))
-			return;
-	}
-	while (n++ < SINK_MAX_COMMANDS && !x->done) {
-		fetch(x, 0);
-		if (x->ev != EV_COMMAND) {
-			if (x->ev == EV_TIMEOUT)
-				transcript_note(&x->r->tr, conn_layer(&x->c),
-				                "sink (line %d): the client went quiet", st->line);
-			if (x->ev == EV_HOSTILE)
-				verdict(x, V_FAIL, st->line, "the client sent %s", x->everr);
-			return;
-		}
-		char verb[16];
-		size_t vl = x->cmd.verb.len < sizeof verb ? x->cmd.verb.len : sizeof verb - 1;
-		memcpy(verb, x->c.in.data + x->cmd.verb.off, vl);
-		verb[vl] = '\0';
-		/* copy the arguments: answering DATA reads on and moves the buffer */
-		struct buf args = {0};
-		buf_append(&args, x->c.in.data + x->cmd.args.off, x->cmd.args.len);
-		size_t cmdlen = x->cmd.len;
-		buf_consume(&x->c.in, cmdlen);
-		x->ev = EV_NONE;
-		bool more = sink_answer(x, auth_login ? "" : verb, args.data, args.len, &auth_login);
-		buf_free(&args);
-		if (!more)
-			return;
-	}
-}
-
 static void add_note(struct ex *x, const struct step *st)
 {
 	size_t n;
-	uint8_t *msg = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
-	char *text = message_text(msg, n);
+	uint8_t *msg = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+	char *text = exec_message_text(msg, n);
 	free(msg);
 	transcript_note(&x->r->tr, conn_layer(&x->c), "note (line %d): %s", st->line, text);
 	char *r = x->r->notes ? xasprintf("%s; line %d: %s", x->r->notes, st->line, text)
@@ -641,109 +473,6 @@ static void add_note(struct ex *x, const struct step *st)
 	free(x->r->notes);
 	x->r->notes = r;
 	free(text);
-}
-
-/* Close our side, then let the trigger finish (bounded) and record it. */
-static void finish(struct ex *x)
-{
-	if (x->finished)
-		return;
-	x->finished = true;
-	buf_free(&x->lastargs);
-	conn_close(&x->c);
-	if (x->trig == NULL)
-		return;
-	bool killed = false;
-	int st = trigger_wait(x->trig, mono_ms() + x->o->timeout_ms, &killed);
-	size_t len;
-	const char *out = trigger_output(x->trig, &len);
-	x->r->has_trigger = true;
-	x->r->trigger_status = st;
-	x->r->trigger_output = xstrndup(out, len);
-	transcript_note(&x->r->tr, TLAYER_PLAIN, "trigger %s with status %d",
-	                killed ? "killed after the deadline" : "exited", st);
-}
-
-/* Does the client's side of the transcript hold one of verbs? Lines of a
- * message (after DATA until ".") are not commands. Sets *hit (escaped). */
-static bool transcript_has_verb(const struct transcript *tr, bool plain_only, char **verbs,
-                                size_t nverbs, char *hit, size_t hitlen)
-{
-	struct buf all[2] = {{0}, {0}}; /* per layer: commands are framed per layer */
-	for (size_t i = 0; i < tr->n; i++) {
-		const struct tevent *e = &tr->ev[i];
-		if (e->dir != TDIR_RECV || (plain_only && e->layer != TLAYER_PLAIN))
-			continue;
-		buf_append(&all[e->layer == TLAYER_TLS], e->data, e->len);
-	}
-	bool found = false;
-	for (int l = 0; l < 2 && !found; l++) {
-		size_t off = 0;
-		bool data = false;
-		struct smtp_cmd c;
-		ssize_t n;
-		while (!found && (n = smtp_cmd_parse(all[l].data + off, all[l].len - off, &c)) > 0) {
-			const uint8_t *b = all[l].data + off;
-			if (data) {
-				data = !(c.line.len == 1 && b[c.line.off] == '.');
-			} else {
-				for (size_t k = 0; k < nverbs && !found; k++)
-					if (smtp_cmd_is(b, &c, verbs[k])) {
-						size_t m = c.line.len > 60 ? 60 : c.line.len;
-						char *e = escape_bytes(b + c.line.off, m);
-						snprintf(hit, hitlen, "\"%s%s\"", e, c.line.len > 60 ? "..." : "");
-						free(e);
-						found = true;
-					}
-				data = smtp_cmd_is(b, &c, "DATA");
-			}
-			off += (size_t)n;
-		}
-	}
-	buf_free(&all[0]);
-	buf_free(&all[1]);
-	return found;
-}
-
-static void do_verify(struct ex *x, const struct step *st)
-{
-	finish(x);
-	char hit[128] = "", msg[512];
-	bool ok;
-	switch (st->verify) {
-	case VERIFY_NO_PLAINTEXT:
-	case VERIFY_NO_COMMAND:
-		ok = !transcript_has_verb(&x->r->tr, st->verify == VERIFY_NO_PLAINTEXT, st->verbs,
-		                          st->nverbs, hit, sizeof hit);
-		snprintf(msg, sizeof msg, "the client sent %s%s", hit,
-		         st->verify == VERIFY_NO_PLAINTEXT ? " in plaintext" : "");
-		break;
-	case VERIFY_TRIGGER:
-		if (x->trig == NULL) {
-			/* exec_run_fd (mirror tests): no process to judge */
-			transcript_note(&x->r->tr, conn_layer(&x->c),
-			                "line %d: verify trigger not applicable: no trigger ran", st->line);
-			return;
-		}
-		ok = (x->r->trigger_status == 0) == st->trigger_ok;
-		snprintf(msg, sizeof msg, "the client exited with status %d, expected %s",
-		         x->r->trigger_status, st->trigger_ok ? "success" : "failure");
-		break;
-	default:
-		ok = true;
-	}
-	if (ok)
-		return;
-	if (st->str.nparts) {
-		size_t n;
-		uint8_t *m = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
-		char *e = message_text(m, n);
-		verdict(x, V_FAIL, st->line, "%s (%s)", e, msg);
-		free(e);
-		free(m);
-	} else {
-		verdict(x, V_FAIL, st->line, "%s", msg);
-	}
 }
 
 /* Does the step after index i in b consume a TLS outcome? */
@@ -768,12 +497,12 @@ static struct wtls_config *server_config(struct ex *x, const struct step *st)
 	const char *name = st->tls.cert ? st->tls.cert : "good";
 	int v = cert_variant_from_name(name);
 	if (v < 0 || x->o->certs == NULL) {
-		verdict(x, V_ERROR, st->line, "unknown certificate variant '%s'", name);
+		exec_verdict(x, V_ERROR, st->line, "unknown certificate variant '%s'", name);
 		return NULL;
 	}
 	const struct cert_pem *pem = cert_set_get(x->o->certs, (enum cert_variant)v);
 	if (pem == NULL) {
-		verdict(x, V_ERROR, st->line, "certificate '%s': %s", name, cert_set_error(x->o->certs));
+		exec_verdict(x, V_ERROR, st->line, "certificate '%s': %s", name, cert_set_error(x->o->certs));
 		return NULL;
 	}
 	struct wtls_config *cfg = wtls_config_new(WTLS_SERVER);
@@ -782,7 +511,7 @@ static struct wtls_config *server_config(struct ex *x, const struct step *st)
 	    ((st->tls.vmin || st->tls.vmax) &&
 	     wtls_config_set_versions(cfg, st->tls.vmin, st->tls.vmax) != 0) ||
 	    (st->tls.ciphers && wtls_config_set_ciphers(cfg, st->tls.ciphers) != 0)) {
-		verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
+		exec_verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
 		wtls_config_free(cfg);
 		return NULL;
 	}
@@ -813,7 +542,7 @@ static struct wtls_config *step_config(struct ex *x, const struct step *st, bool
 		wtls_config_use_system_ca(cfg);
 	return cfg;
 bad:
-	verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
+	exec_verdict(x, V_ERROR, st->line, "TLS options: %s", wtls_config_error(cfg));
 	wtls_config_free(cfg);
 	*owned = false;
 	return NULL;
@@ -826,7 +555,7 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	struct wtls_config *cfg = step_config(x, st, &owned);
 	if (cfg == NULL) {
 		if (!x->done)
-			verdict(x, V_ERROR, st->line, "no TLS configuration");
+			exec_verdict(x, V_ERROR, st->line, "no TLS configuration");
 		return;
 	}
 	char *name = NULL;
@@ -839,7 +568,7 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	uint8_t *glue = NULL;
 	size_t gluelen = 0;
 	if (st->tls.glue.nparts)
-		glue = scn_str_expand(&st->tls.glue, lookup_var, (void *)x->o, &gluelen);
+		glue = scn_str_expand(&st->tls.glue, exec_lookup_var, (void *)x->o, &gluelen);
 	/* Anything still buffered is pre-TLS input; a reply that was not
 	 * expected is dropped with the buffer (and is in the transcript). */
 	x->ev = EV_NONE;
@@ -863,11 +592,11 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	x->r->has_tls = true;
 	x->r->tls = x->c.facts;
 	if (rc == CONN_STOPPED) {
-		verdict(x, V_ERROR, st->line, "interrupted");
+		exec_verdict(x, V_ERROR, st->line, "interrupted");
 		return;
 	}
 	if (rc != CONN_OK && !tls_outcome_checked_next(b, i))
-		verdict(x, V_FAIL, st->line, x->server ? "the client did not complete the TLS handshake (%s)" : "%s",
+		exec_verdict(x, V_FAIL, st->line, x->server ? "the client did not complete the TLS handshake (%s)" : "%s",
 		        x->c.err);
 }
 
@@ -892,7 +621,7 @@ static void do_alt(struct ex *x, const struct step *st)
 		}
 	}
 	if (need_event) {
-		fetch(x, silence);
+		exec_fetch(x, silence);
 		for (size_t k = 0; k < st->nbranches; k++) {
 			const struct step *g = &st->branches[k].steps[0];
 			if (g->kind != STEP_EXPECT_TLS && matches(x, g, why, sizeof why)) {
@@ -921,12 +650,12 @@ static void do_alt(struct ex *x, const struct step *st)
 static void end_step(struct ex *x, const struct step *st, enum verdict v)
 {
 	size_t n;
-	uint8_t *msg = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
-	char *text = message_text(msg, n);
+	uint8_t *msg = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+	char *text = exec_message_text(msg, n);
 	if (x->last_fresh && v == V_FAIL)
-		verdict(x, v, st->line, "%s (got %s)", text, x->last);
+		exec_verdict(x, v, st->line, "%s (got %s)", text, x->last);
 	else
-		verdict(x, v, st->line, "%s", text);
+		exec_verdict(x, v, st->line, "%s", text);
 	free(text);
 	free(msg);
 }
@@ -937,7 +666,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 	for (size_t i = from; i < b->n && !x->done; i++) {
 		const struct step *st = &b->steps[i];
 		if (x->o->stop && *x->o->stop) {
-			verdict(x, V_ERROR, st->line, "interrupted");
+			exec_verdict(x, V_ERROR, st->line, "interrupted");
 			return;
 		}
 		if (st->kind != STEP_FAIL && st->kind != STEP_SINK)
@@ -947,7 +676,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			if (skip_after_close(x, st, true))
 				break;
 			size_t n;
-			uint8_t *p = scn_str_expand(&st->str, lookup_var, (void *)x->o, &n);
+			uint8_t *p = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
 			conn_set_timeout(&x->c, x->o->timeout_ms);
 			int rc = conn_send(&x->c, p, n);
 			free(p);
@@ -960,12 +689,12 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 				transcript_note(&x->r->tr, conn_layer(&x->c), "send failed: %s", x->c.err);
 				x->c.eof = true;
 			} else if (rc == CONN_STOPPED) {
-				verdict(x, V_ERROR, st->line, "interrupted");
+				exec_verdict(x, V_ERROR, st->line, "interrupted");
 			} else if (rc != CONN_OK) {
 				if (x->c.tls)
-					verdict(x, V_FAIL, st->line, "cannot send inside TLS: %s", x->c.err);
+					exec_verdict(x, V_FAIL, st->line, "cannot send inside TLS: %s", x->c.err);
 				else
-					verdict(x, V_ERROR, st->line, "cannot send: %s", x->c.err);
+					exec_verdict(x, V_ERROR, st->line, "cannot send: %s", x->c.err);
 			}
 			break;
 		}
@@ -973,7 +702,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 		case STEP_EXPECT_CLOSE:
 		case STEP_EXPECT_SILENCE:
 		case STEP_EXPECT_COMMAND:
-			fetch(x, st->kind == STEP_EXPECT_SILENCE ? st->ms : 0);
+			exec_fetch(x, st->kind == STEP_EXPECT_SILENCE ? st->ms : 0);
 			/* fall through */
 		case STEP_EXPECT_TLS:
 			if (matches(x, st, why, sizeof why)) {
@@ -995,7 +724,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 		case STEP_ALT:
 			do_alt(x, st);
 			break;
-		case STEP_SINK: do_sink(x, st); break;
+		case STEP_SINK: exec_serve_sink(x, st); break;
 		case STEP_DELAY: {
 			/* bounded by the parser (60 s) and cut short by SIGINT */
 			transcript_note(&x->r->tr, conn_layer(&x->c), "delay %lld ms (line %d)",
@@ -1004,7 +733,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			break;
 		}
 		case STEP_NOTE: add_note(x, st); break;
-		case STEP_VERIFY: do_verify(x, st); break;
+		case STEP_VERIFY: exec_serve_verify(x, st); break;
 		case STEP_FAIL: end_step(x, st, V_FAIL); break;
 		case STEP_SKIP: end_step(x, st, V_SKIP); break;
 		case STEP_INCONCLUSIVE: end_step(x, st, V_INCONCLUSIVE); break;
@@ -1020,7 +749,7 @@ static char **strv_dup(char **v, size_t n)
 	return o;
 }
 
-static void result_from_scenario(struct result *r, const struct scenario *s)
+void exec_result_init(struct result *r, const struct scenario *s)
 {
 	memset(r, 0, sizeof *r);
 	r->id = xstrdup(s->id);
@@ -1037,7 +766,7 @@ static void result_from_scenario(struct result *r, const struct scenario *s)
 	transcript_init(&r->tr);
 }
 
-static bool profile_skips(const struct scenario *s, const struct exec_opts *o, struct result *r)
+bool exec_profile_skips(const struct scenario *s, const struct exec_opts *o, struct result *r)
 {
 	if (s->profile == NULL || (o->profile && strcmp(s->profile, o->profile) == 0))
 		return false;
@@ -1061,13 +790,13 @@ static void note_unsent(struct ex *x)
 	x->r->notes = r;
 }
 
-static void play(struct ex *x)
+void exec_play(struct ex *x)
 {
 	run_block(x, &x->s->body, 0);
 	note_unsent(x);
-	finish(x); /* closes; in the client role also reaps the trigger */
+	exec_serve_finish(x); /* closes; in the client role also reaps the trigger */
 	if (!x->done)
-		verdict(x, V_PASS, 0, "%s", "");
+		exec_verdict(x, V_PASS, 0, "%s", "");
 	if (x->r->verdict == V_PASS) {
 		free(x->r->reason);
 		x->r->reason = xstrdup("");
@@ -1077,8 +806,8 @@ static void play(struct ex *x)
 void exec_run(const struct scenario *s, const struct exec_opts *o, struct result *r)
 {
 	int64_t t0 = mono_ms();
-	result_from_scenario(r, s);
-	if (!profile_skips(s, o, r)) {
+	exec_result_init(r, s);
+	if (!exec_profile_skips(s, o, r)) {
 		struct ex x = {.s = s, .o = o, .r = r};
 		conn_init(&x.c, -1, &r->tr);
 		x.c.stop = o->stop;
@@ -1090,7 +819,7 @@ void exec_run(const struct scenario *s, const struct exec_opts *o, struct result
 			transcript_note(&r->tr, TLAYER_PLAIN, "%s", r->reason);
 			conn_close(&x.c);
 		} else {
-			play(&x);
+			exec_play(&x);
 		}
 	}
 	r->elapsed_ms = mono_ms() - t0;
@@ -1099,92 +828,14 @@ void exec_run(const struct scenario *s, const struct exec_opts *o, struct result
 void exec_run_fd(const struct scenario *s, const struct exec_opts *o, int fd, struct result *r)
 {
 	int64_t t0 = mono_ms();
-	result_from_scenario(r, s);
+	exec_result_init(r, s);
 	struct ex x = {.s = s, .o = o, .r = r, .server = s->role == SCN_TARGET_CLIENT};
 	conn_init(&x.c, fd, &r->tr); /* takes fd */
 	x.c.stop = o->stop;
-	if (!profile_skips(s, o, r))
-		play(&x);
+	if (!exec_profile_skips(s, o, r))
+		exec_play(&x);
 	else
 		conn_close(&x.c);
 	r->elapsed_ms = mono_ms() - t0;
 }
 
-/* Accept the trigger's connection into x->c: ERROR when it exits first or
- * never comes. Looks at the trigger every 20 ms. 0 or -1. */
-static int accept_client(struct ex *x, int lfd)
-{
-	int64_t deadline = mono_ms() + x->o->timeout_ms;
-	for (;;) {
-		int rc = conn_accept(&x->c, lfd, 20);
-		if (rc == CONN_OK)
-			return 0;
-		if (rc == CONN_STOPPED) {
-			verdict(x, V_ERROR, 0, "interrupted");
-			return -1;
-		}
-		if (rc == CONN_ERROR) {
-			verdict(x, V_ERROR, 0, "cannot accept the client's connection: %s", x->c.err);
-			return -1;
-		}
-		int st;
-		if (trigger_exited(x->trig, &st)) {
-			verdict(x, V_ERROR, 0,
-			        "the trigger exited with status %d without connecting to stark (is it the right command?)",
-			        st);
-			return -1;
-		}
-		if (mono_ms() >= deadline) {
-			verdict(x, V_ERROR, 0, "the trigger did not connect within %lld ms",
-			        (long long)x->o->timeout_ms);
-			return -1;
-		}
-	}
-}
-
-void exec_serve(const struct scenario *s, const struct exec_opts *o, struct result *r)
-{
-	int64_t t0 = mono_ms();
-	result_from_scenario(r, s);
-	if (profile_skips(s, o, r)) {
-		r->elapsed_ms = mono_ms() - t0;
-		return;
-	}
-	struct ex x = {.s = s, .o = o, .r = r, .server = true};
-	conn_init(&x.c, -1, &r->tr);
-	x.c.stop = o->stop;
-	char err[256];
-	const char *host = o->listen_host ? o->listen_host : "127.0.0.1";
-	int lfd = conn_listen(host, o->listen_port ? o->listen_port : "0", 1, err, sizeof err);
-	if (lfd < 0) {
-		verdict(&x, V_ERROR, 0, "%s", err);
-		r->elapsed_ms = mono_ms() - t0;
-		return;
-	}
-	char *env[6];
-	env[0] = xasprintf("STARK_HOST=%s", host);
-	env[1] = xasprintf("STARK_PORT=%d", conn_local_port(lfd));
-	env[2] = xasprintf("STARK_CA=%s", o->ca_path ? o->ca_path : "");
-	env[3] = xasprintf("STARK_SERVERNAME=%s", o->servername ? o->servername : "localhost");
-	env[4] = xasprintf("STARK_SCENARIO=%s", s->id);
-	env[5] = NULL;
-	transcript_note(&r->tr, TLAYER_PLAIN, "listening on %s port %d; running the trigger", host,
-	                conn_local_port(lfd));
-	x.trig = trigger_start(o->trigger, env, err, sizeof err);
-	for (int i = 0; i < 5; i++)
-		free(env[i]);
-	if (x.trig == NULL) {
-		verdict(&x, V_ERROR, 0, "cannot run the trigger: %s", err);
-	} else {
-		if (accept_client(&x, lfd) == 0) {
-			transcript_note(&r->tr, TLAYER_PLAIN, "the client connected");
-			play(&x);
-		}
-	}
-	conn_listen_close(lfd);
-	finish(&x);
-	if (!x.done)
-		verdict(&x, V_PASS, 0, "%s", "");
-	trigger_free(x.trig);
-	r->elapsed_ms = mono_ms() - t0;
-}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec_serve: the client role of the scripted peer (stark is the SMTP
+ * server). Public: exec_serve (listen, start the trigger, accept its one
+ * connection, play); shared with exec.c: exec_serve_sink, _verify, _finish.
+ * Invariants: the trigger's life is bounded by the timeout after our close
+ * (then its process group is killed); a verification judges only what the
+ * transcript holds.
+ */
+#include "exec_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void say(struct ex *x, const char *text)
+{
+	conn_set_timeout(&x->c, x->o->timeout_ms);
+	conn_send(&x->c, (const uint8_t *)text, strlen(text));
+}
+
+/* The permissive server's answer to one command (sink). Returns false when
+ * the conversation is over (QUIT). */
+static bool sink_answer(struct ex *x, const char *verb, const uint8_t *args, size_t nargs,
+                        int *auth_login)
+{
+	const char *sn = x->o->servername ? x->o->servername : "stark.test";
+	char line[512];
+	if (*auth_login > 0) {
+		/* the line is an AUTH response, not a command (RFC 4954 4):
+		 * state 1 = username given, ask for the password; 2 = done */
+		if (*auth_login == 1) {
+			say(x, "334 UGFzc3dvcmQ6\r\n");
+			*auth_login = 2;
+		} else {
+			say(x, "235 2.7.0 Authentication successful\r\n");
+			*auth_login = 0;
+		}
+		return true;
+	}
+	if (strcasecmp(verb, "EHLO") == 0) {
+		snprintf(line, sizeof line, "250-%s\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n", sn);
+		say(x, line);
+	} else if (strcasecmp(verb, "HELO") == 0) {
+		snprintf(line, sizeof line, "250 %s\r\n", sn);
+		say(x, line);
+	} else if (strcasecmp(verb, "DATA") == 0) {
+		say(x, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		/* the message: lines up to a lone "." */
+		for (;;) {
+			x->ev = EV_NONE;
+			conn_set_timeout(&x->c, x->o->timeout_ms);
+			struct smtp_cmd c;
+			ssize_t n;
+			while ((n = smtp_cmd_parse(x->c.in.data, x->c.in.len, &c)) == 0)
+				if (conn_fill(&x->c) != CONN_OK)
+					return false;
+			if (n < 0)
+				return false;
+			bool dot = c.line.len == 1 && x->c.in.data[c.line.off] == '.';
+			buf_consume(&x->c.in, (size_t)n);
+			if (dot)
+				break;
+		}
+		say(x, "250 2.0.0 Ok: queued\r\n");
+	} else if (strcasecmp(verb, "AUTH") == 0) {
+		/* "AUTH LOGIN" / "AUTH PLAIN" without an initial response get
+		 * their challenges; with one, success at once */
+		bool login = nargs >= 5 && strncasecmp((const char *)args, "LOGIN", 5) == 0;
+		bool initial = nargs > 6;
+		if (login && !initial) {
+			say(x, "334 VXNlcm5hbWU6\r\n");
+			*auth_login = 1;
+		} else if (!login && !initial) {
+			say(x, "334 \r\n");
+			*auth_login = 2;
+		} else {
+			say(x, "235 2.7.0 Authentication successful\r\n");
+		}
+	} else if (strcasecmp(verb, "STARTTLS") == 0) {
+		say(x, "454 4.7.0 TLS not available\r\n");
+	} else if (strcasecmp(verb, "QUIT") == 0) {
+		say(x, "221 2.0.0 Bye\r\n");
+		return false;
+	} else if (strcasecmp(verb, "MAIL") == 0 || strcasecmp(verb, "RCPT") == 0 ||
+	           strcasecmp(verb, "RSET") == 0 || strcasecmp(verb, "NOOP") == 0) {
+		say(x, "250 2.0.0 Ok\r\n");
+	} else {
+		say(x, "502 5.5.2 Error: command not recognized\r\n");
+	}
+	return true;
+}
+
+#define SINK_MAX_COMMANDS 200
+
+void exec_serve_sink(struct ex *x, const struct step *st)
+{
+	int auth_login = 0;
+	int n = 0;
+	/* A command matched by the previous expectation and not answered by a
+	 * `send` is answered first. */
+	if (x->unanswered && x->lastverb[0]) {
+		x->unanswered = false;
+		if (!sink_answer(x, x->lastverb, x->lastargs.data, x->lastargs.len, &auth_login))
+			return;
+	}
+	while (n++ < SINK_MAX_COMMANDS && !x->done) {
+		exec_fetch(x, 0);
+		if (x->ev != EV_COMMAND) {
+			if (x->ev == EV_TIMEOUT)
+				transcript_note(&x->r->tr, conn_layer(&x->c),
+				                "sink (line %d): the client went quiet", st->line);
+			if (x->ev == EV_HOSTILE)
+				exec_verdict(x, V_FAIL, st->line, "the client sent %s", x->everr);
+			return;
+		}
+		char verb[16];
+		size_t vl = x->cmd.verb.len < sizeof verb ? x->cmd.verb.len : sizeof verb - 1;
+		memcpy(verb, x->c.in.data + x->cmd.verb.off, vl);
+		verb[vl] = '\0';
+		/* copy the arguments: answering DATA reads on and moves the buffer */
+		struct buf args = {0};
+		buf_append(&args, x->c.in.data + x->cmd.args.off, x->cmd.args.len);
+		size_t cmdlen = x->cmd.len;
+		buf_consume(&x->c.in, cmdlen);
+		x->ev = EV_NONE;
+		bool more = sink_answer(x, auth_login ? "" : verb, args.data, args.len, &auth_login);
+		buf_free(&args);
+		if (!more)
+			return;
+	}
+}
+
+
+/* Close our side, then let the trigger finish (bounded) and record it. */
+void exec_serve_finish(struct ex *x)
+{
+	if (x->finished)
+		return;
+	x->finished = true;
+	buf_free(&x->lastargs);
+	conn_close(&x->c);
+	if (x->trig == NULL)
+		return;
+	bool killed = false;
+	int st = trigger_wait(x->trig, mono_ms() + x->o->timeout_ms, &killed);
+	size_t len;
+	const char *out = trigger_output(x->trig, &len);
+	x->r->has_trigger = true;
+	x->r->trigger_status = st;
+	x->r->trigger_output = xstrndup(out, len);
+	transcript_note(&x->r->tr, TLAYER_PLAIN, "trigger %s with status %d",
+	                killed ? "killed after the deadline" : "exited", st);
+}
+
+/* Does the client's side of the transcript hold one of verbs? Lines of a
+ * message (after DATA until ".") are not commands. Sets *hit (escaped). */
+static bool transcript_has_verb(const struct transcript *tr, bool plain_only, char **verbs,
+                                size_t nverbs, char *hit, size_t hitlen)
+{
+	struct buf all[2] = {{0}, {0}}; /* per layer: commands are framed per layer */
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct tevent *e = &tr->ev[i];
+		if (e->dir != TDIR_RECV || (plain_only && e->layer != TLAYER_PLAIN))
+			continue;
+		buf_append(&all[e->layer == TLAYER_TLS], e->data, e->len);
+	}
+	bool found = false;
+	for (int l = 0; l < 2 && !found; l++) {
+		size_t off = 0;
+		bool data = false;
+		struct smtp_cmd c;
+		ssize_t n;
+		while (!found && (n = smtp_cmd_parse(all[l].data + off, all[l].len - off, &c)) > 0) {
+			const uint8_t *b = all[l].data + off;
+			if (data) {
+				data = !(c.line.len == 1 && b[c.line.off] == '.');
+			} else {
+				for (size_t k = 0; k < nverbs && !found; k++)
+					if (smtp_cmd_is(b, &c, verbs[k])) {
+						size_t m = c.line.len > 60 ? 60 : c.line.len;
+						char *e = escape_bytes(b + c.line.off, m);
+						snprintf(hit, hitlen, "\"%s%s\"", e, c.line.len > 60 ? "..." : "");
+						free(e);
+						found = true;
+					}
+				data = smtp_cmd_is(b, &c, "DATA");
+			}
+			off += (size_t)n;
+		}
+	}
+	buf_free(&all[0]);
+	buf_free(&all[1]);
+	return found;
+}
+
+void exec_serve_verify(struct ex *x, const struct step *st)
+{
+	exec_serve_finish(x);
+	char hit[128] = "", msg[512];
+	bool ok;
+	switch (st->verify) {
+	case VERIFY_NO_PLAINTEXT:
+	case VERIFY_NO_COMMAND:
+		ok = !transcript_has_verb(&x->r->tr, st->verify == VERIFY_NO_PLAINTEXT, st->verbs,
+		                          st->nverbs, hit, sizeof hit);
+		snprintf(msg, sizeof msg, "the client sent %s%s", hit,
+		         st->verify == VERIFY_NO_PLAINTEXT ? " in plaintext" : "");
+		break;
+	case VERIFY_TRIGGER:
+		if (x->trig == NULL) {
+			/* exec_run_fd (mirror tests): no process to judge */
+			transcript_note(&x->r->tr, conn_layer(&x->c),
+			                "line %d: verify trigger not applicable: no trigger ran", st->line);
+			return;
+		}
+		ok = (x->r->trigger_status == 0) == st->trigger_ok;
+		snprintf(msg, sizeof msg, "the client exited with status %d, expected %s",
+		         x->r->trigger_status, st->trigger_ok ? "success" : "failure");
+		break;
+	default:
+		ok = true;
+	}
+	if (ok)
+		return;
+	if (st->str.nparts) {
+		size_t n;
+		uint8_t *m = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+		char *e = exec_message_text(m, n);
+		exec_verdict(x, V_FAIL, st->line, "%s (%s)", e, msg);
+		free(e);
+		free(m);
+	} else {
+		exec_verdict(x, V_FAIL, st->line, "%s", msg);
+	}
+}
+
+/* Accept the trigger's connection into x->c: ERROR when it exits first or
+ * never comes. Looks at the trigger every 20 ms. 0 or -1. */
+static int accept_client(struct ex *x, int lfd)
+{
+	int64_t deadline = mono_ms() + x->o->timeout_ms;
+	for (;;) {
+		int rc = conn_accept(&x->c, lfd, 20);
+		if (rc == CONN_OK)
+			return 0;
+		if (rc == CONN_STOPPED) {
+			exec_verdict(x, V_ERROR, 0, "interrupted");
+			return -1;
+		}
+		if (rc == CONN_ERROR) {
+			exec_verdict(x, V_ERROR, 0, "cannot accept the client's connection: %s", x->c.err);
+			return -1;
+		}
+		int st;
+		if (trigger_exited(x->trig, &st)) {
+			exec_verdict(x, V_ERROR, 0,
+			        "the trigger exited with status %d without connecting to stark (is it the right command?)",
+			        st);
+			return -1;
+		}
+		if (mono_ms() >= deadline) {
+			exec_verdict(x, V_ERROR, 0, "the trigger did not connect within %lld ms",
+			        (long long)x->o->timeout_ms);
+			return -1;
+		}
+	}
+}
+
+void exec_serve(const struct scenario *s, const struct exec_opts *o, struct result *r)
+{
+	int64_t t0 = mono_ms();
+	exec_result_init(r, s);
+	if (exec_profile_skips(s, o, r)) {
+		r->elapsed_ms = mono_ms() - t0;
+		return;
+	}
+	struct ex x = {.s = s, .o = o, .r = r, .server = true};
+	conn_init(&x.c, -1, &r->tr);
+	x.c.stop = o->stop;
+	char err[256];
+	const char *host = o->listen_host ? o->listen_host : "127.0.0.1";
+	int lfd = conn_listen(host, o->listen_port ? o->listen_port : "0", 1, err, sizeof err);
+	if (lfd < 0) {
+		exec_verdict(&x, V_ERROR, 0, "%s", err);
+		r->elapsed_ms = mono_ms() - t0;
+		return;
+	}
+	char *env[6];
+	env[0] = xasprintf("STARK_HOST=%s", host);
+	env[1] = xasprintf("STARK_PORT=%d", conn_local_port(lfd));
+	env[2] = xasprintf("STARK_CA=%s", o->ca_path ? o->ca_path : "");
+	env[3] = xasprintf("STARK_SERVERNAME=%s", o->servername ? o->servername : "localhost");
+	env[4] = xasprintf("STARK_SCENARIO=%s", s->id);
+	env[5] = NULL;
+	transcript_note(&r->tr, TLAYER_PLAIN, "listening on %s port %d; running the trigger", host,
+	                conn_local_port(lfd));
+	x.trig = trigger_start(o->trigger, env, err, sizeof err);
+	for (int i = 0; i < 5; i++)
+		free(env[i]);
+	if (x.trig == NULL) {
+		exec_verdict(&x, V_ERROR, 0, "cannot run the trigger: %s", err);
+	} else {
+		if (accept_client(&x, lfd) == 0) {
+			transcript_note(&r->tr, TLAYER_PLAIN, "the client connected");
+			exec_play(&x);
+		}
+	}
+	conn_listen_close(lfd);
+	exec_serve_finish(&x);
+	if (!x.done)
+		exec_verdict(&x, V_PASS, 0, "%s", "");
+	trigger_free(x.trig);
+	r->elapsed_ms = mono_ms() - t0;
+}
