@@ -283,6 +283,19 @@ static bool ext_open(struct wr *w, uint16_t type, size_t *at)
 	return !w->over;
 }
 
+/* An extension whose body is a 2-byte-length list of 16-bit values
+ * (supported_groups, signature_algorithms: RFC 8446 4.2.7, 4.2.3). */
+static void ext_u16_list(struct wr *w, uint16_t type, const uint16_t *v, size_t n)
+{
+	size_t e;
+	ext_open(w, type, &e);
+	size_t l = open_len(w, 2);
+	for (size_t i = 0; i < n; i++)
+		put16(w, v[i]);
+	close_len(w, l, 2);
+	close_len(w, e, 2);
+}
+
 ssize_t hello_build(const struct hello_opts *o, uint8_t *out, size_t cap, const char **why)
 {
 	struct wr w = {.p = out, .cap = cap};
@@ -351,14 +364,8 @@ ssize_t hello_build(const struct hello_opts *o, uint8_t *out, size_t cap, const 
 		}
 		const uint16_t *groups = o->groups ? o->groups : default_groups;
 		size_t ngroups = o->groups ? o->ngroups : sizeof default_groups / sizeof default_groups[0];
-		if (ext & HELLO_EXT_GROUPS) {
-			ext_open(&w, HELLO_EXT_TYPE_SUPPORTED_GROUPS, &e);
-			size_t l = open_len(&w, 2);
-			for (size_t i = 0; i < ngroups; i++)
-				put16(&w, groups[i]);
-			close_len(&w, l, 2);
-			close_len(&w, e, 2);
-		}
+		if (ext & HELLO_EXT_GROUPS)
+			ext_u16_list(&w, HELLO_EXT_TYPE_SUPPORTED_GROUPS, groups, ngroups);
 		if (ext & HELLO_EXT_TICKET) {
 			ext_open(&w, HELLO_EXT_TYPE_SESSION_TICKET, &e);
 			close_len(&w, e, 2);
@@ -381,12 +388,7 @@ ssize_t hello_build(const struct hello_opts *o, uint8_t *out, size_t cap, const 
 		if (ext & HELLO_EXT_SIGALGS) {
 			const uint16_t *s = o->sigalgs ? o->sigalgs : default_sigalgs;
 			size_t ns = o->sigalgs ? o->nsigalgs : sizeof default_sigalgs / sizeof default_sigalgs[0];
-			ext_open(&w, HELLO_EXT_TYPE_SIGNATURE_ALGORITHMS, &e);
-			size_t l = open_len(&w, 2);
-			for (size_t i = 0; i < ns; i++)
-				put16(&w, s[i]);
-			close_len(&w, l, 2);
-			close_len(&w, e, 2);
+			ext_u16_list(&w, HELLO_EXT_TYPE_SIGNATURE_ALGORITHMS, s, ns);
 		}
 		if (ext & HELLO_EXT_VERSIONS) {
 			const uint16_t one = o->version;

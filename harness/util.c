@@ -59,17 +59,12 @@ char *xstrndup(const char *s, size_t n)
 
 char *xasprintf(const char *fmt, ...)
 {
+	struct buf b = {0};
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vappendf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatalx("xasprintf: bad format %s", fmt);
-	char *p = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
+	return buf_cstr(&b);
 }
 
 _Noreturn void fatalx(const char *fmt, ...)
@@ -130,19 +125,25 @@ void buf_append(struct buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+void buf_vappendf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0)
+		fatalx("bad format %s", fmt);
+	buf_reserve(b, (size_t)n);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
+	b->len += (size_t)n;
+}
+
 void buf_appendf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vappendf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatalx("buf_appendf: bad format %s", fmt);
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
 }
 
 void buf_consume(struct buf *b, size_t n)
