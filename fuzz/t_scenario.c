@@ -47,10 +47,10 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 	check_diag(&d);
 	if (s == NULL) {
 		FUZZ_CHECK(d.n > 0, "parse failed without a diagnostic");
-		scn_diag_free(&d);
+		scenario_diag_free(&d);
 		return 0;
 	}
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	char *d1 = scenario_dump(s);
 	struct scn_diag d2 = {0};
 	struct scenario *s2 = scenario_parse(FILE_NAME, (const uint8_t *)d1, strlen(d1), &d2);
@@ -62,7 +62,7 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 	FUZZ_CHECK(s2->role == s->role && s2->body.n == s->body.n, "re-parsed tree differs");
 	free(dd);
 	free(d1);
-	scn_diag_free(&d2);
+	scenario_diag_free(&d2);
 	scenario_free(s2);
 	scenario_free(s);
 	return 0;

@@ -198,7 +198,7 @@ static int add_pending(struct catalog *c, const char *path, struct scn_diag *dia
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		scn_diag_add(diag, path, strerror(errno));
+		scenario_diag_add(diag, path, strerror(errno));
 		return -1;
 	}
 	int rc = 0, ln = 0;
@@ -224,11 +224,11 @@ static int add_pending(struct catalog *c, const char *path, struct scn_diag *dia
 		char suf;
 		const struct catalog_entry *old;
 		if (nf != 5 || strchr(field[4], '\t') || !field[0][0] || !field[2][0] || !field[4][0]) {
-			scn_diag_add(diag, where, "expected id, severity, title, refs, reason separated by tabs");
+			scenario_diag_add(diag, where, "expected id, severity, title, refs, reason separated by tabs");
 			rc = -1;
 		} else if (parse_id(field[0], &fam, &num, &suf) != 0) {
 			char *why = xasprintf("'%s' is not an id like S-14 or S-09a", field[0]);
-			scn_diag_add(diag, where, why);
+			scenario_diag_add(diag, where, why);
 			free(why);
 			rc = -1;
 		} else if ((old = find(c, field[0])) != NULL) {
@@ -237,7 +237,7 @@ static int add_pending(struct catalog *c, const char *path, struct scn_diag *dia
 			                            old->where)
 			                : xasprintf("%s is checked by %s %s: it is not pending", field[0],
 			                            kind_name[old->kind], old->where);
-			scn_diag_add(diag, where, why);
+			scenario_diag_add(diag, where, why);
 			free(why);
 			rc = -1;
 		} else {

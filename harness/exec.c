@@ -107,7 +107,7 @@ void exec_verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
 	x->r->line = line;
 	free(x->r->reason);
 	x->r->reason = line > 0 ? xasprintf("line %d: %s", line, msg) : xstrdup(msg);
-	transcript_note(&x->r->tr, conn_layer(&x->c), "verdict %s: %s", verdict_label(v),
+	transcript_note(&x->r->tr, conn_layer(&x->c), "verdict %s: %s", result_verdict_label(v),
 	                x->r->reason);
 }
 
@@ -464,7 +464,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from);
 static void add_note(struct ex *x, const struct step *st)
 {
 	size_t n;
-	uint8_t *msg = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+	uint8_t *msg = scenario_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
 	char *text = exec_message_text(msg, n);
 	free(msg);
 	transcript_note(&x->r->tr, conn_layer(&x->c), "note (line %d): %s", st->line, text);
@@ -568,7 +568,7 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	uint8_t *glue = NULL;
 	size_t gluelen = 0;
 	if (st->tls.glue.nparts)
-		glue = scn_str_expand(&st->tls.glue, exec_lookup_var, (void *)x->o, &gluelen);
+		glue = scenario_str_expand(&st->tls.glue, exec_lookup_var, (void *)x->o, &gluelen);
 	/* Anything still buffered is pre-TLS input; a reply that was not
 	 * expected is dropped with the buffer (and is in the transcript). */
 	x->ev = EV_NONE;
@@ -650,7 +650,7 @@ static void do_alt(struct ex *x, const struct step *st)
 static void end_step(struct ex *x, const struct step *st, enum verdict v)
 {
 	size_t n;
-	uint8_t *msg = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+	uint8_t *msg = scenario_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
 	char *text = exec_message_text(msg, n);
 	if (x->last_fresh && v == V_FAIL)
 		exec_verdict(x, v, st->line, "%s (got %s)", text, x->last);
@@ -676,7 +676,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			if (skip_after_close(x, st, true))
 				break;
 			size_t n;
-			uint8_t *p = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+			uint8_t *p = scenario_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
 			conn_set_timeout(&x->c, x->o->timeout_ms);
 			int rc = conn_send(&x->c, p, n);
 			free(p);

@@ -225,7 +225,7 @@ void exec_serve_verify(struct ex *x, const struct step *st)
 		return;
 	if (st->str.nparts) {
 		size_t n;
-		uint8_t *m = scn_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+		uint8_t *m = scenario_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
 		char *e = exec_message_text(m, n);
 		exec_verdict(x, V_FAIL, st->line, "%s (%s)", e, msg);
 		free(e);

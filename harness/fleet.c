@@ -171,7 +171,7 @@ static const char *verdict_on(const struct run *run, const char *id, const char 
 	for (size_t i = 0; i < run->n; i++)
 		if (run->results[i].node && strcmp(run->results[i].node, node) == 0 &&
 		    strcmp(run->results[i].id, id) == 0)
-			return verdict_name(run->results[i].verdict);
+			return result_verdict_name(run->results[i].verdict);
 	return "-";
 }
 

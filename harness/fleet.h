@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "probe.h"
-#include "result.h"
+#include "run.h"
 #include "wtls.h"
 
 struct fleet_opts {

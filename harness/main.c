@@ -340,7 +340,7 @@ static int load_scenarios(struct cli *c, const char *role, struct scenario ***sc
 	if (rc != 0)
 		fprintf(stderr, "stark: %zu error(s) in scenarios; nothing was sent to the target\n",
 		        diag.n);
-	scn_diag_free(&diag);
+	scenario_diag_free(&diag);
 	free(defscn);
 	return rc == 0 ? 0 : 2;
 }
@@ -610,7 +610,7 @@ static int lint_or_dump(const struct command *cmd, int argc, char **argv, bool d
 		printf("%zu scenario(s) ok\n", n);
 	}
 	runner_free_scenarios(s, n);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -791,7 +791,7 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 		free(text);
 	}
 	catalog_free(&c);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	free(paths);
 	free(def);
 	return rc == 0 ? 0 : 1;

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "result.h"
+#include "run.h"
 #include "fleet.h"
 
 struct policy {

@@ -183,7 +183,7 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 			continue;
 		}
 		/* "FAIL  id": labels padded to 5 so ids line up for the common verdicts. */
-		const char *label = verdict_label(r->verdict);
+		const char *label = result_verdict_label(r->verdict);
 		if (colour)
 			fprintf(f, "%s%s\033[0m", colour_of(r->verdict), label);
 		else
@@ -205,7 +205,7 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 	        counts[V_PASS]);
 	for (int v = V_PASS + 1; v < V__COUNT; v++)
 		if (counts[v] > 0)
-			fprintf(f, ", %zu %s", counts[v], verdict_name((enum verdict)v));
+			fprintf(f, ", %zu %s", counts[v], result_verdict_name((enum verdict)v));
 	fputc('\n', f);
 	if (run->interrupted)
 		fputs("Run interrupted: results are partial.\n", f);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "result.h"
+#include "run.h"
 
 /* Write results.json, junit.xml, summary.md, index.html into dir (created if
  * missing). Each file is written to a temporary name and renamed, so a

@@ -55,7 +55,7 @@ static void h_list(struct buf *b, char *const *v, size_t n, const char *sep)
 
 static void verdict_span(struct buf *b, enum verdict v)
 {
-	buf_appendf(b, "<span class=\"verdict\">%s</span>", verdict_label(v));
+	buf_appendf(b, "<span class=\"verdict\">%s</span>", result_verdict_label(v));
 }
 
 static void facts_table(struct buf *b, const struct wtls_facts *f)
@@ -76,7 +76,7 @@ static void details(struct buf *b, const struct result *r, size_t index)
 {
 	struct buf t = {0};
 
-	buf_appendf(b, "<section class=\"result v-%s\" id=\"r%zu\">\n<h3>", verdict_name(r->verdict),
+	buf_appendf(b, "<section class=\"result v-%s\" id=\"r%zu\">\n<h3>", result_verdict_name(r->verdict),
 	            index);
 	verdict_span(b, r->verdict);
 	buf_appendf(b, " ");
@@ -221,8 +221,8 @@ int report_html(const struct run *run, FILE *f)
 	                "<span class=\"v-pass\">%zu pass</span>",
 	            run->n, run->n == 1 ? "" : "s", c[V_PASS]);
 	for (int v = V_PASS + 1; v < V__COUNT; v++)
-		buf_appendf(&b, ", <span class=\"v-%s\">%zu %s</span>", verdict_name((enum verdict)v),
-		            c[v], verdict_name((enum verdict)v));
+		buf_appendf(&b, ", <span class=\"v-%s\">%zu %s</span>", result_verdict_name((enum verdict)v),
+		            c[v], result_verdict_name((enum verdict)v));
 	buf_appendf(&b, "</p>\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
@@ -232,7 +232,7 @@ int report_html(const struct run *run, FILE *f)
 		                "<th>severity</th><th>catalog</th><th>reason</th></tr></thead>\n<tbody>\n");
 		for (size_t k = 0; k < run->n; k++) {
 			const struct result *r = &run->results[idx[k]];
-			buf_appendf(&b, "<tr class=\"v-%s\"><td>", verdict_name(r->verdict));
+			buf_appendf(&b, "<tr class=\"v-%s\"><td>", result_verdict_name(r->verdict));
 			verdict_span(&b, r->verdict);
 			buf_appendf(&b, "</td><td>");
 			/* Only non-PASS results have a details section to link to. */

@@ -143,8 +143,8 @@ static json_t *transcript_json(const struct transcript *tr)
 		/* Microsecond resolution as milliseconds; printed with
 		 * JSON_REAL_PRECISION(15), so 12345 us is exactly 12.345. */
 		set(ev, "t_ms", json_real((double)e->t_us / 1000.0));
-		set(ev, "dir", jstr(tdir_name(e->dir)));
-		set(ev, "layer", jstr(tlayer_name(e->layer)));
+		set(ev, "dir", jstr(transcript_dir_name(e->dir)));
+		set(ev, "layer", jstr(transcript_layer_name(e->layer)));
 		if (e->dir == TDIR_NOTE) {
 			set(ev, "data", jstrn((const char *)e->data, e->len));
 		} else {
@@ -258,7 +258,7 @@ static json_t *result_json(const struct result *r)
 	set(o, "id", jstr(r->id));
 	set(o, "title", jstr(r->title));
 	set(o, "file", jstr(r->file));
-	set(o, "verdict", jstr(verdict_name(r->verdict)));
+	set(o, "verdict", jstr(result_verdict_name(r->verdict)));
 	set(o, "severity", jstr(r->severity));
 	set(o, "catalog", jstrv(r->catalog, r->ncatalog));
 	set(o, "refs", jstrv(r->refs, r->nrefs));
@@ -310,7 +310,7 @@ int report_json(const struct run *run, FILE *f)
 	json_t *sum = must(json_object());
 	set(sum, "total", jint((int64_t)run->n));
 	for (int v = 0; v < V__COUNT; v++)
-		set(sum, verdict_name((enum verdict)v), jint((int64_t)counts[v]));
+		set(sum, result_verdict_name((enum verdict)v), jint((int64_t)counts[v]));
 	set(root, "summary", sum);
 
 	set(root, "target_tls", run->has_tls ? facts_json(&run->tls) : json_null());

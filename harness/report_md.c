@@ -73,7 +73,7 @@ static void details(struct buf *b, const struct result *r)
 {
 	struct buf t = {0};
 
-	buf_appendf(b, "### %s: ", verdict_label(r->verdict));
+	buf_appendf(b, "### %s: ", result_verdict_label(r->verdict));
 	md(b, report_view_str(r->id));
 	buf_appendf(b, "\n\n");
 	if (r->title != NULL && *r->title) {
@@ -216,7 +216,7 @@ int report_md(const struct run *run, FILE *f)
 	buf_appendf(&b, "## Results\n\n**%zu scenario%s:** %zu pass", run->n, run->n == 1 ? "" : "s",
 	            c[V_PASS]);
 	for (int v = V_PASS + 1; v < V__COUNT; v++)
-		buf_appendf(&b, ", %zu %s", c[v], verdict_name((enum verdict)v));
+		buf_appendf(&b, ", %zu %s", c[v], result_verdict_name((enum verdict)v));
 	buf_appendf(&b, "\n\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
@@ -228,9 +228,9 @@ int report_md(const struct run *run, FILE *f)
 			/* Bold marks the verdicts that fail the run. */
 			buf_appendf(&b, "| ");
 			if (report_view_is_bad(r->verdict))
-				buf_appendf(&b, "**%s**", verdict_label(r->verdict));
+				buf_appendf(&b, "**%s**", result_verdict_label(r->verdict));
 			else
-				buf_appendf(&b, "%s", verdict_label(r->verdict));
+				buf_appendf(&b, "%s", result_verdict_label(r->verdict));
 			buf_appendf(&b, " | ");
 			if (r->node) {
 				md(&b, r->node);

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "result.h"
+#include "run.h"
 
 /* Writes summary.md for run to f. 0 ok, -1 on a write error. */
 int report_md(const struct run *run, FILE *f);

@@ -58,7 +58,7 @@ void report_view_event_line(struct buf *out, const struct tevent *e, size_t maxd
 	size_t show = (maxdata > 0 && e->len > maxdata) ? maxdata : e->len;
 	buf_append(out, "[+", 2);
 	report_view_ms(out, e->t_us);
-	buf_appendf(out, "ms] %s %s ", tdir_name(e->dir), tlayer_name(e->layer));
+	buf_appendf(out, "ms] %s %s ", transcript_dir_name(e->dir), transcript_layer_name(e->layer));
 	if (e->dir == TDIR_NOTE) {
 		report_escape_sanitize(out, e->data, show, false);
 	} else {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "result.h"
+#include "run.h"
 #include "util.h"
 
 /* "12.345" from microseconds; "1.234" seconds from milliseconds. */

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * result: verdict names, result/run lifetime (run_add is the one way a
- * result joins a run), summary counts and the exit status contract
- * (0 clean, 1 FAIL/XPASS, 2 ERROR). A run borrows its fleet (run->scan):
- * whoever built the fleet frees it.
+ * result: verdict names and a result's lifetime (result_free).
  */
 #include "result.h"
 
@@ -17,12 +14,12 @@ static const char *const names[V__COUNT] = {"pass", "fail", "error", "skip", "xf
 static const char *const labels[V__COUNT] = {"PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS",
                                              "INCONCLUSIVE"};
 
-const char *verdict_name(enum verdict v)
+const char *result_verdict_name(enum verdict v)
 {
 	return (unsigned)v < V__COUNT ? names[v] : "?";
 }
 
-const char *verdict_label(enum verdict v)
+const char *result_verdict_label(enum verdict v)
 {
 	return (unsigned)v < V__COUNT ? labels[v] : "?";
 }
@@ -45,58 +42,4 @@ void result_free(struct result *r)
 	free(r->trigger_output);
 	transcript_free(&r->tr);
 	memset(r, 0, sizeof *r);
-}
-
-void run_init(struct run *run)
-{
-	memset(run, 0, sizeof *run);
-	run->tool_version = xstrdup(STARK_VERSION);
-	run->started_ms = wall_ms();
-}
-
-void run_free(struct run *run)
-{
-	for (size_t i = 0; i < run->n; i++)
-		result_free(&run->results[i]);
-	free(run->results);
-	free(run->tool_version);
-	free(run->role);
-	free(run->target);
-	free(run->profile);
-	strv_free(run->argv, run->argc);
-	memset(run, 0, sizeof *run);
-}
-
-void run_add(struct run *run, struct result *r)
-{
-	if (run->n == run->cap) {
-		run->cap = run->cap ? run->cap * 2 : 32;
-		run->results = xrealloc(run->results, run->cap * sizeof *run->results);
-	}
-	run->results[run->n++] = *r;
-	memset(r, 0, sizeof *r);
-	if (!run->has_tls && run->results[run->n - 1].has_tls &&
-	    run->results[run->n - 1].tls.handshake_ok) {
-		run->has_tls = true;
-		run->tls = run->results[run->n - 1].tls;
-	}
-}
-
-void run_summary(const struct run *run, size_t counts[V__COUNT])
-{
-	memset(counts, 0, sizeof(size_t) * V__COUNT);
-	for (size_t i = 0; i < run->n; i++)
-		counts[run->results[i].verdict]++;
-}
-
-int run_exit_status(const struct run *run)
-{
-	size_t c[V__COUNT];
-	run_summary(run, c);
-	/* A finding outranks an incomplete run: what FAILed is real either way. */
-	if (c[V_FAIL] > 0 || c[V_XPASS] > 0)
-		return 1;
-	if (c[V_ERROR] > 0 || run->interrupted)
-		return 2;
-	return 0;
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * result: verdicts and run results as plain data (no printing). A run holds
- * one result per executed scenario, in the order scenarios were listed (not
- * the order parallel workers finished), so reports are deterministic.
+ * result: verdicts and one scenario's (or rule's) result as plain data (no
+ * printing). Runs of many results are run.h's.
  */
 #ifndef STARK_RESULT_H
 #define STARK_RESULT_H
@@ -14,7 +13,6 @@
 #include "transcript.h"
 #include "wtls.h"
 
-struct fleet;
 
 enum verdict {
 	V_PASS,
@@ -26,8 +24,8 @@ enum verdict {
 	V_INCONCLUSIVE,
 	V__COUNT
 };
-const char *verdict_name(enum verdict v);  /* "pass", "fail", ... (JSON keys) */
-const char *verdict_label(enum verdict v); /* "PASS", "FAIL", ... */
+const char *result_verdict_name(enum verdict v);  /* "pass", "fail", ... (JSON keys) */
+const char *result_verdict_label(enum verdict v); /* "PASS", "FAIL", ... */
 
 struct result {
 	char *id;       /* scenario id; "#end" appended for the closing sanity run */
@@ -57,35 +55,6 @@ struct result {
 	char *trigger_output; /* captured stdout+stderr (capped), or NULL */
 };
 
-struct run {
-	char *tool_version;
-	char *role;     /* "server" (stark run) or "client" (stark serve) */
-	char *target;   /* "HOST:PORT" or trigger command */
-	char *profile;
-	char **argv;
-	size_t argc;
-	int64_t started_ms; /* wall clock */
-	int64_t elapsed_ms;
-	bool interrupted;   /* SIGINT/SIGTERM: results are what was done */
-	struct result *results;
-	size_t n, cap;
-	/* Facts of the target: the first successful handshake of the run. */
-	bool has_tls;
-	struct wtls_facts tls;
-	/* stark scan: per-node facts and the fleet view (NULL otherwise).
-	 * Borrowed: the fleet's owner (scan's caller) frees it after the run. */
-	const struct fleet *scan;
-};
-
 void result_free(struct result *r);
-void run_init(struct run *run);
-void run_free(struct run *run);
-/* Move *r to the end of the run (r is zeroed: the run owns it now). The
- * first successful handshake becomes the run's TLS facts. */
-void run_add(struct run *run, struct result *r);
-/* Count per verdict into counts[V__COUNT]. */
-void run_summary(const struct run *run, size_t counts[V__COUNT]);
-/* 0: no FAIL/XPASS/ERROR; 1: any FAIL or XPASS; else 2 if any ERROR or the run was interrupted. */
-int run_exit_status(const struct run *run);
 
 #endif

@@ -40,7 +40,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		scn_diag_add(diag, path, strerror(errno));
+		scenario_diag_add(diag, path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -49,7 +49,7 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 	}
 	DIR *d = opendir(path);
 	if (d == NULL) {
-		scn_diag_add(diag, path, strerror(errno));
+		scenario_diag_add(diag, path, strerror(errno));
 		return -1;
 	}
 	struct strvec sub = {0};
@@ -96,7 +96,7 @@ int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_
 	}
 	free(files.v);
 	if (local.n)
-		scn_diag_free(&local);
+		scenario_diag_free(&local);
 	*out = v;
 	*nout = n;
 	return rc ? -1 : 0;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "exec.h"
-#include "result.h"
+#include "run.h"
 #include "scenario.h"
 
 struct xfail_entry {

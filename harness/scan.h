@@ -13,7 +13,7 @@
 #include "exec.h"
 #include "fleet.h"
 #include "policy.h"
-#include "result.h"
+#include "run.h"
 #include "scenario.h"
 
 struct scan_cfg {

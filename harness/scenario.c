@@ -487,7 +487,7 @@ struct scenario *scenario_load(const char *path, struct scn_diag *diag)
 	}
 	if (why != NULL) {
 		if (diag != NULL)
-			scn_diag_add(diag, path, why);
+			scenario_diag_add(diag, path, why);
 		buf_free(&b);
 		return NULL;
 	}

@@ -132,8 +132,8 @@ struct scn_diag {
 	struct scn_chunk *mem; /* the messages' text */
 };
 /* Append "file: why" (errors of loading rather than parsing). */
-void scn_diag_add(struct scn_diag *d, const char *file, const char *why);
-void scn_diag_free(struct scn_diag *d);
+void scenario_diag_add(struct scn_diag *d, const char *file, const char *why);
+void scenario_diag_free(struct scn_diag *d);
 
 /* NULL on any error; every error is appended to diag (if non-NULL). */
 struct scenario *scenario_parse(const char *file, const uint8_t *text, size_t len,
@@ -145,6 +145,6 @@ char *scenario_dump(const struct scenario *s);
 bool scenario_has_keyword(const struct scenario *s, const char *kw);
 /* Expand a string expression; vars resolved by lookup (NULL -> empty). */
 typedef const char *(*scn_var_fn)(void *ctx, const char *name);
-uint8_t *scn_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len);
+uint8_t *scenario_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len);
 
 #endif

@@ -132,7 +132,7 @@ static char *diag_new(struct scn_diag *d, size_t len)
 	return m;
 }
 
-void scn_diag_add(struct scn_diag *d, const char *file, const char *why)
+void scenario_diag_add(struct scn_diag *d, const char *file, const char *why)
 {
 	size_t nf = strlen(file), nw = strlen(why);
 	char *m = diag_new(d, nf + 2 + nw);
@@ -141,7 +141,7 @@ void scn_diag_add(struct scn_diag *d, const char *file, const char *why)
 	memcpy(m + nf + 2, why, nw);
 }
 
-void scn_diag_free(struct scn_diag *d)
+void scenario_diag_free(struct scn_diag *d)
 {
 	if (d == NULL)
 		return;
@@ -228,7 +228,7 @@ bool scenario_lex_str_has_var(const struct scn_str *s)
 }
 
 /* Result is NUL-terminated (not counted in *len) for callers printing it. */
-uint8_t *scn_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len)
+uint8_t *scenario_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len)
 {
 	/* size first: "a"*1048576 is one allocation and one memcpy per repeat */
 	size_t total = 0;

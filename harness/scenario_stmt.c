@@ -248,7 +248,7 @@ static bool str_option(struct parser *p, size_t *ti, const char *what, char **ou
 		return false;
 	}
 	size_t len;
-	uint8_t *b = scn_str_expand(&tmp, NULL, NULL, &len);
+	uint8_t *b = scenario_str_expand(&tmp, NULL, NULL, &len);
 	scenario_lex_str_clear(&tmp);
 	if (memchr(b, 0, len) != NULL) {
 		TERR(p, t, "NUL byte not allowed in %s", what);

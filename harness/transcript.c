@@ -81,7 +81,7 @@ void transcript_free(struct transcript *t)
 	memset(t, 0, sizeof *t);
 }
 
-const char *tdir_name(enum tdir d)
+const char *transcript_dir_name(enum tdir d)
 {
 	switch (d) {
 	case TDIR_SEND: return "send";
@@ -91,7 +91,7 @@ const char *tdir_name(enum tdir d)
 	return "?";
 }
 
-const char *tlayer_name(enum tlayer l)
+const char *transcript_layer_name(enum tlayer l)
 {
 	return l == TLAYER_TLS ? "tls" : "plain";
 }

@@ -40,7 +40,7 @@ void transcript_add(struct transcript *t, enum tdir dir, enum tlayer layer, cons
 void transcript_note(struct transcript *t, enum tlayer layer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void transcript_free(struct transcript *t);
-const char *tdir_name(enum tdir d);     /* "send" "recv" "note" */
-const char *tlayer_name(enum tlayer l); /* "plain" "tls" */
+const char *transcript_dir_name(enum tdir d);     /* "send" "recv" "note" */
+const char *transcript_layer_name(enum tlayer l); /* "plain" "tls" */
 
 #endif

@@ -177,7 +177,7 @@ START_TEST(builds_sorted_from_fixture)
 
 	catalog_free(&c);
 	catalog_free(&c); /* a freed catalog is empty: freeing again is a no-op */
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	fixture_free(&fx);
 }
 END_TEST
@@ -211,7 +211,7 @@ START_TEST(pending_that_is_checked_is_refused)
 	ck_assert(diag_has(&d, want));
 	free(want);
 	catalog_free(&c);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 
 	/* a missing pending file and a scenario path that does not exist */
 	char *nopath = xasprintf("%s/none", fx.dir);
@@ -219,7 +219,7 @@ START_TEST(pending_that_is_checked_is_refused)
 	ck_assert_int_eq(catalog_build(&c, paths2, 1, nopath, &d), -1);
 	ck_assert_uint_eq(d.n, 2);
 	catalog_free(&c);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	free(nopath);
 	fixture_free(&fx);
 }
@@ -261,7 +261,7 @@ START_TEST(repo_catalog_builds_and_names_real_files)
 		ck_assert_msg(found, "rule %s (%s) missing", r->id, r->catalog);
 	}
 	catalog_free(&c);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 END_TEST
 

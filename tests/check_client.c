@@ -360,7 +360,7 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 	struct scn_diag d = {0};
 	struct scenario *s = scenario_load(path, &d);
 	ck_assert_msg(s != NULL, "%s: %s", path, d.n ? d.msgs[0] : "?");
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	free(path);
 
 	struct cert_set *certs = cert_set_new("localhost");
@@ -417,12 +417,12 @@ static void expect_fail_at(const char *name, const char *profile, unsigned flaws
 	snprintf(prefix, sizeof prefix, "line %d: ", line);
 	if (r.verdict != V_FAIL || strncmp(r.reason, prefix, strlen(prefix)) != 0 ||
 	    strstr(r.reason, what) == NULL || getenv("STARK_TEST_VERBOSE")) {
-		fprintf(stderr, "%s (flaws 0x%x): %s \"%s\"\n", name, flaws, verdict_label(r.verdict),
+		fprintf(stderr, "%s (flaws 0x%x): %s \"%s\"\n", name, flaws, result_verdict_label(r.verdict),
 		        r.reason ? r.reason : "");
 		dump_transcript(&r);
 	}
 	ck_assert_msg(r.verdict == V_FAIL, "%s: expected FAIL, got %s: %s", name,
-	              verdict_label(r.verdict), r.reason ? r.reason : "");
+	              result_verdict_label(r.verdict), r.reason ? r.reason : "");
 	ck_assert_msg(strncmp(r.reason, prefix, strlen(prefix)) == 0, "%s: expected %s..., got \"%s\"",
 	              name, prefix, r.reason);
 	ck_assert_msg(strstr(r.reason, what) != NULL, "%s: \"%s\" does not say \"%s\"", name, r.reason,
@@ -436,12 +436,12 @@ static void expect_pass(const char *name, const char *profile)
 	struct result r;
 	mirror(name, profile, 0, &r);
 	if (r.verdict != V_PASS) {
-		fprintf(stderr, "%s (good client): %s \"%s\"\n", name, verdict_label(r.verdict),
+		fprintf(stderr, "%s (good client): %s \"%s\"\n", name, result_verdict_label(r.verdict),
 		        r.reason ? r.reason : "");
 		dump_transcript(&r);
 	}
 	ck_assert_msg(r.verdict == V_PASS, "%s: the good client got %s: %s", name,
-	              verdict_label(r.verdict), r.reason ? r.reason : "");
+	              result_verdict_label(r.verdict), r.reason ? r.reason : "");
 	result_free(&r);
 }
 
@@ -544,7 +544,7 @@ START_TEST(c01_opportunistic_plaintext_is_noted)
 	/* the same flaw is allowed for an opportunistic client: PASS, with a note */
 	struct result r;
 	mirror("c01-starttls-stripped-opportunistic", "opportunistic", F_PLAIN_WITHOUT_STARTTLS, &r);
-	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	ck_assert_msg(r.notes && strstr(r.notes, "went on in plaintext after STARTTLS was stripped"),
 	              "notes: %s", r.notes ? r.notes : "(none)");
 	result_free(&r);
@@ -576,7 +576,7 @@ START_TEST(helo_after_tls_passes_with_a_note)
 		if (r.verdict != V_PASS)
 			dump_transcript(&r);
 		ck_assert_msg(r.verdict == V_PASS, "%s: the HELO client got %s: %s", names[i],
-		              verdict_label(r.verdict), r.reason ? r.reason : "");
+		              result_verdict_label(r.verdict), r.reason ? r.reason : "");
 		ck_assert_msg(r.notes && strstr(r.notes, HELO_NOTE), "%s: notes: %s", names[i],
 		              r.notes ? r.notes : "(none)");
 		result_free(&r);
@@ -589,7 +589,7 @@ START_TEST(helo_after_tls_passes_with_a_note)
 	result_free(&r);
 	/* opportunistic: the certificate note and the HELO note */
 	mirror("c13-cert-expired-opportunistic", "opportunistic", F_HELO_AFTER_TLS | F_NO_VERIFY, &r);
-	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	ck_assert_msg(r.notes && strstr(r.notes, "accepted an expired certificate") &&
 	                  strstr(r.notes, HELO_NOTE),
 	              "notes: %s", r.notes ? r.notes : "(none)");

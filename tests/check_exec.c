@@ -45,7 +45,7 @@ static struct scenario *parse_full(const char *text)
 	struct scn_diag d = {0};
 	struct scenario *s = scenario_parse("exec-test.scn", (const uint8_t *)text, strlen(text), &d);
 	ck_assert_msg(s != NULL, "scenario does not parse: %s\n%s", d.n ? d.msgs[0] : "?", text);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	return s;
 }
 
@@ -82,15 +82,15 @@ static void play(const char *body, const char *script, int64_t timeout_ms, struc
 	support_peer_join(p);
 	if (script_must_complete)
 		ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed,
-		              verdict_label(r->verdict), r->reason);
+		              result_verdict_label(r->verdict), r->reason);
 	ck_assert(p->accepted);
 	support_peer_free(p);
 	scenario_free(s);
 }
 
 #define ck_verdict(r, v)                                                                           \
-	ck_assert_msg((r)->verdict == (v), "verdict %s, want %s: %s", verdict_label((r)->verdict),  \
-	              verdict_label(v), (r)->reason ? (r)->reason : "(null)")
+	ck_assert_msg((r)->verdict == (v), "verdict %s, want %s: %s", result_verdict_label((r)->verdict),  \
+	              result_verdict_label(v), (r)->reason ? (r)->reason : "(null)")
 
 static void ck_reason_prefix(const struct result *r, int line)
 {
@@ -329,7 +329,7 @@ static void check_case(const struct exec_case *c, size_t row)
 	struct result r;
 	play(c->body, c->peer, c->timeout_ms, &r, !c->hostile);
 	ck_assert_msg(r.verdict == c->want, "%s row %zu: verdict %s, want %s: %s", c->test, row,
-	              verdict_label(r.verdict), verdict_label(c->want), r.reason);
+	              result_verdict_label(r.verdict), result_verdict_label(c->want), r.reason);
 	if (c->line)
 		ck_reason_prefix(&r, c->line);
 	if (c->eq)
@@ -621,7 +621,7 @@ static struct scenario *load_shipped(const char *name)
 	struct scn_diag d = {0};
 	struct scenario *s = scenario_load(path, &d);
 	ck_assert_msg(s != NULL, "%s: %s", path, d.n ? d.msgs[0] : "?");
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	free(path);
 	return s;
 }
@@ -651,7 +651,7 @@ START_TEST(s09b_alert_after_220_is_not_a_reply)
 	exec_run(s, &o, &r);
 	support_peer_join(p);
 	ck_assert_msg(p->failed[0] == '\0', "%s", p->failed);
-	ck_assert_msg(r.verdict == V_PASS, "a correct server is %s: %s", verdict_label(r.verdict),
+	ck_assert_msg(r.verdict == V_PASS, "a correct server is %s: %s", result_verdict_label(r.verdict),
 	              r.reason);
 	result_free(&r);
 	support_peer_free(p);
@@ -770,7 +770,7 @@ static void play_shipped(const char *name, const char *script, struct result *r)
 	struct exec_opts o = opts(p->portstr, 2000);
 	exec_run(s, &o, r);
 	support_peer_join(p);
-	ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed, verdict_label(r->verdict),
+	ck_assert_msg(p->failed[0] == '\0', "%s (verdict %s: %s)", p->failed, result_verdict_label(r->verdict),
 	              r->reason);
 	support_peer_free(p);
 	scenario_free(s);

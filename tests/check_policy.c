@@ -129,7 +129,7 @@ static void ck_finding(const struct run *run, const char *policy, const char *id
 {
 	const struct result *r = finding(run, id);
 	ck_assert_msg(r->verdict == want, "%s under %s: %s, want %s: %s", id, policy,
-	              verdict_label(r->verdict), verdict_label(want), r->reason);
+	              result_verdict_label(r->verdict), result_verdict_label(want), r->reason);
 	ck_assert_uint_eq(r->ncatalog, 1);
 	ck_assert_str_eq(r->catalog[0], catalog);
 	ck_assert_str_eq(r->node, "mx.example.test:25");

@@ -414,7 +414,7 @@ static void suite_load(void)
 	struct scn_diag d = {0};
 	int rc = runner_load(paths, 1, &SCN, &NSCN, &d);
 	ck_assert_msg(rc == 0, "loading the suite: %s", d.n ? d.msgs[0] : "?");
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	ck_assert_uint_ge(NSCN, 20);
 }
 
@@ -481,7 +481,7 @@ static char *dump_tr(const struct result *r)
 	struct buf b = {0};
 	for (size_t i = 0; i < r->tr.n && b.len < 6000; i++) {
 		const struct tevent *e = &r->tr.ev[i];
-		buf_appendf(&b, "    %s %s ", tdir_name(e->dir), tlayer_name(e->layer));
+		buf_appendf(&b, "    %s %s ", transcript_dir_name(e->dir), transcript_layer_name(e->layer));
 		if (e->dir == TDIR_NOTE)
 			buf_append(&b, e->data, e->len);
 		else
@@ -496,7 +496,7 @@ static char *describe_run(const struct run *run)
 	struct buf b = {0};
 	for (size_t i = 0; i < run->n; i++) {
 		const struct result *r = &run->results[i];
-		buf_appendf(&b, "  %-13s %s %s\n", verdict_label(r->verdict), short_id(r->id),
+		buf_appendf(&b, "  %-13s %s %s\n", result_verdict_label(r->verdict), short_id(r->id),
 		            r->reason ? r->reason : "");
 	}
 	return buf_cstr(&b);
@@ -542,7 +542,7 @@ START_TEST(clean_target_passes)
 		if (r->verdict != V_PASS) {
 			char *tr = dump_tr(r);
 			ck_abort_msg("clean target: %s is %s: %s\n%s\ntranscript:\n%s", sid,
-			             verdict_label(r->verdict), r->reason, all, tr);
+			             result_verdict_label(r->verdict), r->reason, all, tr);
 		}
 	}
 	/* Both expected skips happened, each for its own reason. */
@@ -625,11 +625,11 @@ static void check_flaw(const struct flaw_case *fc)
 		} else if (want_fail) {
 			char *tr = dump_tr(r);
 			ck_abort_msg("flaw %s: %s is %s, want FAIL: %s\n%s\ntranscript:\n%s", name, sid,
-			             verdict_label(r->verdict), r->reason, all, tr);
+			             result_verdict_label(r->verdict), r->reason, all, tr);
 		} else if (r->verdict != V_PASS && r->verdict != V_SKIP) {
 			char *tr = dump_tr(r);
 			ck_abort_msg("flaw %s: %s is %s: %s\n%s\ntranscript:\n%s", name, sid,
-			             verdict_label(r->verdict), r->reason, all, tr);
+			             result_verdict_label(r->verdict), r->reason, all, tr);
 		}
 	}
 	ck_assert_int_eq(run_exit_status(&run), fc->fails[0] ? 1 : 0);
@@ -670,7 +670,7 @@ START_TEST(flaw_throttle_inconclusive)
 			continue;
 		}
 		ck_assert_msg(r->verdict == V_INCONCLUSIVE, "throttle: %s is %s: %s\n%s", sid,
-		              verdict_label(r->verdict), r->reason, all);
+		              result_verdict_label(r->verdict), r->reason, all);
 		ck_assert_msg(strncmp(r->reason, "line ", 5) == 0, "%s: %s", sid, r->reason);
 	}
 	ck_assert_int_eq(run_exit_status(&run), 0);
@@ -715,11 +715,11 @@ START_TEST(submission_profile)
 	struct refsrv *srv = start(&o);
 	struct result r;
 	run_one(srv, "s12-submission-requires-tls", "submission", &r);
-	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	result_free(&r);
 	/* The same server claimed as an MX fails S-13 (it refuses plaintext mail). */
 	run_one(srv, "s13-mx-accepts-plaintext", "mx", &r);
-	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	ck_assert_int_eq(r.line, 16);
 	result_free(&r);
 	refsrv_stop(srv);
@@ -728,7 +728,7 @@ START_TEST(submission_profile)
 	struct refsrv_opts mx = {0};
 	srv = start(&mx);
 	run_one(srv, "s12-submission-requires-tls", "submission", &r);
-	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	ck_assert_int_eq(r.line, 18);
 	result_free(&r);
 	refsrv_stop(srv);
@@ -742,11 +742,11 @@ START_TEST(no_tls_listener)
 	ck_assert_ptr_null(refsrv_ca_pem(srv));
 	struct result r;
 	run_one(srv, "s11-starttls-not-offered", "mx", &r);
-	ck_assert_msg(r.verdict == V_PASS, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_PASS, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	result_free(&r);
 	/* ... and S-01 notices that STARTTLS is missing. */
 	run_one(srv, "s01-starttls-offered", "mx", &r);
-	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", verdict_label(r.verdict), r.reason);
+	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", result_verdict_label(r.verdict), r.reason);
 	ck_assert_int_eq(r.line, 15);
 	result_free(&r);
 	refsrv_stop(srv);

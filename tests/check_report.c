@@ -656,11 +656,11 @@ START_TEST(test_json_roundtrip)
 		json_t *r;
 		json_array_foreach(results, i, r)
 		{
-			if (strcmp(json_string_value(json_object_get(r, "verdict")), verdict_name(v)) == 0)
+			if (strcmp(json_string_value(json_object_get(r, "verdict")), result_verdict_name(v)) == 0)
 				want++;
 		}
-		json_t *got = json_object_get(sum, verdict_name(v));
-		ck_assert_msg(json_is_integer(got), "summary.%s missing", verdict_name(v));
+		json_t *got = json_object_get(sum, result_verdict_name(v));
+		ck_assert_msg(json_is_integer(got), "summary.%s missing", result_verdict_name(v));
 		ck_assert_int_eq(json_integer_value(got), want);
 		ck_assert_int_ge(want, 1); /* the fixture covers every verdict */
 	}

@@ -46,7 +46,7 @@ static char *lint(const char *text)
 	struct scenario *s = parse_str(text, &d);
 	ck_assert_msg(s == NULL, "expected a parse error for:\n%s", text);
 	char *j = diag_join(&d);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	return j;
 }
 
@@ -103,7 +103,7 @@ static void check_roundtrip(const char *name, const char *dump)
 	              dump, again);
 	free(again);
 	scenario_free(s);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 
 /* ---------- golden ---------- */
@@ -154,7 +154,7 @@ static char *render_lint(const char *name, const uint8_t *text, size_t len)
 	ck_assert_msg(s == NULL, "%s parsed but must not", name);
 	ck_assert_uint_ge(d.n, 1);
 	char *got = diag_join(&d);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	return got;
 }
 
@@ -270,11 +270,11 @@ START_TEST(tree_server)
 	ck_assert_ptr_null(st->str.parts[1].bytes);
 	ck_assert_uint_eq(st->str.parts[2].len, 2);
 	size_t len;
-	uint8_t *x = scn_str_expand(&st->str, lookup, NULL, &len);
+	uint8_t *x = scenario_str_expand(&st->str, lookup, NULL, &len);
 	ck_assert_uint_eq(len, 17);
 	ck_assert(memcmp(x, "EHLO stark.test\r\n", 17) == 0);
 	free(x);
-	x = scn_str_expand(&st->str, NULL, NULL, &len); /* no lookup: variables empty */
+	x = scenario_str_expand(&st->str, NULL, NULL, &len); /* no lookup: variables empty */
 	ck_assert_uint_eq(len, 7);
 	free(x);
 
@@ -291,7 +291,7 @@ START_TEST(tree_server)
 	ck_assert_uint_eq(st->str.nparts, 2);
 	ck_assert_uint_eq(st->str.parts[0].repeat, 3);
 	ck_assert_uint_eq(st->str.parts[1].len, 2);
-	x = scn_str_expand(&st->str, lookup, NULL, &len);
+	x = scenario_str_expand(&st->str, lookup, NULL, &len);
 	ck_assert_uint_eq(len, 5);
 	ck_assert(memcmp(x, "AAABC", 5) == 0);
 	free(x);
@@ -333,7 +333,7 @@ START_TEST(tree_server)
 	check_roundtrip("tree", dump);
 	free(dump);
 	scenario_free(s);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 END_TEST
 
@@ -398,7 +398,7 @@ START_TEST(size_limit)
 	struct scenario *s = parse_str(HDR "send \"a\"*1048576\n", &d);
 	ck_assert_ptr_nonnull(s);
 	size_t len;
-	uint8_t *x = scn_str_expand(&s->body.steps[0].str, NULL, NULL, &len);
+	uint8_t *x = scenario_str_expand(&s->body.steps[0].str, NULL, NULL, &len);
 	ck_assert_uint_eq(len, SCN_SEND_MAX);
 	free(x);
 	scenario_free(s);
@@ -463,8 +463,8 @@ START_TEST(nul_and_8bit)
 	                    "t.scn:7:7: unexpected byte \\x00\n"
 	                    "t.scn:8:14: unexpected byte \\xc3\n");
 	free(j);
-	scn_diag_free(&d);
-	scn_diag_free(&d); /* idempotent */
+	scenario_diag_free(&d);
+	scenario_diag_free(&d); /* idempotent */
 	/* NULL diag: still NULL result, no crash */
 	ck_assert_ptr_null(scenario_parse(NULL, text, sizeof text - 1, NULL));
 	ck_assert_ptr_null(scenario_parse("e", NULL, 0, NULL));
@@ -513,7 +513,7 @@ START_TEST(depth_limit)
 	ck_assert_uint_eq(d.n, 33);
 	ck_assert_str_eq(d.msgs[16], "t.scn:22:1: alt nested too deeply (at most 16 levels)");
 	ck_assert_str_eq(d.msgs[32], "t.scn:6:1: unclosed alt (missing '}')");
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	free(t);
 }
 END_TEST
@@ -524,7 +524,7 @@ START_TEST(load)
 	ck_assert_ptr_null(scenario_load("/nonexistent/x.scn", &d));
 	ck_assert_uint_eq(d.n, 1);
 	ck_assert_str_eq(d.msgs[0], "/nonexistent/x.scn: No such file or directory");
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 	struct scenario *s = scenario_load(SCN_DIR "/server-injection.scn", &d);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s->file, SCN_DIR "/server-injection.scn");
@@ -533,7 +533,7 @@ START_TEST(load)
 	ck_assert_ptr_null(s);
 	ck_assert_uint_ge(d.n, 1);
 	ck_assert(strncmp(d.msgs[0], SCN_DIR "/bad/unbalanced.scn:", strlen(SCN_DIR) + 20) == 0);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 END_TEST
 
@@ -633,7 +633,7 @@ START_TEST(mutations)
 			for (size_t k = 0; k < d.n; k++)
 				ck_assert_msg(strncmp(d.msgs[k], "m.scn:", 6) == 0, "%s", d.msgs[k]);
 		}
-		scn_diag_free(&d);
+		scenario_diag_free(&d);
 		free(exact);
 		buf_free(&b);
 	}
@@ -675,7 +675,7 @@ START_TEST(arena_redzones)
 	ck_assert_uint_gt(d.n, 1);
 	for (size_t i = 0; i < d.n; i++)
 		ck_assert(__asan_address_is_poisoned(d.msgs[i] + strlen(d.msgs[i]) + 1));
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 END_TEST
 #endif

@@ -53,7 +53,7 @@ static void serve(const char *trigger, struct result *r)
 	};
 	exec_serve(s, &o, r);
 	scenario_free(s);
-	scn_diag_free(&d);
+	scenario_diag_free(&d);
 }
 
 /* A minimal SMTP client: reads the greeting, EHLO, QUIT. bash's /dev/tcp,

@@ -75,7 +75,7 @@ refserver inject --flaw inject --ca-out "$WORK/inject-ca.pem"
 step run 1 "$STARK" run --target "$ADDR" --servername localhost --ca "$WORK/inject-ca.pem" \
 	--no-system-ca -k injection -j 2 -q --out "$WORK/r/run"
 
-step serve 0 "$STARK" serve -k sanity -k c01-starttls-stripped -j 2 -q --timeout 2s \
+step serve 0 "$STARK" serve -k sanity -k c01-starttls-stripped -j 2 -q --timeout 10s \
 	--trigger "python3 '$SRC/tests/real/clients/smtplib-send.py' verify 5 </dev/null" \
 	--out "$WORK/r/serve"
 
