@@ -11,6 +11,7 @@
  */
 #include "hello.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -883,4 +884,25 @@ enum hello_kind hello_parse(const uint8_t *buf, size_t len, struct hello_reply *
 	}
 	free(scratch);
 	return verdict(r, k, why);
+}
+
+int hello_parse_version_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	static const struct {
+		const char *n;
+		uint16_t v;
+	} vs[] = {{"1.0", HELLO_TLS10}, {"1.1", HELLO_TLS11}, {"1.2", HELLO_TLS12}, {"1.3", HELLO_TLS13}};
+	char a[8] = "", b[8] = "";
+	if (sscanf(s, "%7[0-9.]-%7[0-9.]", a, b) < 1)
+		return -1;
+	if (b[0] == '\0')
+		strcpy(b, a);
+	*lo = *hi = 0;
+	for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+		if (strcmp(a, vs[i].n) == 0)
+			*lo = vs[i].v;
+		if (strcmp(b, vs[i].n) == 0)
+			*hi = vs[i].v;
+	}
+	return *lo && *hi && *lo <= *hi ? 0 : -1;
 }

@@ -328,4 +328,8 @@ enum hello_kind hello_parse(const uint8_t *buf, size_t len, struct hello_reply *
  * "garbage", "malformed". */
 const char *hello_kind_name(enum hello_kind k);
 
+/* "1.2" or "1.0-1.3" (TLS versions) into *lo..*hi. 0, or -1 if malformed or
+ * empty. */
+int hello_parse_version_range(const char *s, uint16_t *lo, uint16_t *hi);
+
 #endif

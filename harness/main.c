@@ -19,6 +19,7 @@
 
 #include "catalog.h"
 #include "cert.h"
+#include "hello.h"
 #include "policy.h"
 #include "refsrv.h"
 #include "report.h"
@@ -291,26 +292,6 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	return 0;
 }
 
-static int write_file(const char *path, const char *text, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static char *default_out(const char *role)
-{
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
-	return xasprintf("reports/%s-%s-%d", role, ts, (int)getpid());
-}
-
 /* The TLS client config of a run: --ca, then the system store unless
  * --no-system-ca. NULL after printing why. */
 static struct wtls_config *client_tls_config(const struct cli *c)
@@ -398,7 +379,7 @@ static int do_run(struct cli *c, int argc, char **argv)
 	const char *role = c->serve ? "client" : "server";
 	struct cert_set *certs = NULL;
 	struct wtls_config *cfg = NULL;
-	char *out = c->out ? xstrdup(c->out) : default_out(role);
+	char *out = c->out ? xstrdup(c->out) : report_default_dir(role);
 	char *ca_path = NULL;
 	if (load_scenarios(c, role, &scns, &nscns) != 0)
 		goto out;
@@ -418,7 +399,7 @@ static int do_run(struct cli *c, int argc, char **argv)
 		free(abs);
 		err[0] = '\0';
 		if (certs == NULL || mkdir_all(out, err, sizeof err) != 0 ||
-		    write_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
+		    write_text_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
 			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
 			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
 			goto out;
@@ -530,7 +511,7 @@ static int cmd_scan(const struct command *cmd, int argc, char **argv)
 	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
 	buf_free(&tg);
 	scan_run(&sc, &fl, &run);
-	char *out = c.out ? xstrdup(c.out) : default_out("scan");
+	char *out = c.out ? xstrdup(c.out) : report_default_dir("scan");
 	r = finish_run(&c, &run, out);
 	free(out);
 out:
@@ -564,10 +545,10 @@ static int cmd_demo(const struct command *cmd, int argc, char **argv)
 		cli_free(&c);
 		return 2;
 	}
-	char *out = c.out ? xstrdup(c.out) : default_out("demo");
+	char *out = c.out ? xstrdup(c.out) : report_default_dir("demo");
 	char *ca = xasprintf("%s/reference-ca.pem", out);
 	err[0] = '\0';
-	if (mkdir_all(out, err, sizeof err) != 0 || write_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
+	if (mkdir_all(out, err, sizeof err) != 0 || write_text_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s: %s\n", out, err[0] ? err : strerror(errno));
 		r = 2;
 		goto out;
@@ -640,27 +621,6 @@ static void refserver_flaws_help(FILE *f)
 		fprintf(f, "  %-18s %s\n", refsrv_flaw_name(b), refsrv_flaw_help(b));
 }
 
-static int parse_version_range(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	static const struct {
-		const char *n;
-		uint16_t v;
-	} vs[] = {{"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}, {"1.3", 0x0304}};
-	char a[8] = "", b[8] = "";
-	if (sscanf(s, "%7[0-9.]-%7[0-9.]", a, b) < 1)
-		return -1;
-	if (b[0] == '\0')
-		strcpy(b, a);
-	*lo = *hi = 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (strcmp(a, vs[i].n) == 0)
-			*lo = vs[i].v;
-		if (strcmp(b, vs[i].n) == 0)
-			*hi = vs[i].v;
-	}
-	return *lo && *hi && *lo <= *hi ? 0 : -1;
-}
-
 static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 {
 	struct refsrv_opts o = {0};
@@ -689,7 +649,7 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		case OPT_NOTLS: o.no_tls = true; break;
 		case OPT_CERT: o.cert = optarg; break;
 		case OPT_TLSV:
-			if (parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0) {
+			if (hello_parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0) {
 				rc = usage_error(cmd, "--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
 				goto out;
 			}
@@ -712,7 +672,7 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		fprintf(stderr, "stark: refserver: %s\n", err);
 		goto out;
 	}
-	if (caout && refsrv_ca_pem(srv) && write_file(caout, refsrv_ca_pem(srv), err, sizeof err) != 0) {
+	if (caout && refsrv_ca_pem(srv) && write_text_file(caout, refsrv_ca_pem(srv), err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s\n", err);
 		refsrv_stop(srv);
 		goto out;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- terminal ---------------------------------------------------------- */
@@ -280,4 +281,14 @@ int report_write_all(const struct run *run, const char *dir, char *err, size_t e
 		if (write_one(run, dir, writers[i].name, writers[i].fn, err, errlen) != 0)
 			return -1;
 	return 0;
+}
+
+char *report_default_dir(const char *role)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("reports/%s-%s-%d", role, ts, (int)getpid());
 }

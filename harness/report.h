@@ -21,4 +21,7 @@ int report_write_all(const struct run *run, const char *dir, char *err, size_t e
 /* The terminal summary printed after a run (facts first, then counts). */
 void report_terminal(const struct run *run, const char *dir, FILE *f);
 
+/* The default report directory of a run: "reports/<role>-<time>-<pid>" (malloc'd). */
+char *report_default_dir(const char *role);
+
 #endif

@@ -329,3 +329,16 @@ int mkdir_all(const char *dir, char *err, size_t errlen)
 	free(path);
 	return rc;
 }
+
+int write_text_file(const char *path, const char *text, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f != NULL && fputs(text, f) >= 0;
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
