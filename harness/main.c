@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "catalog.h"
 #include "cert.h"
+#include "conn.h"
 #include "policy.h"
 #include "refsrv.h"
 #include "report.h"
@@ -99,8 +101,9 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 #define OPTS_XFAIL                                                                           \
 	"  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
 #define EXIT_HELP                                                                            \
-	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or\n" \
-	"bad usage\n"
+	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption,\n"    \
+	"bad usage, nothing to run, or nothing shown (no result, all INCONCLUSIVE, sanity\n"    \
+	"never PASSed)\n"
 
 struct cli {
 	const struct command *cmd;
@@ -159,6 +162,22 @@ static const struct option run_longopts[] = {
 	{0, 0, 0, 0},
 };
 
+/* Why s is no target stark can connect to, or NULL: HOST:PORT with a port
+ * of 1..65535 (0 would mean "any port" to the resolver). */
+static const char *bad_target(const char *s)
+{
+	char *h, *p;
+	if (split_hostport(s, &h, &p) != 0)
+		return "not HOST:PORT";
+	char *end;
+	errno = 0;
+	long port = strtol(p, &end, 10);
+	bool ok = *p && *end == '\0' && errno == 0 && port >= 1 && port <= 65535;
+	free(h);
+	free(p);
+	return ok ? NULL : "the port is not a number in 1..65535";
+}
+
 /* --targets FILE: one HOST:PORT per line, '#' comments. */
 static int read_targets(struct cli *c, const char *path)
 {
@@ -173,13 +192,11 @@ static int read_targets(struct cli *c, const char *path)
 		t[strcspn(t, " \t\r\n#")] = '\0';
 		if (*t == '\0')
 			continue;
-		char *h, *p;
-		if (split_hostport(t, &h, &p) != 0) {
+		const char *why = bad_target(t);
+		if (why) {
 			fclose(tf);
-			return usage_error(c->cmd, "%s:%d: not HOST:PORT: '%s'", path, ln, t);
+			return usage_error(c->cmd, "%s:%d: %s: '%s'", path, ln, why, t);
 		}
-		free(h);
-		free(p);
 		push(&c->targets, &c->ntargets, xstrdup(t));
 	}
 	fclose(tf);
@@ -196,19 +213,16 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	while ((ch = getopt_long(argc, argv, "k:j:qh", run_longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_TARGET:
+			if (bad_target(optarg))
+				return usage_error(cmd, "--target wants HOST:PORT (port 1..65535), got '%s'",
+				                   optarg);
 			if (c->scan) {
-				char *h, *p;
-				if (split_hostport(optarg, &h, &p) != 0)
-					return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
-				free(h);
-				free(p);
 				push(&c->targets, &c->ntargets, xstrdup(optarg));
 				break;
 			}
 			if (c->host)
 				return usage_error(cmd, "run takes one --target (several: stark scan)");
-			if (split_hostport(optarg, &c->host, &c->port) != 0)
-				return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
+			split_hostport(optarg, &c->host, &c->port);
 			break;
 		case OPT_TARGETS: {
 			if (!c->scan)
@@ -345,6 +359,95 @@ static int load_scenarios(struct cli *c, const char *role, struct scenario ***sc
 	return rc == 0 ? 0 : 2;
 }
 
+/* No green run without work: after the role (run/scan: server scenarios,
+ * serve: client ones) and -k, something besides sanity must be left. 0, or
+ * 2 after saying why. */
+static int check_selection(const struct cli *c, enum scn_role role, struct scenario *const *s,
+                           size_t n)
+{
+	struct runner_opts o = {.role = role, .keywords = c->kw, .nkeywords = c->nkw};
+	size_t nsanity, rest = runner_count_selected(s, n, &o, &nsanity);
+	if (rest + nsanity == 0) {
+		fprintf(stderr, "stark: none of the %zu loaded scenario(s) targets a%s; %s\n", n,
+		        role == SCN_TARGET_SERVER ? " server (client scenarios are for stark serve)"
+		                                  : " client (server scenarios are for stark run)",
+		        "nothing to run");
+		return 2;
+	}
+	if (c->nkw && rest == 0) {
+		fprintf(stderr, "stark: -k %s%s matches no scenario but sanity; nothing to run\n",
+		        c->kw[0], c->nkw > 1 ? " (and the others)" : "");
+		return 2;
+	}
+	return 0;
+}
+
+/* --out before any work: a directory stark can create and write in, so a
+ * finished run is never lost to a bad path. 0, or 2 after saying why. */
+static int check_out(const char *out)
+{
+	struct stat st;
+	char err[512] = "";
+	if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "stark: --out %s exists and is not a directory\n", out);
+		return 2;
+	}
+	if (mkdir_all(out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: --out %s: %s\n", out, err[0] ? err : strerror(errno));
+		return 2;
+	}
+	char *probe = xasprintf("%s/.stark-write-XXXXXX", out);
+	int fd = mkstemp(probe);
+	if (fd < 0) {
+		fprintf(stderr, "stark: --out %s is not writable: %s\n", out, strerror(errno));
+		free(probe);
+		return 2;
+	}
+	close(fd);
+	unlink(probe);
+	free(probe);
+	return 0;
+}
+
+/* Every target resolves, each once, within --timeout: before the first
+ * scenario, so a typo costs no run. 0, or 2 after saying why. */
+static int check_targets(const struct cli *c)
+{
+	int64_t tmo = c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS;
+	char err[512];
+	size_t n = c->scan ? c->ntargets : c->host ? 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		char *h = NULL, *p = NULL;
+		if (c->scan)
+			split_hostport(c->targets[i], &h, &p);
+		int r = conn_resolve(c->scan ? h : c->host, c->scan ? p : c->port, tmo, &stop_flag,
+		                     NULL, err, sizeof err);
+		free(h);
+		free(p);
+		if (r != 0) {
+			fprintf(stderr, "stark: --target: %s; nothing was sent\n", err);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* A listener stark serves hostile replies on: say so when the network can
+ * reach it. 0, or 2 when the address does not resolve. */
+static int check_listen(const char *host, const char *port, int64_t timeout_ms)
+{
+	char err[512];
+	bool loopback = false;
+	if (conn_resolve(host, port, timeout_ms, &stop_flag, &loopback, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: --listen: %s\n", err);
+		return 2;
+	}
+	if (!loopback)
+		fprintf(stderr, "stark: warning: --listen %s is not a loopback address: anyone on the "
+		                "network can connect to it\n", host);
+	return 0;
+}
+
 /* The exec options every role shares, from the command line. */
 static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *cfg)
 {
@@ -400,13 +503,21 @@ static int do_run(struct cli *c, int argc, char **argv)
 	struct wtls_config *cfg = NULL;
 	char *out = c->out ? xstrdup(c->out) : default_out(role);
 	char *ca_path = NULL;
-	if (load_scenarios(c, role, &scns, &nscns) != 0)
+	if (load_scenarios(c, role, &scns, &nscns) != 0 ||
+	    check_selection(c, c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER, scns, nscns) != 0)
 		goto out;
 	if (c->xfail &&
 	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s\n", err);
 		goto out;
 	}
+	/* the report directory last: a run refused for anything else leaves none */
+	if (check_targets(c) != 0 ||
+	    (c->serve && c->lhost &&
+	     check_listen(c->lhost, c->lport,
+	                  c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS) != 0) ||
+	    check_out(out) != 0)
+		goto out;
 	if ((cfg = client_tls_config(c)) == NULL)
 		goto out;
 	if (c->serve) {
@@ -509,9 +620,11 @@ static int cmd_scan(const struct command *cmd, int argc, char **argv)
 	struct run run;
 	run_init(&run);
 	r = 2;
-	if (!c.no_suite && load_scenarios(&c, "server", &scns, &nscns) != 0)
+	char *out = c.out ? xstrdup(c.out) : default_out("scan");
+	if (!c.no_suite && (load_scenarios(&c, "server", &scns, &nscns) != 0 ||
+	                    check_selection(&c, SCN_TARGET_SERVER, scns, nscns) != 0))
 		goto out;
-	if ((cfg = client_tls_config(&c)) == NULL)
+	if (check_targets(&c) != 0 || check_out(out) != 0 || (cfg = client_tls_config(&c)) == NULL)
 		goto out;
 	struct scan_cfg sc = {
 	    .targets = c.targets,
@@ -530,10 +643,9 @@ static int cmd_scan(const struct command *cmd, int argc, char **argv)
 	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
 	buf_free(&tg);
 	scan_run(&sc, &fl, &run);
-	char *out = c.out ? xstrdup(c.out) : default_out("scan");
 	r = finish_run(&c, &run, out);
-	free(out);
 out:
+	free(out);
 	run_free(&run);
 	fleet_free(&fl);
 	runner_free_scenarios(scns, nscns);
@@ -707,6 +819,8 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	const char *lh = host ? host : "127.0.0.1";
+	if (check_listen(lh, port ? port : "0", STARK_DEFAULT_TIMEOUT_MS) != 0)
+		goto out;
 	struct refsrv *srv = refsrv_start(&o, lh, port ? port : "0", err, sizeof err);
 	if (srv == NULL) {
 		fprintf(stderr, "stark: refserver: %s\n", err);
@@ -901,6 +1015,8 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 		return 0;
 	}
 	const struct command *c = find_command(argv[1]);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		c = cmd;
 	if (c == NULL)
 		return usage_error(NULL, "unknown command '%s'", argv[1]);
 	command_help(c, stdout);
