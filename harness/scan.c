@@ -4,7 +4,8 @@
  * the pool, each node probing one connection at a time as servers prefer),
  * findings under the policy, the suite per node, the fleet view. Invariants:
  * results appear in node order, whatever finished first; a node whose
- * probe never started (SIGINT/SIGTERM first) gets no findings at all.
+ * probe never started (SIGINT/SIGTERM first) gets no findings at all, and
+ * an interrupted scan has no fleet view.
  */
 #include "scan.h"
 
@@ -87,7 +88,9 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 		}
 		run_free(&sub);
 	}
-	if (fl->nnodes > 1)
+	/* An interrupted scan compares facts and verdicts some nodes never
+	 * got: every "inconsistency" would be made up. */
+	if (fl->nnodes > 1 && !stopped(cfg))
 		fleet_consistency(fl, run);
 	run->elapsed_ms = mono_ms() - t0;
 	run->interrupted = stopped(cfg);
