@@ -3,9 +3,11 @@
  * main: the stark command line, and nothing else. One commands[] table
  * gives each command its name, handler, one-line summary and --help text;
  * handlers parse options, build the run's inputs (TLS client config,
- * scenarios, exec options) once, call the core (runner, scan, refsrv,
- * cert), write the reports and map the run to an exit status (0 clean,
- * 1 FAIL/XPASS, 2 error or bad usage). The only file outside starkcore.
+ * scenarios, exec options) once, refuse before any connection what would
+ * waste a run (nothing selected, bad port, unresolvable target, bad --out),
+ * call the core (runner, scan, refsrv, cert), write the reports and map the
+ * run to an exit status (run_exit_status; 2 for bad usage). The only file
+ * outside starkcore.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -102,8 +104,8 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 	"  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
 #define EXIT_HELP                                                                            \
 	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption,\n"    \
-	"bad usage, nothing to run, or nothing shown (no result, all INCONCLUSIVE, sanity\n"    \
-	"never PASSed)\n"
+	"bad usage, nothing to run, or nothing shown (nothing PASSed, e.g. all INCONCLUSIVE;\n" \
+	"or sanity never PASSed)\n"
 
 struct cli {
 	const struct command *cmd;

@@ -4,10 +4,10 @@
  * EOF and reset, one conn_send = one write(2) over real loopback TCP,
  * connect errors, the stop flag, the CONN_INBUF_MAX bound, accept within a
  * deadline (and the stop flag), the peer's address, reading up to a byte
- * that stays unread, conn_resolve (numeric names, the loopback flag), and the switch to TLS (facts, plaintext buffered at
- * the switch, bytes glued in front of the ClientHello, failure back to
- * plaintext, close_notify, going on in plaintext after the peer's). Loopback
- * only.
+ * that stays unread, conn_resolve (numeric names only, the loopback flag),
+ * and the switch to TLS (facts, plaintext buffered at the switch, bytes
+ * glued in front of the ClientHello, failure back to plaintext,
+ * close_notify, going on in plaintext after the peer's). Loopback only.
  */
 #include <check.h>
 #include <errno.h>
