@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn: one TCP connection with deadlines (conn_connect/listen/accept/fill/
- * send/starttls/tls_close/close, conn_peer_addr); the only file that touches
- * sockets. Invariants: every blocking call is bounded by
+ * send/starttls/tls_close/close, conn_peer_addr, conn_resolve); the only file
+ * that touches sockets and addresses. Invariants: every blocking call is bounded by
  * c->deadline (monotonic) and polls in slices so SIGINT/SIGTERM are seen;
  * every byte goes to the transcript before it is parsed; one conn_send is
  * one write(2) or one TLS record; input beyond CONN_INBUF_MAX is refused.
@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,111 @@ int conn_connect(struct conn *c, const char *host, const char *port, int64_t tim
 	if (rc == CONN_OK && c->tr)
 		transcript_note(c->tr, TLAYER_PLAIN, "connected to %s port %s", host, port);
 	return rc;
+}
+
+/* conn_resolve's lookup, shared with its thread: getaddrinfo has no
+ * deadline, so it runs on a detached thread and whichever of the two
+ * leaves last frees this. */
+struct lookup {
+	pthread_mutex_t mu;
+	int refs;
+	bool done;
+	int gai;
+	bool loopback;
+	char *host, *port;
+};
+
+static void lookup_unref(struct lookup *l)
+{
+	pthread_mutex_lock(&l->mu);
+	bool last = --l->refs == 0;
+	pthread_mutex_unlock(&l->mu);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&l->mu);
+	free(l->host);
+	free(l->port);
+	free(l);
+}
+
+static bool addr_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static void *lookup_run(void *arg)
+{
+	struct lookup *l = arg;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(l->host, l->port, &hints, &res);
+	bool lo = gai == 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+		lo = lo && addr_loopback(ai->ai_addr);
+	if (res)
+		freeaddrinfo(res);
+	pthread_mutex_lock(&l->mu);
+	l->gai = gai;
+	l->loopback = lo;
+	l->done = true;
+	pthread_mutex_unlock(&l->mu);
+	lookup_unref(l);
+	return NULL;
+}
+
+int conn_resolve(const char *host, const char *port, int64_t timeout_ms,
+                 const volatile sig_atomic_t *stop, bool *loopback, char *err, size_t errlen)
+{
+	struct lookup *l = xcalloc(1, sizeof *l);
+	pthread_mutex_init(&l->mu, NULL);
+	l->refs = 2;
+	l->host = xstrdup(host);
+	l->port = xstrdup(port);
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, lookup_run, l) != 0) {
+		pthread_attr_destroy(&attr);
+		snprintf(err, errlen, "cannot resolve %s: no thread for the lookup", host);
+		l->refs = 1;
+		lookup_unref(l);
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+	int64_t end = mono_ms() + timeout_ms;
+	pthread_mutex_lock(&l->mu);
+	/* 50 ms slices: the deadline and SIGINT/SIGTERM are both seen soon */
+	while (!l->done && mono_ms() < end && !(stop && *stop)) {
+		pthread_mutex_unlock(&l->mu);
+		mono_sleep(50, stop);
+		pthread_mutex_lock(&l->mu);
+	}
+	bool done = l->done;
+	int gai = l->gai;
+	bool lo = l->loopback;
+	pthread_mutex_unlock(&l->mu);
+	lookup_unref(l);
+	if (!done) {
+		snprintf(err, errlen, stop && *stop ? "cannot resolve %s: interrupted"
+		                                     : "cannot resolve %s: no answer within %lld ms",
+		         host, (long long)timeout_ms);
+		return -1;
+	}
+	if (gai != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
+		return -1;
+	}
+	if (loopback)
+		*loopback = lo;
+	return 0;
 }
 
 int conn_listen(const char *host, const char *port, int backlog, char *err, size_t errlen)

@@ -71,6 +71,14 @@ void conn_init(struct conn *c, int fd, struct transcript *tr);
  * user named), within timeout_ms. Returns CONN_OK or CONN_ERROR/TIMEOUT. */
 int conn_connect(struct conn *c, const char *host, const char *port, int64_t timeout_ms);
 /* Listening socket on host:port (port "0" = any free one); returns fd or -1 with err. */
+/*
+ * Resolve host:port as conn_connect will, within timeout_ms (getaddrinfo has
+ * no deadline of its own: the lookup runs on a thread left behind if it is
+ * late) or until *stop. 0, with *loopback (may be NULL) true when every
+ * address is a loopback one; -1 with the reason in err.
+ */
+int conn_resolve(const char *host, const char *port, int64_t timeout_ms,
+                 const volatile sig_atomic_t *stop, bool *loopback, char *err, size_t errlen);
 int conn_listen(const char *host, const char *port, int backlog, char *err, size_t errlen);
 /* Local port of a socket, or -1. */
 int conn_local_port(int fd);

@@ -3,9 +3,11 @@
  * main: the stark command line, and nothing else. One commands[] table
  * gives each command its name, handler, one-line summary and --help text;
  * handlers parse options, build the run's inputs (TLS client config,
- * scenarios, exec options) once, call the core (runner, scan, refsrv,
- * cert), write the reports and map the run to an exit status (0 clean,
- * 1 FAIL/XPASS, 2 error or bad usage). The only file outside starkcore.
+ * scenarios, exec options) once, refuse before any connection what would
+ * waste a run (nothing selected, bad port, unresolvable target, bad --out),
+ * call the core (runner, scan, refsrv, cert), write the reports and map the
+ * run to an exit status (run_exit_status; 2 for bad usage). The only file
+ * outside starkcore.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,13 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "catalog.h"
 #include "cert.h"
+#include "conn.h"
 #include "hello.h"
 #include "policy.h"
+#include "preflight.h"
 #include "refsrv.h"
 #include "report.h"
 #include "runner.h"
@@ -100,8 +105,9 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 #define OPTS_XFAIL                                                                           \
 	"  --xfail FILE           expected failures of this target: 'ID reason' per line\n"
 #define EXIT_HELP                                                                            \
-	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption or\n" \
-	"bad usage\n"
+	"\nexit status: 0 no FAIL/XPASS/ERROR, 1 any FAIL or XPASS, 2 ERROR, interruption,\n"    \
+	"bad usage, nothing to run, or nothing shown (nothing PASSed, e.g. all INCONCLUSIVE;\n" \
+	"or sanity never PASSed)\n"
 
 struct cli {
 	const struct command *cmd;
@@ -160,30 +166,13 @@ static const struct option run_longopts[] = {
 	{0, 0, 0, 0},
 };
 
+
 /* --targets FILE: one HOST:PORT per line, '#' comments. */
 static int read_targets(struct cli *c, const char *path)
 {
-	FILE *tf = fopen(path, "r");
-	if (tf == NULL)
-		return usage_error(c->cmd, "--targets %s: %s", path, strerror(errno));
-	char line[512];
-	int ln = 0;
-	while (fgets(line, sizeof line, tf)) {
-		ln++;
-		char *t = line + strspn(line, " \t");
-		t[strcspn(t, " \t\r\n#")] = '\0';
-		if (*t == '\0')
-			continue;
-		char *h, *p;
-		if (split_hostport(t, &h, &p) != 0) {
-			fclose(tf);
-			return usage_error(c->cmd, "%s:%d: not HOST:PORT: '%s'", path, ln, t);
-		}
-		free(h);
-		free(p);
-		push(&c->targets, &c->ntargets, xstrdup(t));
-	}
-	fclose(tf);
+	char err[600];
+	if (preflight_read_targets(path, &c->targets, &c->ntargets, err, sizeof err) != 0)
+		return usage_error(c->cmd, "%s", err);
 	return 0;
 }
 
@@ -197,19 +186,16 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	while ((ch = getopt_long(argc, argv, "k:j:qh", run_longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_TARGET:
+			if (preflight_target_syntax(optarg))
+				return usage_error(cmd, "--target wants HOST:PORT (port 1..65535), got '%s'",
+				                   optarg);
 			if (c->scan) {
-				char *h, *p;
-				if (split_hostport(optarg, &h, &p) != 0)
-					return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
-				free(h);
-				free(p);
 				push(&c->targets, &c->ntargets, xstrdup(optarg));
 				break;
 			}
 			if (c->host)
 				return usage_error(cmd, "run takes one --target (several: stark scan)");
-			if (split_hostport(optarg, &c->host, &c->port) != 0)
-				return usage_error(cmd, "--target wants HOST:PORT, got '%s'", optarg);
+			split_hostport(optarg, &c->host, &c->port);
 			break;
 		case OPT_TARGETS: {
 			if (!c->scan)
@@ -326,6 +312,62 @@ static int load_scenarios(struct cli *c, const char *role, struct scenario ***sc
 	return rc == 0 ? 0 : 2;
 }
 
+/* Print "stark: why" and return 2, the status of a run refused before work. */
+static int refuse(const char *why)
+{
+	fprintf(stderr, "stark: %s\n", why);
+	return 2;
+}
+
+/* No green run without work: after the role and -k something besides
+ * sanity must be left. 0, or 2 after saying why. */
+static int check_selection(const struct cli *c, enum scn_role role, struct scenario *const *s,
+                           size_t n)
+{
+	struct runner_opts o = {.role = role, .keywords = c->kw, .nkeywords = c->nkw};
+	char err[512];
+	return runner_check_selection(s, n, &o, err, sizeof err) ? refuse(err) : 0;
+}
+
+/* --out: a directory stark can create and write in, so a finished run is
+ * never lost to a bad path. 0, or 2 after saying why. */
+static int check_out(const char *out)
+{
+	char err[600];
+	return preflight_out(out, err, sizeof err) ? refuse(err) : 0;
+}
+
+/* Every target resolves, each once, within --timeout, so a typo costs no
+ * run. 0, or 2 after saying why. */
+static int check_targets(const struct cli *c)
+{
+	char err[512], why[600];
+	char *one = c->host ? xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port)
+	                    : NULL;
+	int r = preflight_targets(c->scan ? c->targets : &one, c->scan ? c->ntargets : one != NULL,
+	                          c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS, &stop_flag,
+	                          err, sizeof err);
+	free(one);
+	snprintf(why, sizeof why, "--target: %s; nothing was sent", err);
+	return r ? refuse(why) : 0;
+}
+
+/* A listener stark serves hostile replies on: say so when the network can
+ * reach it. 0, or 2 when the address does not resolve. */
+static int check_listen(const char *host, const char *port, int64_t timeout_ms)
+{
+	char err[512];
+	bool exposed = false;
+	if (preflight_listen(host, port, timeout_ms, &stop_flag, &exposed, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: --listen: %s\n", err);
+		return 2;
+	}
+	if (exposed)
+		fprintf(stderr, "stark: warning: --listen %s is not a loopback address: anyone on the "
+		                "network can connect to it\n", host);
+	return 0;
+}
+
 /* The exec options every role shares, from the command line. */
 static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *cfg)
 {
@@ -339,18 +381,6 @@ static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *
 	    .system_ca = !c->no_system_ca,
 	    .stop = &stop_flag,
 	};
-}
-
-static void run_describe(struct run *run, const char *role, const char *target,
-                         const char *profile, int argc, char **argv)
-{
-	run->role = xstrdup(role);
-	run->target = xstrdup(target);
-	run->profile = xstrdup(profile);
-	run->argc = (size_t)argc;
-	run->argv = xcalloc((size_t)argc + 1, sizeof *run->argv);
-	for (int i = 0; i < argc; i++)
-		run->argv[i] = xstrdup(argv[i]);
 }
 
 /* Reports, the terminal summary and the exit status of a finished run. */
@@ -381,13 +411,21 @@ static int do_run(struct cli *c, int argc, char **argv)
 	struct wtls_config *cfg = NULL;
 	char *out = c->out ? xstrdup(c->out) : report_default_dir(role);
 	char *ca_path = NULL;
-	if (load_scenarios(c, role, &scns, &nscns) != 0)
+	if (load_scenarios(c, role, &scns, &nscns) != 0 ||
+	    check_selection(c, c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER, scns, nscns) != 0)
 		goto out;
 	if (c->xfail &&
 	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
 		fprintf(stderr, "stark: %s\n", err);
 		goto out;
 	}
+	/* the report directory last: a run refused for anything else leaves none */
+	if (check_targets(c) != 0 ||
+	    (c->serve && c->lhost &&
+	     check_listen(c->lhost, c->lport,
+	                  c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS) != 0) ||
+	    check_out(out) != 0)
+		goto out;
 	if ((cfg = client_tls_config(c)) == NULL)
 		goto out;
 	if (c->serve) {
@@ -490,9 +528,11 @@ static int cmd_scan(const struct command *cmd, int argc, char **argv)
 	struct run run;
 	run_init(&run);
 	r = 2;
-	if (!c.no_suite && load_scenarios(&c, "server", &scns, &nscns) != 0)
+	char *out = c.out ? xstrdup(c.out) : report_default_dir("scan");
+	if (!c.no_suite && (load_scenarios(&c, "server", &scns, &nscns) != 0 ||
+	                    check_selection(&c, SCN_TARGET_SERVER, scns, nscns) != 0))
 		goto out;
-	if ((cfg = client_tls_config(&c)) == NULL)
+	if (check_targets(&c) != 0 || check_out(out) != 0 || (cfg = client_tls_config(&c)) == NULL)
 		goto out;
 	struct scan_cfg sc = {
 	    .targets = c.targets,
@@ -511,10 +551,9 @@ static int cmd_scan(const struct command *cmd, int argc, char **argv)
 	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
 	buf_free(&tg);
 	scan_run(&sc, &fl, &run);
-	char *out = c.out ? xstrdup(c.out) : report_default_dir("scan");
 	r = finish_run(&c, &run, out);
-	free(out);
 out:
+	free(out);
 	run_free(&run);
 	fleet_free(&fl);
 	runner_free_scenarios(scns, nscns);
@@ -667,6 +706,8 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	const char *lh = host ? host : "127.0.0.1";
+	if (check_listen(lh, port ? port : "0", STARK_DEFAULT_TIMEOUT_MS) != 0)
+		goto out;
 	struct refsrv *srv = refsrv_start(&o, lh, port ? port : "0", err, sizeof err);
 	if (srv == NULL) {
 		fprintf(stderr, "stark: refserver: %s\n", err);
@@ -861,6 +902,8 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 		return 0;
 	}
 	const struct command *c = find_command(argv[1]);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		c = cmd;
 	if (c == NULL)
 		return usage_error(NULL, "unknown command '%s'", argv[1]);
 	command_help(c, stdout);

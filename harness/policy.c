@@ -6,8 +6,10 @@
  * 7457/BCP 195 (no compression, no weak suites), RFC 5746, RFC 7627.
  * "mta-sts": the same plus what RFC 8461 asks of an MX behind an MTA-STS
  * policy: a PKIX-valid chain, a matching name, TLS 1.2 or later, no anon.
- * Invariant: every finding comes from a row of the one rule table (its
+ * Invariants: every finding comes from a row of the one rule table (its
  * catalog row, title, severity, cited rule); evaluation never spells them.
+ * Only measured facts are judged: when SIGINT/SIGTERM cut a node's probe,
+ * a rule group whose facts it did not reach gives ERROR "interrupted".
  */
 #include "policy.h"
 
@@ -121,7 +123,26 @@ struct ctx {
 	const struct policy *p;
 	const struct fleet_node *n;
 	struct run *run;
+	const char *unmeasured; /* set by guard(): the facts this group lacks, else NULL */
 };
+
+/* At the top of each rule group: an interrupted probe leaves the facts of
+ * the phases it never reached UNKNOWN or partial, and an UNKNOWN read as
+ * "no" would fabricate a verdict (TLS 1.2 "not accepted" by a server that
+ * accepts it). measured: this group's facts were all taken anyway. */
+static void guard(struct ctx *c, bool measured, const char *what)
+{
+	c->unmeasured = c->n->probe.stopped && !measured ? what : NULL;
+}
+
+/* Every protocol version got its yes/no before the probe was cut. */
+static bool versions_measured(const struct fleet_node *n)
+{
+	for (int v = 0; v < PV__COUNT; v++)
+		if (n->probe.v[v].supported == PROBE_TRI_UNKNOWN)
+			return false;
+	return true;
+}
 
 /* The row of result id for this policy; state NULL = the judgement. */
 static const struct policy_rule *rule(const struct ctx *c, const char *id, const char *state)
@@ -167,6 +188,10 @@ static void add(struct ctx *c, const char *id, const char *state, enum verdict v
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (c->unmeasured && ru->untested == NULL) {
+		r.verdict = v = V_ERROR;
+		snprintf(msg, sizeof msg, "interrupted: %s not measured", c->unmeasured);
+	}
 	/* The rule is part of every judgement. A PASS keeps what was seen in
 	 * the results as its notes only when the check is informational
 	 * (severity info): the rest would be noise at the terminal. */
@@ -216,6 +241,7 @@ static size_t suites_with(const struct fleet_node *n, uint32_t flags, struct buf
 static void versions(struct ctx *c)
 {
 	const struct fleet_node *n = c->n;
+	guard(c, versions_measured(n), "the protocol versions");
 	add(c, "tls/t01-sslv2", NULL, yes(n, PV_SSL2) ? V_FAIL : V_PASS,
 	    yes(n, PV_SSL2) ? "SSLv2 offered" : "SSLv2 refused");
 	add(c, "tls/t02-sslv3", NULL, yes(n, PV_SSL3) ? V_FAIL : V_PASS,
@@ -234,6 +260,9 @@ static void versions(struct ctx *c)
 static void ciphers(struct ctx *c)
 {
 	const struct fleet_node *n = c->n;
+	/* suites, order, groups and schemes are the probe's later phases: a
+	 * cut probe never completed them */
+	guard(c, false, "the cipher suites, their order, groups and signature schemes");
 	struct buf b = {0};
 	size_t bad = suites_with(n, CS_NULL | CS_EXPORT | CS_RC4 | CS_DES | CS_3DES | CS_MD5, &b);
 	add(c, "tls/t06-weak-suites", NULL, bad ? V_FAIL : V_PASS,
@@ -281,6 +310,7 @@ static void ciphers(struct ctx *c)
 static void extensions(struct ctx *c)
 {
 	const struct probe_report *p = &c->n->probe;
+	guard(c, false, "the extensions and the fallback check");
 	add(c, "tls/t11-compression", NULL, p->compression == PROBE_TRI_YES ? V_FAIL : V_PASS,
 	    "compression: %s",
 	    p->compression == PROBE_TRI_YES ? "DEFLATE chosen" : probe_tri_name(p->compression));
@@ -329,6 +359,8 @@ static bool wildcard_ok(const char *san)
 static void certificate(struct ctx *c, const char *servername)
 {
 	const struct fleet_node *n = c->n;
+	/* the full handshake stands on its own: it either gave a certificate or not */
+	guard(c, true, NULL);
 	if (!n->has_tls || !n->tls_ok || n->tls.nchain == 0) {
 		add(c, "cert/x01-chain", "no certificate", V_ERROR, "no certificate: %s",
 		    n->tls_error[0] ? n->tls_error : "no handshake");
@@ -393,6 +425,7 @@ void policy_eval(const struct policy *p, const struct fleet_node *n, const char 
 		    n->probe.nerrors ? n->probe.errors[0] : "probe failed");
 		return;
 	}
+	guard(&c, versions_measured(n), "the protocol versions");
 	if (n->probe.max_version == 0) {
 		/* STARTTLS works but no hello is accepted: nothing else applies. */
 		add(&c, "tls/t04-tls12", NULL, V_FAIL, "no SSL/TLS version accepted after STARTTLS%s%s",
@@ -404,6 +437,7 @@ void policy_eval(const struct policy *p, const struct fleet_node *n, const char 
 	extensions(&c);
 	certificate(&c, servername);
 	if (p->mta_sts) {
+		guard(&c, versions_measured(n), "the protocol versions");
 		bool old = yes(n, PV_SSL2) || yes(n, PV_SSL3) || yes(n, PV_TLS10) || yes(n, PV_TLS11);
 		add(&c, "mta-sts/tls-minimum", NULL, old ? V_FAIL : V_PASS, "%s",
 		    old ? "versions below TLS 1.2 accepted" : "TLS 1.2 or later only");

@@ -2,8 +2,9 @@
 /*
  * run: a run's lifetime, run_add (the one way a result joins a run: moved
  * in, listing order kept), summary counts and the exit status contract
- * (0 clean, 1 FAIL/XPASS, 2 ERROR or interrupted). A run borrows its fleet
- * (run->scan): whoever built the fleet frees it.
+ * (0 clean, 1 FAIL/XPASS, 2 ERROR, interrupted, or nothing shown: sanity
+ * never passed, nothing PASSed, e.g. every result INCONCLUSIVE). A run
+ * borrows its fleet (run->scan): whoever built the fleet frees it.
  */
 #include "run.h"
 
@@ -54,6 +55,36 @@ void run_summary(const struct run *run, size_t counts[V__COUNT])
 		counts[run->results[i].verdict]++;
 }
 
+static bool is_sanity(const struct result *r)
+{
+	for (size_t k = 0; k < r->nkeywords; k++)
+		if (strcmp(r->keywords[k], "sanity") == 0)
+			return true;
+	return false;
+}
+
+static bool same_node(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Sanity ran (per node, in a scan) and neither its opening nor its closing
+ * run PASSed: the target was never shown to be up, so no verdict stands. */
+static bool sanity_never_passed(const struct run *run)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		if (!is_sanity(&run->results[i]))
+			continue;
+		bool passed = false;
+		for (size_t k = 0; k < run->n && !passed; k++)
+			passed = is_sanity(&run->results[k]) && run->results[k].verdict == V_PASS &&
+			         same_node(run->results[k].node, run->results[i].node);
+		if (!passed)
+			return true;
+	}
+	return false;
+}
+
 int run_exit_status(const struct run *run)
 {
 	size_t c[V__COUNT];
@@ -63,5 +94,22 @@ int run_exit_status(const struct run *run)
 		return 1;
 	if (c[V_ERROR] > 0 || run->interrupted)
 		return 2;
+	/* No green run without work: nothing PASSed (nothing ran, or a 421 hid
+	 * every answer, or all was skipped), or the target was never shown to
+	 * be up. */
+	if (c[V_PASS] + c[V_XFAIL] == 0 || sanity_never_passed(run))
+		return 2;
 	return 0;
+}
+
+void run_describe(struct run *run, const char *role, const char *target, const char *profile,
+                  int argc, char **argv)
+{
+	run->role = xstrdup(role);
+	run->target = xstrdup(target);
+	run->profile = xstrdup(profile);
+	run->argc = (size_t)argc;
+	run->argv = xcalloc((size_t)argc + 1, sizeof *run->argv);
+	for (int i = 0; i < argc; i++)
+		run->argv[i] = xstrdup(argv[i]);
 }

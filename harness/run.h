@@ -39,12 +39,17 @@ struct run {
 
 void run_init(struct run *run);
 void run_free(struct run *run);
+/* What a run is of: role, target, profile and the command line (copied). */
+void run_describe(struct run *run, const char *role, const char *target, const char *profile,
+                  int argc, char **argv);
 /* Move *r to the end of the run (r is zeroed: the run owns it now). The
  * first successful handshake becomes the run's TLS facts. */
 void run_add(struct run *run, struct result *r);
 /* Count per verdict into counts[V__COUNT]. */
 void run_summary(const struct run *run, size_t counts[V__COUNT]);
-/* 0: no FAIL/XPASS/ERROR; 1: any FAIL or XPASS; else 2 if any ERROR or the run was interrupted. */
+/* 1: any FAIL or XPASS; else 2 if any ERROR, the run was interrupted,
+ * nothing PASSed (no result, all INCONCLUSIVE or SKIP), or a sanity scenario
+ * ran and never PASSed (on that node); else 0. */
 int run_exit_status(const struct run *run);
 
 #endif

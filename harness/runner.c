@@ -4,6 +4,8 @@
  * it proves the target stayed up), run on a worker pool, apply xfail.
  * Invariants: results keep listing order; scenarios not started when a
  * stop was requested are left out, started ones end as ERROR "interrupted".
+ * Loading opens regular files only, walks each directory once (symlink
+ * loops are errors) and refuses a path without scenarios or an id twice.
  */
 #include "runner.h"
 
@@ -36,16 +38,53 @@ static int cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int collect(const char *path, struct strvec *files, struct scn_diag *diag)
+/* Directories entered so far, by device and inode: a symlink back up the
+ * tree (or the same directory named twice) would otherwise be walked again
+ * and again, each pass doubling every result. */
+struct seen {
+	struct stat *v;
+	size_t n;
+};
+
+static bool seen_before(struct seen *sn, const struct stat *st)
+{
+	for (size_t i = 0; i < sn->n; i++)
+		if (sn->v[i].st_dev == st->st_dev && sn->v[i].st_ino == st->st_ino)
+			return true;
+	sn->v = xrealloc(sn->v, (sn->n + 1) * sizeof *sn->v);
+	sn->v[sn->n++] = *st;
+	return false;
+}
+
+static bool is_scn(const char *path)
+{
+	size_t l = strlen(path);
+	return l > 4 && strcmp(path + l - 4, ".scn") == 0;
+}
+
+/* path: a scenario file, or a directory walked for *.scn (sorted). Only
+ * regular files are ever opened: a FIFO would block the open forever. */
+static int collect(const char *path, struct strvec *files, struct seen *sn,
+                   struct scn_diag *diag)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		scenario_diag_add(diag, path, strerror(errno));
+		scenario_diag_add(diag, path,
+		             errno == ELOOP ? "symbolic link loop" : strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (S_ISREG(st.st_mode)) {
 		sv_push(files, xstrdup(path));
 		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		scenario_diag_add(diag, path, "not a regular file or directory (FIFO, device or socket): "
+		                         "not read");
+		return -1;
+	}
+	if (seen_before(sn, &st)) {
+		scenario_diag_add(diag, path, "directory reached twice (symbolic link loop?): not walked again");
+		return -1;
 	}
 	DIR *d = opendir(path);
 	if (d == NULL) {
@@ -64,13 +103,34 @@ static int collect(const char *path, struct strvec *files, struct scn_diag *diag
 	int rc = 0;
 	for (size_t i = 0; i < sub.n; i++) {
 		struct stat s2;
-		size_t l = strlen(sub.v[i]);
-		if (stat(sub.v[i], &s2) == 0 &&
-		    (S_ISDIR(s2.st_mode) || (l > 4 && strcmp(sub.v[i] + l - 4, ".scn") == 0)))
-			rc |= collect(sub.v[i], files, diag);
+		/* an entry stat cannot follow is an error only where a scenario or
+		 * a directory of them may hide: *.scn, or a link loop */
+		if (stat(sub.v[i], &s2) != 0) {
+			if (is_scn(sub.v[i]) || errno == ELOOP)
+				rc |= collect(sub.v[i], files, sn, diag);
+		} else if (S_ISDIR(s2.st_mode) || is_scn(sub.v[i])) {
+			rc |= collect(sub.v[i], files, sn, diag);
+		}
 		free(sub.v[i]);
 	}
 	free(sub.v);
+	return rc;
+}
+
+/* Two files with one scenario id would give two results under one name. */
+static int unique_ids(struct scenario *const *v, size_t n, struct scn_diag *diag)
+{
+	int rc = 0;
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(v[i]->id, v[k]->id) == 0) {
+				char *m = xasprintf("duplicate scenario id '%s' (also in %s)", v[i]->id,
+				                    v[k]->file);
+				scenario_diag_add(diag, v[i]->file, m);
+				free(m);
+				rc = -1;
+				break;
+			}
 	return rc;
 }
 
@@ -78,12 +138,21 @@ int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_
                 struct scn_diag *diag)
 {
 	struct strvec files = {0};
+	struct seen sn = {0};
 	int rc = 0;
 	struct scn_diag local = {0};
 	if (diag == NULL)
 		diag = &local;
-	for (size_t i = 0; i < npaths; i++)
-		rc |= collect(paths[i], &files, diag);
+	for (size_t i = 0; i < npaths; i++) {
+		size_t before = files.n;
+		int r = collect(paths[i], &files, &sn, diag);
+		if (r == 0 && files.n == before) {
+			scenario_diag_add(diag, paths[i], "no .scn scenario file here");
+			r = -1;
+		}
+		rc |= r;
+	}
+	free(sn.v);
 	struct scenario **v = xcalloc(files.n + 1, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < files.n; i++) {
@@ -95,6 +164,7 @@ int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_
 		free(files.v[i]);
 	}
 	free(files.v);
+	rc |= unique_ids(v, n, diag);
 	if (local.n)
 		scenario_diag_free(&local);
 	*out = v;
@@ -170,6 +240,39 @@ static bool selected(const struct scenario *s, const struct runner_opts *o)
 		if (scenario_has_keyword(s, o->keywords[i]) || strstr(s->id, o->keywords[i]))
 			return true;
 	return false;
+}
+
+size_t runner_count_selected(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                             size_t *nsanity)
+{
+	size_t rest = 0;
+	*nsanity = 0;
+	for (size_t i = 0; i < n; i++)
+		if (selected(s[i], o)) {
+			if (scenario_has_keyword(s[i], "sanity"))
+				(*nsanity)++;
+			else
+				rest++;
+		}
+	return rest;
+}
+
+int runner_check_selection(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                           char *err, size_t errlen)
+{
+	size_t nsanity, rest = runner_count_selected(s, n, o, &nsanity);
+	if (rest + nsanity == 0) {
+		snprintf(err, errlen, "none of the %zu loaded scenario(s) targets a%s; nothing to run", n,
+		         o->role == SCN_TARGET_SERVER ? " server (client scenarios are for stark serve)"
+		                                      : " client (server scenarios are for stark run)");
+		return -1;
+	}
+	if (o->nkeywords && rest == 0) {
+		snprintf(err, errlen, "-k %s%s matches no scenario but sanity; nothing to run",
+		         o->keywords[0], o->nkeywords > 1 ? " (and the others)" : "");
+		return -1;
+	}
+	return 0;
 }
 
 struct job {

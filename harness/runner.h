@@ -31,7 +31,9 @@ struct runner_opts {
 };
 
 /* Load every .scn under paths (files or directories, recursively, sorted).
- * Returns 0, or -1 with every diagnostic in diag. */
+ * Returns 0, or -1 with every diagnostic ("path: message") in diag: a path
+ * without any scenario, a FIFO or other non-regular file (never opened), a
+ * symlink loop or a directory reached twice, one id in two files. */
 int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_t *nout,
                 struct scn_diag *diag);
 void runner_free_scenarios(struct scenario **s, size_t n);
@@ -39,6 +41,14 @@ void runner_free_scenarios(struct scenario **s, size_t n);
 int runner_load_xfail(const char *path, struct xfail_entry **out, size_t *nout, char *err,
                       size_t errlen);
 void runner_free_xfail(struct xfail_entry *x, size_t n);
+/* The scenarios runner_run would run for o (role, -k): *nsanity sanity
+ * scenarios; returns the number of the others. */
+size_t runner_count_selected(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                             size_t *nsanity);
+/* No green run without work: after the role and -k something besides
+ * sanity must be left. 0, or -1 with why. */
+int runner_check_selection(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                           char *err, size_t errlen);
 /* Run the selected scenarios against o->ex's target; results appended to run. */
 void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o, struct run *run);
 

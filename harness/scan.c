@@ -2,11 +2,14 @@
 /*
  * scan: scan_run, the order of a scan: facts of every node (in parallel on
  * the pool, each node probing one connection at a time as servers prefer),
- * findings under the policy, the suite per node, the fleet view. Invariant:
- * results appear in node order, whatever finished first.
+ * findings under the policy, the suite per node, the fleet view. Invariants:
+ * results appear in node order, whatever finished first; a node whose
+ * probe never started (SIGINT/SIGTERM first) gets no findings at all, and
+ * an interrupted scan has no fleet view.
  */
 #include "scan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "pool.h"
@@ -16,11 +19,13 @@
 struct probe_ctx {
 	struct fleet *fl;
 	const struct fleet_opts *o;
+	bool *started; /* per node: its probe ran (pool_run skips the rest after a stop) */
 };
 
 static void probe_node(void *ctx, size_t i)
 {
 	struct probe_ctx *pc = ctx;
+	pc->started[i] = true;
 	fleet_node_probe(&pc->fl->nodes[i], pc->o);
 }
 
@@ -46,16 +51,19 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	    .tls = cfg->ex.tls,
 	    .stop = cfg->ex.stop,
 	};
-	struct probe_ctx pc = {fl, &fo};
+	struct probe_ctx pc = {fl, &fo, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool))};
 	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, probe_node, &pc);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const struct fleet_node *n = &fl->nodes[i];
+		if (!pc.started[i])
+			continue; /* nothing measured: nothing to judge */
 		if (!run->has_tls && n->tls_ok) {
 			run->has_tls = true;
 			run->tls = n->tls;
 		}
 		policy_eval(cfg->policy, n, cfg->ex.servername, run);
 	}
+	free(pc.started);
 
 	/* The state machine per node, so the fleet view compares it too. */
 	for (size_t i = 0; i < fl->nnodes && cfg->nscns && !stopped(cfg); i++) {
@@ -80,7 +88,9 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 		}
 		run_free(&sub);
 	}
-	if (fl->nnodes > 1)
+	/* An interrupted scan compares facts and verdicts some nodes never
+	 * got: every "inconsistency" would be made up. */
+	if (fl->nnodes > 1 && !stopped(cfg))
 		fleet_consistency(fl, run);
 	run->elapsed_ms = mono_ms() - t0;
 	run->interrupted = stopped(cfg);

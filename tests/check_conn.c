@@ -4,10 +4,10 @@
  * EOF and reset, one conn_send = one write(2) over real loopback TCP,
  * connect errors, the stop flag, the CONN_INBUF_MAX bound, accept within a
  * deadline (and the stop flag), the peer's address, reading up to a byte
- * that stays unread, and the switch to TLS (facts, plaintext buffered at
- * the switch, bytes glued in front of the ClientHello, failure back to
- * plaintext, close_notify, going on in plaintext after the peer's). Loopback
- * only.
+ * that stays unread, conn_resolve (numeric names only, the loopback flag),
+ * and the switch to TLS (facts, plaintext buffered at the switch, bytes
+ * glued in front of the ClientHello, failure back to plaintext,
+ * close_notify, going on in plaintext after the peer's). Loopback only.
  */
 #include <check.h>
 #include <errno.h>
@@ -274,6 +274,22 @@ START_TEST(connect_refused)
 	ck_assert_msg(strstr(c.err, "refused") != NULL, "err: '%s'", c.err);
 	ck_assert_int_eq(c.fd, -1);
 	conn_close(&c);
+}
+END_TEST
+
+/* Numeric names only: a test must not ask a DNS server anything. */
+START_TEST(resolve_numeric_and_loopback)
+{
+	char err[256] = "";
+	bool lo = false;
+	ck_assert_int_eq(conn_resolve("127.0.0.1", "25", 2000, NULL, &lo, err, sizeof err), 0);
+	ck_assert(lo);
+	ck_assert_int_eq(conn_resolve("::1", "25", 2000, NULL, &lo, err, sizeof err), 0);
+	ck_assert(lo);
+	ck_assert_int_eq(conn_resolve("192.0.2.7", "25", 2000, NULL, &lo, err, sizeof err), 0);
+	ck_assert(!lo); /* TEST-NET-1: not loopback, and never contacted */
+	ck_assert_int_eq(conn_resolve("127.0.0.1", "smtp", 2000, NULL, &lo, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "cannot resolve 127.0.0.1: "), "err: '%s'", err);
 }
 END_TEST
 
@@ -850,6 +866,7 @@ Suite *conn_suite(void)
 	tcase_add_test(tc, send_is_one_write);
 	tcase_add_test(tc, send_to_closed_peer);
 	tcase_add_test(tc, connect_refused);
+	tcase_add_test(tc, resolve_numeric_and_loopback);
 	tcase_add_test(tc, connect_sets_deadline_and_port);
 	tcase_add_test(tc, accept_times_out_at_deadline);
 	tcase_add_test(tc, accept_takes_the_connection);

@@ -421,6 +421,110 @@ START_TEST(no_certificate_is_an_x01_error)
 }
 END_TEST
 
+/* ---- an interrupted probe: only measured facts are judged ---- */
+
+/* SIGINT during the TLS 1.2 enumeration, after TLS 1.3 was accepted: the
+ * issue's case, where an UNKNOWN read as "no" made t04 FAIL. */
+static void cut_after_tls13(struct fleet_node *n)
+{
+	good_node(n);
+	struct probe_report *p = &n->probe;
+	for (int v = PV_SSL2; v <= PV_TLS12; v++) {
+		p->v[v].supported = PROBE_TRI_UNKNOWN;
+		p->v[v].nsuites = 0;
+		p->v[v].suites_complete = false;
+		p->v[v].server_order = PROBE_TRI_UNKNOWN;
+	}
+	p->v[PV_TLS12].tested = true;
+	p->v[PV_SSL2].tested = p->v[PV_SSL3].tested = false;
+	p->v[PV_TLS10].tested = p->v[PV_TLS11].tested = false;
+	p->facts_version = 0;
+	p->secure_reneg = p->ems = p->compression = p->ticket = PROBE_TRI_UNKNOWN;
+	p->fallback_scsv = PROBE_TRI_UNKNOWN;
+	p->nsigalgs = 0;
+	p->stopped = true;
+	p->nerrors = 1;
+	snprintf(p->errors[0], sizeof p->errors[0], "interrupted");
+}
+
+/* every tls/ and mta-sts/ finding is ERROR "interrupted" or a SKIP of a
+ * rule stark never tests; none PASSes or FAILs */
+static void ck_no_tls_verdict(const struct run *run)
+{
+	ck_assert_uint_gt(run->n, 0);
+	for (size_t i = 0; i < run->n; i++) {
+		const struct result *r = &run->results[i];
+		if (strncmp(r->id, "cert/", 5) == 0)
+			continue;
+		if (r->verdict == V_SKIP) {
+			ck_assert_msg(strstr(r->reason, "not tested: "), "%s SKIP on unmeasured facts: %s",
+			              r->id, r->reason);
+			continue;
+		}
+		ck_assert_msg(r->verdict == V_ERROR, "%s: %s from unmeasured facts (%s)", r->id,
+		              result_verdict_label(r->verdict), r->reason);
+		ck_assert_msg(strncmp(r->reason, "interrupted: ", 13) == 0, "%s reason '%s'", r->id,
+		              r->reason);
+	}
+}
+
+START_TEST(interrupted_probe_judges_nothing_unmeasured)
+{
+	static const char *const pols[] = {"rfc", "mta-sts"};
+	for (size_t k = 0; k < 2; k++) {
+		struct fleet_node n;
+		cut_after_tls13(&n);
+		struct run run;
+		eval(pols[k], &n, &run);
+		ck_no_tls_verdict(&run);
+		ck_finding(&run, pols[k], "tls/t04-tls12", "T-04", V_ERROR,
+		           "interrupted: the protocol versions not measured");
+		/* the certificate came from a full handshake: still judged */
+		ck_finding(&run, pols[k], "cert/x01-chain", "X-01", V_PASS, NULL);
+		run_free(&run);
+		node_free(&n);
+	}
+}
+END_TEST
+
+/* Cut before any version was accepted: not "no version accepted" (FAIL). */
+START_TEST(interrupted_before_any_acceptance_is_no_failure)
+{
+	struct fleet_node n;
+	cut_after_tls13(&n);
+	n.probe.v[PV_TLS13].supported = PROBE_TRI_NO;
+	n.probe.v[PV_TLS13].nsuites = 0;
+	n.probe.max_version = 0;
+	n.tls_ok = false;
+	struct run run;
+	eval("rfc", &n, &run);
+	ck_assert_uint_eq(run.n, 1);
+	ck_finding(&run, "rfc", "tls/t04-tls12", "T-04", V_ERROR, "interrupted");
+	run_free(&run);
+	node_free(&n);
+}
+END_TEST
+
+/* Cut after every version was decided (in the order check): the version
+ * rules stand, the later phases' rules do not. */
+START_TEST(interrupted_after_versions_keeps_version_rules)
+{
+	struct fleet_node n;
+	good_node(&n);
+	n.probe.stopped = true;
+	struct run run;
+	eval("mta-sts", &n, &run);
+	ck_finding(&run, "mta-sts", "tls/t04-tls12", "T-04", V_PASS, NULL);
+	ck_finding(&run, "mta-sts", "tls/t01-sslv2", "T-01", V_PASS, NULL);
+	ck_finding(&run, "mta-sts", "mta-sts/tls-minimum", "T-04", V_PASS, NULL);
+	ck_finding(&run, "mta-sts", "tls/t06-weak-suites", "T-06", V_ERROR, "interrupted");
+	ck_finding(&run, "mta-sts", "tls/t14-fallback-scsv", "T-14", V_ERROR, "interrupted");
+	ck_finding(&run, "mta-sts", "tls/t13-client-renegotiation", "T-13", V_SKIP, "not tested");
+	run_free(&run);
+	node_free(&n);
+}
+END_TEST
+
 START_TEST(policy_names)
 {
 	ck_assert_ptr_eq(policy_find("rfc"), policy_default());
@@ -444,6 +548,9 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, unprobed_node_is_one_error);
 	tcase_add_test(tc, no_version_is_one_t04_failure);
 	tcase_add_test(tc, no_certificate_is_an_x01_error);
+	tcase_add_test(tc, interrupted_probe_judges_nothing_unmeasured);
+	tcase_add_test(tc, interrupted_before_any_acceptance_is_no_failure);
+	tcase_add_test(tc, interrupted_after_versions_keeps_version_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
