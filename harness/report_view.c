@@ -75,15 +75,38 @@ bool report_view_is_bad(enum verdict v)
 	return v == V_FAIL || v == V_XPASS || v == V_ERROR;
 }
 
-void report_view_order(const struct run *run, size_t *idx)
+static bool same_node(const char *a, const char *b)
 {
-	size_t k = 0;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+size_t report_view_blocks(const struct run *run, const struct result *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct result *o = &run->results[i];
+		n += o->blocked_by && strcmp(o->blocked_by, report_view_str(r->id)) == 0 &&
+		     same_node(o->node, r->node);
+	}
+	return n;
+}
+
+size_t report_view_order(const struct run *run, size_t *idx)
+{
+	size_t k = 0, roots;
 	for (size_t i = 0; i < run->n; i++)
-		if (report_view_is_bad(run->results[i].verdict))
+		if (report_view_blocks(run, &run->results[i]) > 0)
+			idx[k++] = i;
+	roots = k;
+	for (size_t i = 0; i < run->n; i++)
+		if (report_view_is_bad(run->results[i].verdict) &&
+		    report_view_blocks(run, &run->results[i]) == 0)
 			idx[k++] = i;
 	for (size_t i = 0; i < run->n; i++)
-		if (!report_view_is_bad(run->results[i].verdict))
+		if (!report_view_is_bad(run->results[i].verdict) &&
+		    report_view_blocks(run, &run->results[i]) == 0)
 			idx[k++] = i;
+	return roots;
 }
 
 void report_view_reason(struct buf *out, const struct result *r)

@@ -15,6 +15,7 @@
 #include "wtls.h"
 
 struct fleet;
+struct scenario;
 
 enum verdict {
 	V_PASS,
@@ -46,6 +47,8 @@ struct result {
 	int line;       /* scenario line the verdict came from, 0 = none */
 	char *xfail_reason; /* why the target is expected to fail (from --xfail), or NULL */
 	char *notes;        /* remarks from `note` statements ("line N: ..."), or NULL */
+	char *blocked_by;   /* SKIP, not run: the id of the FAIL/ERROR result that broke a
+	                     * precondition it requires (the root cause), or NULL */
 	int64_t started_ms; /* wall clock */
 	int64_t elapsed_ms;
 	struct transcript tr;
@@ -77,6 +80,9 @@ struct run {
 	const struct fleet *scan;
 };
 
+/* Zero r and fill what the scenario says about itself (id, title, file,
+ * severity, catalog, refs, keywords), the start time, an empty transcript. */
+void result_start(struct result *r, const struct scenario *s);
 void result_free(struct result *r);
 void run_init(struct run *run);
 void run_free(struct run *run);
