@@ -664,7 +664,7 @@ static void mirror_suite(unsigned flaws, struct run *run)
 	    .ex = {.servername = "localhost", .helo = "stark.test", .timeout_ms = EXEC_TIMEOUT_MS,
 	           .profile = "require-tls", .certs = certs},
 	    .role = SCN_TARGET_CLIENT,
-	    .jobs = 2,
+	    .jobs = 1,
 	    .play = play_flawed,
 	    .play_ctx = &flaws,
 	};
@@ -726,10 +726,12 @@ START_TEST(no_ehlo_after_tls_is_one_failure)
 			                         "client/c09-capabilities-discarded (line ", 79) == 0;
 		}
 	}
-	if (!ok || fails != good_fails + 1 || blocked < 15)
+	if (!ok || fails > good_fails + 1 || blocked < 15)
 		fprintf(stderr, "%s", all);
 	ck_assert_msg(ok, "see the results above");
-	ck_assert_msg(fails == good_fails + 1, "%zu FAILs, the good client %zu", fails, good_fails);
+	/* (at most: a handshake timeout on a loaded machine is a FAIL of the good run only) */
+	ck_assert_msg(fails <= good_fails + 1, "%zu FAILs, the good client %zu", fails, good_fails);
+	ck_assert_msg(failed_in(&run, root), "C-09 did not FAIL");
 	ck_assert_msg(!failed_in(&good, root), "the good client FAILs C-09");
 	/* both sanity runs and the scenarios that judge after the greeting */
 	ck_assert_msg(blocked >= 15, "only %zu blocked", blocked);

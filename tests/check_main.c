@@ -25,6 +25,7 @@ Suite *probe_suite(void);
 Suite *serve_suite(void);
 Suite *catalog_suite(void);
 Suite *policy_suite(void);
+Suite *runner_suite(void);
 
 static const struct {
 	const char *name;
@@ -35,6 +36,7 @@ static const struct {
 	{"conn", conn_suite},     {"exec", exec_suite}, {"refsrv", refsrv_suite},
 	{"client", client_suite}, {"hello", hello_suite},   {"probe", probe_suite},
 	{"serve", serve_suite},   {"catalog", catalog_suite}, {"policy", policy_suite},
+	{"runner", runner_suite},
 };
 
 int main(int argc, char **argv)
