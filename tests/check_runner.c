@@ -124,6 +124,35 @@ START_TEST(no_starttls_is_one_failure)
 	ck_assert_msg(strstr(text, "Other results:") > fail, "%s", text);
 	ck_assert_msg(strstr(text, "blocked by server/s01-starttls-offered") != NULL, "%s", text);
 	free(text);
+
+	/* and so do summary.md and index.html, with how many it blocked */
+	char dir[] = "/tmp/stark-runner-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char err[256] = "";
+	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
+	size_t blocks = 0;
+	for (size_t i = 0; i < run.n; i++)
+		blocks += run.results[i].blocked_by != NULL;
+	static const char *const files[] = {"summary.md", "index.html", "results.json", "junit.xml"};
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s/%s", dir, files[i]);
+		char *doc = support_slurp(p, &len);
+		ck_assert_ptr_nonnull(doc);
+		if (i < 2) {
+			char *row = xasprintf(i == 0 ? "| **FAIL** | server/s01-starttls-offered | %zu | line 16: "
+			                             : "<a href=\"#r1\">server/s01-starttls-offered</a></td>"
+			                               "<td>%zu</td><td>line 16: ",
+			                      blocks);
+			const char *root = strstr(doc, "Root causes");
+			ck_assert_msg(root && strstr(root, row) && strstr(root, row) < strstr(root, "All results"),
+			              "%s: no root cause row %s", files[i], row);
+			free(row);
+		}
+		unlink(p);
+		free(p);
+		free(doc);
+	}
+	rmdir(dir);
 	run_free(&run);
 }
 END_TEST
