@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report_view: the text every view of a run shares (times, the bad-first
- * order, reasons, TLS facts and node cells as raw label/value rows).
+ * report_view: the text every view of a run shares (times, the order: root
+ * causes, then bad first; reasons, TLS facts and node cells as raw
+ * label/value rows).
  * Public: report_view_* (report_view.h). Depends on report_escape and the
  * result data only, never on a writer or on report.c, so data flows one
  * way: report -> report_{json,junit,md,html} -> report_view -> report_escape.

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * runner: a run of many scenarios. Loads files and directories (sorted,
- * every lint error reported), selects by role and -k keyword, places sanity
- * scenarios first and last (after the providers of preconditions), runs
- * them on N worker threads, turns a dependant's FAIL/ERROR caused by a
- * failed precondition into SKIP (requires/provides headers; blocked_by
- * names the root cause), applies the
- * --xfail list and fills a struct run in listing order (deterministic
- * whatever the parallelism). runner_load refuses requires/provides cycles.
+ * every lint error reported; requires/provides cycles refused), selects by
+ * role and -k keyword, places sanity scenarios first and last (after the
+ * providers of preconditions), runs them on N worker threads, turns a
+ * dependant's FAIL/ERROR caused by a failed precondition into SKIP
+ * (blocked_by names the root cause), applies the --xfail list and fills a
+ * struct run in listing order (deterministic whatever the parallelism).
  */
 #ifndef STARK_RUNNER_H
 #define STARK_RUNNER_H
