@@ -741,31 +741,6 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 	}
 }
 
-static char **strv_dup(char **v, size_t n)
-{
-	char **o = xcalloc(n + 1, sizeof *o);
-	for (size_t i = 0; i < n; i++)
-		o[i] = xstrdup(v[i]);
-	return o;
-}
-
-void exec_result_init(struct result *r, const struct scenario *s)
-{
-	memset(r, 0, sizeof *r);
-	r->id = xstrdup(s->id);
-	r->title = xstrdup(s->summary ? s->summary : "");
-	r->file = xstrdup(s->file ? s->file : "");
-	r->severity = xstrdup(s->severity ? s->severity : "info");
-	r->catalog = strv_dup(s->catalog, s->ncatalog);
-	r->ncatalog = s->ncatalog;
-	r->refs = strv_dup(s->refs, s->nrefs);
-	r->nrefs = s->nrefs;
-	r->keywords = strv_dup(s->keywords, s->nkeywords);
-	r->nkeywords = s->nkeywords;
-	r->started_ms = wall_ms();
-	transcript_init(&r->tr);
-}
-
 bool exec_profile_skips(const struct scenario *s, const struct exec_opts *o, struct result *r)
 {
 	if (s->profile == NULL || (o->profile && strcmp(s->profile, o->profile) == 0))
@@ -806,7 +781,7 @@ void exec_play(struct ex *x)
 void exec_run(const struct scenario *s, const struct exec_opts *o, struct result *r)
 {
 	int64_t t0 = mono_ms();
-	exec_result_init(r, s);
+	result_start(r, s);
 	if (!exec_profile_skips(s, o, r)) {
 		struct ex x = {.s = s, .o = o, .r = r};
 		conn_init(&x.c, -1, &r->tr);
@@ -828,7 +803,7 @@ void exec_run(const struct scenario *s, const struct exec_opts *o, struct result
 void exec_run_fd(const struct scenario *s, const struct exec_opts *o, int fd, struct result *r)
 {
 	int64_t t0 = mono_ms();
-	exec_result_init(r, s);
+	result_start(r, s);
 	struct ex x = {.s = s, .o = o, .r = r, .server = s->role == SCN_TARGET_CLIENT};
 	conn_init(&x.c, fd, &r->tr); /* takes fd */
 	x.c.stop = o->stop;

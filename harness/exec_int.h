@@ -71,8 +71,6 @@ void exec_verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
 /* The next event into x->ev unless one is pending; silence_ms > 0 accepts
  * a silence window as an event. */
 void exec_fetch(struct ex *x, int64_t silence_ms);
-/* r filled from the scenario's header, transcript started. */
-void exec_result_init(struct result *r, const struct scenario *s);
 /* SKIP r when the scenario is for another profile. */
 bool exec_profile_skips(const struct scenario *s, const struct exec_opts *o, struct result *r);
 /* Run the body, close, and PASS unless a step decided otherwise. */

@@ -270,7 +270,7 @@ static int accept_client(struct ex *x, int lfd)
 void exec_serve(const struct scenario *s, const struct exec_opts *o, struct result *r)
 {
 	int64_t t0 = mono_ms();
-	exec_result_init(r, s);
+	result_start(r, s);
 	if (exec_profile_skips(s, o, r)) {
 		r->elapsed_ms = mono_ms() - t0;
 		return;

@@ -168,9 +168,13 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 	terminal_facts(run, f, &tmp);
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
-	report_view_order(run, idx);
+	size_t roots = report_view_order(run, idx);
 	for (size_t k = 0; k < run->n; k++) {
 		const struct result *r = &run->results[idx[k]];
+		if (k == 0 && roots > 0)
+			fputs("Root causes (each made the scenarios that need what it checks SKIP):\n", f);
+		if (k == roots && roots > 0)
+			fputs("Other results:\n", f);
 		if (r->verdict == V_PASS) {
 			/* A PASS with a remark (e.g. an opportunistic client that fell
 			 * back to plaintext) is reported, not failed. */
@@ -192,7 +196,12 @@ void report_terminal(const struct run *run, const char *dir, FILE *f)
 		fprintf(f, "%*s ", (int)(strlen(label) < 5 ? 5 - strlen(label) : 0), "");
 		put_san(f, &tmp, report_view_str(r->id), strlen(report_view_str(r->id)));
 		buf_reset(&reason);
-		report_view_reason(&reason, r);
+		if (r->blocked_by) /* the root cause above says why */
+			buf_appendf(&reason, "blocked by %s", r->blocked_by);
+		else
+			report_view_reason(&reason, r);
+		if (k < roots)
+			buf_appendf(&reason, " [blocks %zu]", report_view_blocks(run, r));
 		if (reason.len > 0) {
 			fputs("  ", f);
 			put_san(f, &tmp, (const char *)reason.data, reason.len);

@@ -226,7 +226,29 @@ int report_html(const struct run *run, FILE *f)
 	buf_appendf(&b, "</p>\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
-	report_view_order(run, idx);
+	size_t roots = report_view_order(run, idx);
+	if (roots > 0) {
+		/* one cause, one failure: what each root cause blocked */
+		buf_appendf(&b, "<h3>Root causes</h3>\n<table class=\"results\">\n<thead><tr><th>verdict"
+		                "</th><th>id</th><th>blocks</th><th>reason</th></tr></thead>\n<tbody>\n");
+		for (size_t k = 0; k < roots; k++) {
+			const struct result *r = &run->results[idx[k]];
+			buf_appendf(&b, "<tr class=\"v-%s\"><td>", result_verdict_name(r->verdict));
+			verdict_span(&b, r->verdict);
+			buf_appendf(&b, "</td><td><a href=\"#r%zu\">", idx[k]);
+			if (r->node) {
+				h(&b, r->node);
+				buf_appendf(&b, " ");
+			}
+			h(&b, report_view_str(r->id));
+			buf_appendf(&b, "</a></td><td>%zu</td><td>", report_view_blocks(run, r));
+			buf_reset(&t);
+			report_view_reason(&t, r);
+			h(&b, buf_cstr(&t));
+			buf_appendf(&b, "</td></tr>\n");
+		}
+		buf_appendf(&b, "</tbody>\n</table>\n<h3>All results</h3>\n");
+	}
 	if (run->n > 0) {
 		buf_appendf(&b, "<table class=\"results\">\n<thead><tr><th>verdict</th><th>id</th>"
 		                "<th>severity</th><th>catalog</th><th>reason</th></tr></thead>\n<tbody>\n");

@@ -269,6 +269,8 @@ static json_t *result_json(const struct result *r)
 	set(o, "notes", r->notes ? jstr(r->notes) : json_null());
 	if (r->node)
 		set(o, "node", jstr(r->node));
+	if (r->blocked_by)
+		set(o, "blocked_by", jstr(r->blocked_by));
 	set(o, "started", jiso(r->started_ms));
 	set(o, "elapsed_ms", jint(r->elapsed_ms));
 	set(o, "tls", r->has_tls ? facts_json(&r->tls) : json_null());

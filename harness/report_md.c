@@ -220,7 +220,26 @@ int report_md(const struct run *run, FILE *f)
 	buf_appendf(&b, "\n\n");
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
-	report_view_order(run, idx);
+	size_t roots = report_view_order(run, idx);
+	if (roots > 0) {
+		/* one cause, one failure: what each root cause blocked */
+		buf_appendf(&b, "### Root causes\n\n| verdict | id | blocks | reason |\n|---|---|---|---|\n");
+		for (size_t k = 0; k < roots; k++) {
+			const struct result *r = &run->results[idx[k]];
+			buf_appendf(&b, "| **%s** | ", result_verdict_label(r->verdict));
+			if (r->node) {
+				md(&b, r->node);
+				buf_appendf(&b, " ");
+			}
+			md(&b, report_view_str(r->id));
+			buf_appendf(&b, " | %zu | ", report_view_blocks(run, r));
+			buf_reset(&t);
+			report_view_reason(&t, r);
+			md(&b, buf_cstr(&t));
+			buf_appendf(&b, " |\n");
+		}
+		buf_appendf(&b, "\n### All results\n\n");
+	}
 	if (run->n > 0) {
 		buf_appendf(&b, "| verdict | id | severity | catalog | reason |\n|---|---|---|---|---|\n");
 		for (size_t k = 0; k < run->n; k++) {

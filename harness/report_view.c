@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report_view: the text every view of a run shares (times, the bad-first
- * order, reasons, TLS facts and node cells as raw label/value rows).
+ * report_view: the text every view of a run shares (times, the order: root
+ * causes, then bad first; reasons, TLS facts and node cells as raw
+ * label/value rows).
  * Public: report_view_* (report_view.h). Depends on report_escape and the
  * result data only, never on a writer or on report.c, so data flows one
  * way: report -> report_{json,junit,md,html} -> report_view -> report_escape.
@@ -75,15 +76,38 @@ bool report_view_is_bad(enum verdict v)
 	return v == V_FAIL || v == V_XPASS || v == V_ERROR;
 }
 
-void report_view_order(const struct run *run, size_t *idx)
+static bool same_node(const char *a, const char *b)
 {
-	size_t k = 0;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+size_t report_view_blocks(const struct run *run, const struct result *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct result *o = &run->results[i];
+		n += o->blocked_by && strcmp(o->blocked_by, report_view_str(r->id)) == 0 &&
+		     same_node(o->node, r->node);
+	}
+	return n;
+}
+
+size_t report_view_order(const struct run *run, size_t *idx)
+{
+	size_t k = 0, roots;
 	for (size_t i = 0; i < run->n; i++)
-		if (report_view_is_bad(run->results[i].verdict))
+		if (report_view_blocks(run, &run->results[i]) > 0)
+			idx[k++] = i;
+	roots = k;
+	for (size_t i = 0; i < run->n; i++)
+		if (report_view_is_bad(run->results[i].verdict) &&
+		    report_view_blocks(run, &run->results[i]) == 0)
 			idx[k++] = i;
 	for (size_t i = 0; i < run->n; i++)
-		if (!report_view_is_bad(run->results[i].verdict))
+		if (!report_view_is_bad(run->results[i].verdict) &&
+		    report_view_blocks(run, &run->results[i]) == 0)
 			idx[k++] = i;
+	return roots;
 }
 
 void report_view_reason(struct buf *out, const struct result *r)

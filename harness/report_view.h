@@ -28,8 +28,13 @@ void report_view_event_line(struct buf *out, const struct tevent *e, size_t maxd
 /* FAIL, XPASS and ERROR: the verdicts that change the exit status to non-zero
  * because of the target or the harness (listed first in every view). */
 bool report_view_is_bad(enum verdict v);
-/* idx[run->n]: bad results first, then the rest, each group in run order. */
-void report_view_order(const struct run *run, size_t *idx);
+/* How many results of the run name r as the root cause they were blocked
+ * by (blocked_by, same node). */
+size_t report_view_blocks(const struct run *run, const struct result *r);
+/* idx[run->n]: root causes (results that blocked others) first, then the
+ * other bad results, then the rest, each group in run order. Returns the
+ * number of root causes at the front. */
+size_t report_view_order(const struct run *run, size_t *idx);
 /* The reason as a person reads it (adds the expected-failure note for
  * XFAIL/XPASS). Raw text: the caller escapes for its format. */
 void report_view_reason(struct buf *out, const struct result *r);

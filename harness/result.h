@@ -13,6 +13,7 @@
 #include "transcript.h"
 #include "wtls.h"
 
+struct scenario;
 
 enum verdict {
 	V_PASS,
@@ -44,6 +45,8 @@ struct result {
 	int line;       /* scenario line the verdict came from, 0 = none */
 	char *xfail_reason; /* why the target is expected to fail (from --xfail), or NULL */
 	char *notes;        /* remarks from `note` statements ("line N: ..."), or NULL */
+	char *blocked_by;   /* SKIP, not run: the id of the FAIL/ERROR result that broke a
+	                     * precondition it requires (the root cause), or NULL */
 	int64_t started_ms; /* wall clock */
 	int64_t elapsed_ms;
 	struct transcript tr;
@@ -55,6 +58,9 @@ struct result {
 	char *trigger_output; /* captured stdout+stderr (capped), or NULL */
 };
 
+/* Zero r and fill what the scenario says about itself (id, title, file,
+ * severity, catalog, refs, keywords), the start time, an empty transcript. */
+void result_start(struct result *r, const struct scenario *s);
 void result_free(struct result *r);
 
 #endif

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * runner: load, select, order (sanity first and last, as tlsfuzzer does:
- * it proves the target stayed up), run on a worker pool, apply xfail.
- * Invariants: results keep listing order; scenarios not started when a
- * stop was requested are left out, started ones end as ERROR "interrupted".
+ * runner: load, select, order (providers of preconditions first, then
+ * sanity, the rest, sanity again: the sanity runs prove the target stayed
+ * up, as tlsfuzzer does), run on a worker pool, turn what a failed
+ * precondition made a dependant fail into SKIP naming the root cause,
+ * apply xfail.
+ * Invariants: results keep listing order; each phase is a barrier, so what
+ * is blocked does not depend on -j; scenarios not started when a stop was
+ * requested are left out, started ones end as ERROR "interrupted".
  * Loading opens regular files only, walks each directory once (symlink
  * loops are errors) and refuses a path without scenarios or an id twice.
  */
@@ -134,6 +138,62 @@ static int unique_ids(struct scenario *const *v, size_t n, struct scn_diag *diag
 	return rc;
 }
 
+/* ---------- preconditions (requires/provides) ---------- */
+
+static bool has_name(char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * depth[i]: 0 for a scenario whose requirements no other of s[0..n)
+ * provides, else one more than its deepest provider. false on a cycle
+ * (those stay -1).
+ */
+static bool depths(const struct scenario *const *s, size_t n, int *depth)
+{
+	for (size_t i = 0; i < n; i++)
+		depth[i] = -1;
+	bool progress = true;
+	size_t done = 0;
+	while (progress && done < n) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			if (depth[i] >= 0)
+				continue;
+			int d = 0;
+			for (size_t q = 0; q < s[i]->nrequires && d >= 0; q++)
+				for (size_t k = 0; k < n && d >= 0; k++)
+					if (k != i && has_name(s[k]->provides, s[k]->nprovides, s[i]->requires[q]))
+						d = depth[k] < 0 ? -1 : (depth[k] + 1 > d ? depth[k] + 1 : d);
+			if (d >= 0) {
+				depth[i] = d;
+				done++;
+				progress = true;
+			}
+		}
+	}
+	return done == n;
+}
+
+static int check_cycles(struct scenario *const *s, size_t n, struct scn_diag *diag)
+{
+	int *depth = xcalloc(n + 1, sizeof *depth);
+	int rc = 0;
+	if (!depths((const struct scenario *const *)s, n, depth)) {
+		for (size_t i = 0; i < n; i++)
+			if (depth[i] < 0)
+				scenario_diag_add(diag, s[i]->file,
+				             "requires a precondition that depends on itself (requires/provides cycle)");
+		rc = -1;
+	}
+	free(depth);
+	return rc;
+}
+
 int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_t *nout,
                 struct scn_diag *diag)
 {
@@ -165,6 +225,8 @@ int runner_load(char *const *paths, size_t npaths, struct scenario ***out, size_
 	}
 	free(files.v);
 	rc |= unique_ids(v, n, diag);
+	if (check_cycles(v, n, diag) != 0)
+		rc = -1;
 	if (local.n)
 		scenario_diag_free(&local);
 	*out = v;
@@ -279,34 +341,90 @@ struct job {
 	const struct scenario *s;
 	bool closing; /* the closing sanity run */
 	bool started;
+	int phase;
+	const struct job *root; /* blamed: the FAIL/ERROR job that broke a precondition */
 	struct result r;
 };
 
 struct phase {
-	struct job *jobs;
+	struct job *jobs;  /* all of the run's, for the providers' results */
+	size_t nopen;      /* jobs[0..nopen): the opening runs, each scenario once */
+	size_t *idx;       /* this phase's jobs */
 	const struct runner_opts *o;
 };
 
+/* Did provider p (finished in an earlier phase) fail a precondition? Only
+ * a FAIL or ERROR up to its `provides ... at` statement does: what it
+ * found later is its own finding, not a broken precondition. */
+static bool broke(const struct job *p)
+{
+	if (!p->started)
+		return false;
+	if (p->root != NULL)
+		return true; /* blocked itself: nothing it provides was established */
+	return (p->r.verdict == V_FAIL || p->r.verdict == V_ERROR) &&
+	       p->r.line < p->s->provides_until;
+}
+
+/*
+ * A FAIL or ERROR of j from its `requires ... at` line on, when a
+ * precondition it requires failed, is that precondition's, not a finding
+ * of its own: SKIP naming the precondition and the root cause; its own
+ * reason stays in the notes and its transcript stays as evidence. What j
+ * found before that line is judged without the precondition and stands.
+ */
+static void blame(struct job *j, const struct phase *ph)
+{
+	const struct scenario *s = j->s;
+	struct result *r = &j->r;
+	if ((r->verdict != V_FAIL && r->verdict != V_ERROR) || r->line < s->requires_at)
+		return;
+	for (size_t q = 0; q < s->nrequires; q++)
+		for (size_t k = 0; k < ph->nopen; k++) {
+			const struct job *p = &ph->jobs[k];
+			if (p->s == s || p->phase >= j->phase ||
+			    !has_name(p->s->provides, p->s->nprovides, s->requires[q]) || !broke(p))
+				continue;
+			j->root = p->root ? p->root : p;
+			char *own = r->reason;
+			char *notes = xasprintf("%s%s%s (not judged: precondition %s failed)",
+			                        r->notes ? r->notes : "", r->notes ? "; " : "",
+			                        own ? own : "", s->requires[q]);
+			free(r->notes);
+			r->notes = notes;
+			if (p->root)
+				r->reason = xasprintf("blocked: precondition %s not established: %s was "
+				                      "blocked by %s (%s)",
+				                      s->requires[q], p->r.id, j->root->r.id,
+				                      j->root->r.reason ? j->root->r.reason : "");
+			else
+				r->reason = xasprintf("blocked: precondition %s failed in %s (%s)",
+				                      s->requires[q], p->r.id, p->r.reason ? p->r.reason : "");
+			free(own);
+			r->verdict = V_SKIP;
+			r->blocked_by = xstrdup(j->root->r.id);
+			return;
+		}
+}
+
 static void run_job(void *ctx, size_t i)
 {
-	const struct runner_opts *o = ((struct phase *)ctx)->o;
-	struct job *j = &((struct phase *)ctx)->jobs[i];
+	const struct phase *ph = ctx;
+	const struct runner_opts *o = ph->o;
+	struct job *j = &ph->jobs[ph->idx[i]];
 	j->started = true;
-	if (o->role == SCN_TARGET_CLIENT)
+	if (o->play)
+		o->play(j->s, &o->ex, &j->r, o->play_ctx);
+	else if (o->role == SCN_TARGET_CLIENT)
 		exec_serve(j->s, &o->ex, &j->r);
 	else
 		exec_run(j->s, &o->ex, &j->r);
+	blame(j, ph);
 	if (j->closing) {
 		char *id = xasprintf("%s#end", j->r.id);
 		free(j->r.id);
 		j->r.id = id;
 	}
-}
-
-static void run_parallel(struct job *jobs, size_t n, const struct runner_opts *o)
-{
-	struct phase ph = {jobs, o};
-	pool_run(n, o->jobs, o->ex.stop, run_job, &ph);
 }
 
 static void apply_xfail(struct result *r, const struct runner_opts *o)
@@ -327,30 +445,76 @@ static void apply_xfail(struct result *r, const struct runner_opts *o)
 	}
 }
 
+/*
+ * Phases, each a barrier: the providers by depth (a provider runs after
+ * the providers of what it requires), the opening sanity, the rest, the
+ * closing sanity. Without requires/provides that is sanity, rest, sanity.
+ */
+static void assign_phases(struct job *jobs, size_t nopen, size_t nj)
+{
+	const struct scenario **s = xcalloc(nopen + 1, sizeof *s);
+	int *depth = xcalloc(nopen + 1, sizeof *depth);
+	for (size_t i = 0; i < nopen; i++)
+		s[i] = jobs[i].s;
+	(void)depths(s, nopen, depth); /* runner_load refused cycles; a cycle's jobs get depth -1 */
+	int after = 0; /* the first phase after every provider */
+	bool *prov = xcalloc(nopen + 1, sizeof *prov);
+	for (size_t i = 0; i < nopen; i++)
+		for (size_t k = 0; k < nopen && !prov[i]; k++)
+			for (size_t q = 0; k != i && q < s[k]->nrequires && !prov[i]; q++)
+				if (has_name(s[i]->provides, s[i]->nprovides, s[k]->requires[q]) && depth[i] >= 0) {
+					prov[i] = true;
+					if (depth[i] + 1 > after)
+						after = depth[i] + 1;
+				}
+	for (size_t i = 0; i < nj; i++) {
+		size_t k = i < nopen ? i : i - nopen;
+		bool sanity = scenario_has_keyword(jobs[i].s, "sanity");
+		if (i >= nopen)
+			jobs[i].phase = after + 2; /* the closing sanity */
+		else if (prov[k])
+			jobs[i].phase = depth[k];
+		else
+			jobs[i].phase = sanity ? after : after + 1;
+	}
+	free(prov);
+	free(depth);
+	free(s);
+}
+
 void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o, struct run *run)
 {
 	int64_t t0 = mono_ms();
-	/* Order: sanity, the rest in listing order, sanity again. */
+	/* Listing order: sanity, the rest in listing order, sanity again. */
 	struct job *jobs = xcalloc(2 * n + 2, sizeof *jobs);
 	size_t nj = 0, nsan = 0;
 	for (size_t i = 0; i < n; i++)
 		if (selected(s[i], o) && scenario_has_keyword(s[i], "sanity"))
 			jobs[nj++].s = s[i], nsan++;
-	size_t first_rest = nj;
 	for (size_t i = 0; i < n; i++)
 		if (selected(s[i], o) && !scenario_has_keyword(s[i], "sanity"))
 			jobs[nj++].s = s[i];
-	size_t first_end = nj;
+	size_t nopen = nj;
 	for (size_t i = 0; i < nsan; i++) {
 		jobs[nj].s = jobs[i].s;
 		jobs[nj++].closing = true;
 	}
-	/* The opening sanity runs before anything else, the closing one after
-	 * everything: each phase is a barrier. */
-	run_parallel(jobs, first_rest, o);
-	run_parallel(jobs + first_rest, first_end - first_rest, o);
-	if (first_end > first_rest || nsan)
-		run_parallel(jobs + first_end, nj - first_end, o);
+	assign_phases(jobs, nopen, nj);
+	size_t *idx = xcalloc(nj + 1, sizeof *idx);
+	int last = 0;
+	for (size_t i = 0; i < nj; i++)
+		if (jobs[i].phase > last)
+			last = jobs[i].phase;
+	for (int ph = 0; ph <= last; ph++) {
+		size_t m = 0;
+		for (size_t i = 0; i < nj; i++)
+			if (jobs[i].phase == ph)
+				idx[m++] = i;
+		struct phase p = {jobs, nopen, idx, o};
+		if (m)
+			pool_run(m, o->jobs, o->ex.stop, run_job, &p);
+	}
+	free(idx);
 	for (size_t i = 0; i < nj; i++) {
 		if (!jobs[i].started)
 			continue;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * runner: a run of many scenarios. Loads files and directories (sorted,
- * every lint error reported), selects by role and -k keyword, places sanity
- * scenarios first and last, runs them on N worker threads, applies the
- * --xfail list and fills a struct run in listing order (deterministic
- * whatever the parallelism).
+ * every lint error reported; requires/provides cycles refused), selects by
+ * role and -k keyword, places sanity scenarios first and last (after the
+ * providers of preconditions), runs them on N worker threads, turns a
+ * dependant's FAIL/ERROR caused by a failed precondition into SKIP
+ * (blocked_by names the root cause), applies the --xfail list and fills a
+ * struct run in listing order (deterministic whatever the parallelism).
  */
 #ifndef STARK_RUNNER_H
 #define STARK_RUNNER_H
@@ -28,6 +30,11 @@ struct runner_opts {
 	size_t nkeywords;
 	struct xfail_entry *xfail;
 	size_t nxfail;
+	/* How one scenario is played; NULL: exec_run or exec_serve by role.
+	 * The seam the mirror tests plug a peer into. */
+	void (*play)(const struct scenario *s, const struct exec_opts *o, struct result *r,
+	             void *ctx);
+	void *play_ctx;
 };
 
 /* Load every .scn under paths (files or directories, recursively, sorted).

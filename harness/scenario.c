@@ -11,6 +11,7 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,9 @@ bool scenario_has_keyword(const struct scenario *s, const char *kw)
 
 /* ---------- header ---------- */
 
-static const char *const hdr_names[H__COUNT] = {"scenario", "target",   "summary",  "catalog",
-                                                "ref",      "severity", "keywords", "profile"};
+static const char *const hdr_names[H__COUNT] = {
+    "scenario", "target",  "summary",  "catalog", "ref",
+    "severity", "keywords", "profile", "requires", "provides"};
 
 static int header_key(const struct tok *t)
 {
@@ -133,6 +135,62 @@ static void word_list(struct parser *p, const char *what, bool (*valid)(const ch
 }
 
 static bool kw_valid(const char *s, size_t n) { return all_of(s, n, kwl_char); }
+
+/* requires/provides NAME... [at LINE]: LINE (checked once the body is
+ * parsed) must start a top-level statement */
+static void names_at(struct parser *p, int k, char ***v, size_t *nv, int *at)
+{
+	size_t nt = p->ntoks;
+	if (nt >= 3 && word_is(&p->toks[nt - 2], "at")) {
+		const struct tok *t = &p->toks[nt - 1];
+		long n = 0;
+		for (size_t i = 0; i < t->n && n >= 0 && n <= 1000000; i++)
+			n = is_digit((unsigned char)t->s[i]) ? n * 10 + (t->s[i] - '0') : -1;
+		if (t->type != T_WORD || n <= 0 || n > 1000000) {
+			TERR(p, t, "'at' needs a line number, not '%.*s'", WSHOW(t));
+			return;
+		}
+		*at = (int)n;
+		p->at_col[k == H_PROVIDES] = p->toks[nt - 2].col;
+		p->ntoks = nt - 2; /* the names before "at" */
+	}
+	word_list(p, "precondition", kw_valid, "lowercase letters, digits, -", v, nv);
+	p->ntoks = nt;
+}
+
+/* The statement on line `at`, anywhere in blk: *until = the line of the
+ * statement after it (after its enclosing statement when it is the last of
+ * its block; INT_MAX: none). false if no statement starts on that line. */
+static bool stmt_until(const struct scn_block *blk, int at, int outer, int *until)
+{
+	for (size_t i = 0; i < blk->n; i++) {
+		const struct step *st = &blk->steps[i];
+		int next = i + 1 < blk->n ? blk->steps[i + 1].line : outer;
+		if (st->line == at) {
+			*until = next;
+			return true;
+		}
+		for (size_t k = 0; k < st->nbranches; k++)
+			if (stmt_until(&st->branches[k], at, next, until))
+				return true;
+	}
+	return false;
+}
+
+/* "at N" of requires [0] and provides [1] must name a statement's line;
+ * provides' failure window ends at the statement after it. */
+static void at_lines(struct parser *p)
+{
+	struct scenario *s = p->s;
+	const int at[2] = {s->requires_at, s->provides_at};
+	int until[2] = {INT_MAX, INT_MAX};
+	for (int k = 0; k < 2; k++)
+		if (at[k] && !stmt_until(&s->body, at[k], INT_MAX, &until[k]))
+			scenario_lex_error(p, p->hdr_line[k ? H_PROVIDES : H_REQUIRES], p->at_col[k],
+			                   "%s at %d: no statement starts on that line",
+			                   k ? "provides" : "requires", at[k]);
+	s->provides_until = until[1];
+}
 
 static void header_line(struct parser *p, int k)
 {
@@ -238,6 +296,12 @@ static void header_line(struct parser *p, int k)
 			return;
 		}
 		s->profile = scenario_lex_strndup(MEM(p), t->s, t->n);
+		return;
+	case H_REQUIRES:
+		names_at(p, k, &s->requires, &s->nrequires, &s->requires_at);
+		return;
+	case H_PROVIDES:
+		names_at(p, k, &s->provides, &s->nprovides, &s->provides_at);
 		return;
 	}
 }
@@ -455,6 +519,12 @@ struct scenario *scenario_parse(const char *file, const uint8_t *text, size_t le
 			scenario_lex_error(&p, 1, 1, "missing required header '%s'", hdr_names[required[i]]);
 	if (!p.in_body)
 		scenario_lex_error(&p, 1, 1, "scenario has no statements");
+	at_lines(&p);
+	for (size_t i = 0; i < p.s->nrequires; i++)
+		for (size_t k = 0; k < p.s->nprovides; k++)
+			if (strcmp(p.s->requires[i], p.s->provides[k]) == 0)
+				scenario_lex_error(&p, p.hdr_line[H_PROVIDES], 1,
+				                   "'%s' is both required and provided", p.s->requires[i]);
 
 	if (p.nerr > 0) {
 		scenario_free(p.s);

@@ -119,6 +119,15 @@ struct scenario {
 	size_t nkeywords;
 	char *profile;  /* NULL = any; target server: "mx" | "submission";
 	                 * target client: "require-tls" | "opportunistic" */
+	char **requires; /* preconditions this scenario needs (names other scenarios provide) */
+	size_t nrequires;
+	int requires_at; /* "requires ... at N": they matter from line N on (0: everywhere) */
+	char **provides; /* preconditions this scenario establishes */
+	size_t nprovides;
+	int provides_at;    /* "provides ... at N": the top-level statement on line N
+	                     * establishes them (0: the whole scenario) */
+	int provides_until; /* a FAIL/ERROR from a line below this fails them
+	                     * (the next top-level statement's line; INT_MAX: any) */
 	struct scn_block body;
 	struct scn_chunk *mem; /* every string and array above lives here */
 };

@@ -122,6 +122,55 @@ static void dump_block(struct buf *b, const struct scn_block *blk, int depth)
 	}
 }
 
+/* Lines the dump of a step / block takes (no dumped string holds a newline). */
+static int block_lines(const struct scn_block *blk);
+static int step_lines(const struct step *st)
+{
+	if (st->kind != STEP_ALT)
+		return 1;
+	int n = 2 + (int)st->nbranches - 1; /* "alt {", "} or {"..., "}" */
+	for (size_t k = 0; k < st->nbranches; k++)
+		n += block_lines(&st->branches[k]);
+	return n;
+}
+
+static int block_lines(const struct scn_block *blk)
+{
+	int n = 0;
+	for (size_t i = 0; i < blk->n; i++)
+		n += step_lines(&blk->steps[i]);
+	return n;
+}
+
+/* *out = the dump line of the statement on source line `at` (blk's dump
+ * starts on line base); false if none. */
+static bool line_in(const struct scn_block *blk, int at, int base, int *out)
+{
+	for (size_t i = 0; i < blk->n; i++) {
+		const struct step *st = &blk->steps[i];
+		if (st->line == at) {
+			*out = base;
+			return true;
+		}
+		int sub = base + 1;
+		for (size_t k = 0; k < st->nbranches; k++) {
+			if (line_in(&st->branches[k], at, sub, out))
+				return true;
+			sub += block_lines(&st->branches[k]) + 1;
+		}
+		base += step_lines(st);
+	}
+	return false;
+}
+
+static int count_lines(const struct buf *b)
+{
+	int n = 0;
+	for (size_t i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	return n;
+}
+
 /* ---------- the statements' arguments ---------- */
 
 /* send, note, fail, skip, inconclusive */
@@ -228,6 +277,18 @@ void scenario_dump_verify(struct buf *b, const struct step *st, int depth)
 
 /* ---------- the scenario ---------- */
 
+static void dump_names(struct buf *b, const char *key, char **v, size_t n, int at)
+{
+	if (n == 0)
+		return;
+	buf_appendf(b, "%s", key);
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(b, " %s", v[i]);
+	if (at)
+		buf_appendf(b, " at %d", at);
+	buf_appendf(b, "\n");
+}
+
 char *scenario_dump(const struct scenario *s)
 {
 	struct buf b = {0};
@@ -249,6 +310,17 @@ char *scenario_dump(const struct scenario *s)
 	}
 	if (s->profile)
 		buf_appendf(&b, "profile %s\n", s->profile);
+	/* "at N" names the dump's own line of the statement (the source's
+	 * line numbers do not survive a dump); the body starts after these
+	 * headers and one blank line. */
+	int base = count_lines(&b) + (s->nrequires > 0) + (s->nprovides > 0) + 2;
+	int rat = 0, pat = 0;
+	if (s->requires_at)
+		(void)line_in(&s->body, s->requires_at, base, &rat);
+	if (s->provides_at)
+		(void)line_in(&s->body, s->provides_at, base, &pat);
+	dump_names(&b, "requires", s->requires, s->nrequires, rat);
+	dump_names(&b, "provides", s->provides, s->nprovides, pat);
 	buf_appendf(&b, "\n");
 	dump_block(&b, &s->body, 0);
 	return buf_cstr(&b);

@@ -67,6 +67,8 @@ enum hdr {
 	H_SEVERITY,
 	H_KEYWORDS,
 	H_PROFILE,
+	H_REQUIRES,
+	H_PROVIDES,
 	H__COUNT,
 };
 
@@ -82,6 +84,7 @@ struct parser {
 	bool role_known; /* a valid target header was seen */
 	bool quiet;      /* follow-up errors of an already reported line */
 	int hdr_line[H__COUNT];
+	int at_col[2];   /* column of "at" in the requires [0] and provides [1] headers */
 	int verify_line;      /* first top-level verify: only verifications may follow */
 	bool verify_reported;
 	int depth;       /* alt nesting of the statement being parsed (0: top level) */

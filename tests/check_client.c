@@ -24,6 +24,7 @@
 #include "cert.h"
 #include "exec.h"
 #include "result.h"
+#include "runner.h"
 #include "scenario.h"
 #include "support.h"
 #include "util.h"
@@ -352,6 +353,28 @@ static int line_of(const char *name, const char *needle)
 	return found;
 }
 
+/* Play s against a mini client with the given flaws (o: stark's side,
+ * its certs used); fills r. */
+static void mirror_play(const struct scenario *s, const struct exec_opts *o, unsigned flaws,
+                        struct result *r)
+{
+	const char *ca = cert_set_ca_pem(o->certs);
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	ck_assert(cfg != NULL);
+	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
+	int sv[2];
+	support_socketpair(sv, 0);
+	struct mc *m = xcalloc(1, sizeof *m);
+	m->fd = sv[1];
+	m->flaws = flaws;
+	m->cfg = cfg;
+	pthread_t t = support_thread_start(mc_thread, m);
+	exec_run_fd(s, o, sv[0], r); /* takes sv[0]; closes it when done */
+	support_thread_join(t, 30000);
+	free(m);
+	wtls_config_free(cfg);
+}
+
 /* Play scenario NAME (profile require-tls unless given) against a mini
  * client with the given flaws; fills r (result_free by the caller). */
 static void mirror(const char *name, const char *profile, unsigned flaws, struct result *r)
@@ -365,19 +388,6 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 
 	struct cert_set *certs = cert_set_new("localhost");
 	ck_assert(certs != NULL);
-	const char *ca = cert_set_ca_pem(certs);
-	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
-	ck_assert(cfg != NULL);
-	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)ca, strlen(ca)), 0);
-
-	int sv[2];
-	support_socketpair(sv, 0);
-	struct mc *m = xcalloc(1, sizeof *m);
-	m->fd = sv[1];
-	m->flaws = flaws;
-	m->cfg = cfg;
-	pthread_t t = support_thread_start(mc_thread, m);
-
 	struct exec_opts o = {
 		.servername = "localhost",
 		.helo = "stark.test",
@@ -385,10 +395,7 @@ static void mirror(const char *name, const char *profile, unsigned flaws, struct
 		.profile = profile ? profile : "require-tls",
 		.certs = certs,
 	};
-	exec_run_fd(s, &o, sv[0], r); /* takes sv[0]; closes it when done */
-	support_thread_join(t, 30000);
-	free(m);
-	wtls_config_free(cfg);
+	mirror_play(s, &o, flaws, r);
 	cert_set_free(certs);
 	scenario_free(s);
 }
@@ -635,6 +642,105 @@ START_TEST(no_injection_claim_without_evidence)
 }
 END_TEST
 
+/* ---- one cause, one failure (the runner's requires/provides) ---- */
+
+static void play_flawed(const struct scenario *s, const struct exec_opts *o, struct result *r,
+                        void *ctx)
+{
+	mirror_play(s, o, *(const unsigned *)ctx, r);
+}
+
+/* The whole client suite through the runner against the mini client. */
+static void mirror_suite(unsigned flaws, struct run *run)
+{
+	char *paths[] = {STARK_SOURCE_DIR "/scenarios/client"};
+	struct scenario **scn;
+	size_t n;
+	struct scn_diag d = {0};
+	ck_assert_msg(runner_load(paths, 1, &scn, &n, &d) == 0, "%s", d.n ? d.msgs[0] : "?");
+	scenario_diag_free(&d);
+	struct cert_set *certs = cert_set_new("localhost");
+	struct runner_opts ro = {
+	    .ex = {.servername = "localhost", .helo = "stark.test", .timeout_ms = EXEC_TIMEOUT_MS,
+	           .profile = "require-tls", .certs = certs},
+	    .role = SCN_TARGET_CLIENT,
+	    .jobs = 1,
+	    .play = play_flawed,
+	    .play_ctx = &flaws,
+	};
+	run_init(run);
+	runner_run(scn, n, &ro, run);
+	cert_set_free(certs);
+	runner_free_scenarios(scn, n);
+}
+
+static char *describe(const struct run *run)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < run->n; i++)
+		buf_appendf(&b, "  %-5s %s %s\n", result_verdict_label(run->results[i].verdict),
+		            run->results[i].id, run->results[i].reason ? run->results[i].reason : "");
+	return buf_cstr(&b);
+}
+
+static bool failed_in(const struct run *run, const char *id)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (strcmp(run->results[i].id, id) == 0)
+			return run->results[i].verdict == V_FAIL;
+	return false;
+}
+
+/* A client that never re-sends EHLO after TLS: one FAIL more than the
+ * well-behaved mini client gets (C-09, which provides ehlo-after-tls), and
+ * every scenario that needs that greeting SKIPs naming it. The mini
+ * client's own findings (it accepts TLS 1.1, weak suites, SHA-1 and
+ * RSA-1024 certificates) are judged before the greeting and stand. */
+START_TEST(no_ehlo_after_tls_is_one_failure)
+{
+	const char *root = "client/c09-capabilities-discarded";
+	struct run good, run;
+	mirror_suite(0, &good);
+	mirror_suite(F_NO_EHLO_AFTER_TLS, &run);
+	char *all = describe(&run);
+	if (getenv("STARK_TEST_VERBOSE"))
+		fprintf(stderr, "%s", all);
+	size_t fails = 0, good_fails = 0, blocked = 0;
+	bool ok = true;
+	for (size_t i = 0; i < good.n; i++) {
+		good_fails += good.results[i].verdict == V_FAIL;
+		ok &= good.results[i].blocked_by == NULL;
+	}
+	for (size_t i = 0; i < run.n; i++) {
+		const struct result *r = &run.results[i];
+		if (r->verdict == V_FAIL) {
+			fails++;
+			ok &= strcmp(r->id, root) == 0 ? strstr(r->reason, "did not send EHLO first") != NULL
+			                               : failed_in(&good, r->id);
+		}
+		ok &= r->verdict != V_ERROR;
+		if (r->blocked_by) {
+			blocked++;
+			ok &= r->verdict == V_SKIP && strcmp(r->blocked_by, root) == 0 &&
+			      strncmp(r->reason, "blocked: precondition ehlo-after-tls failed in "
+			                         "client/c09-capabilities-discarded (line ", 79) == 0;
+		}
+	}
+	if (!ok || fails > good_fails + 1 || blocked < 15)
+		fprintf(stderr, "%s", all);
+	ck_assert_msg(ok, "see the results above");
+	/* (at most: a handshake timeout on a loaded machine is a FAIL of the good run only) */
+	ck_assert_msg(fails <= good_fails + 1, "%zu FAILs, the good client %zu", fails, good_fails);
+	ck_assert_msg(failed_in(&run, root), "C-09 did not FAIL");
+	ck_assert_msg(!failed_in(&good, root), "the good client FAILs C-09");
+	/* both sanity runs and the scenarios that judge after the greeting */
+	ck_assert_msg(blocked >= 15, "only %zu blocked", blocked);
+	free(all);
+	run_free(&run);
+	run_free(&good);
+}
+END_TEST
+
 Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -663,6 +769,7 @@ Suite *client_suite(void)
 	tcase_add_test(tc, helo_after_tls_passes_with_a_note);
 	tcase_add_test(tc, helo_after_tls_is_still_judged);
 	tcase_add_test(tc, no_injection_claim_without_evidence);
+	tcase_add_test(tc, no_ehlo_after_tls_is_one_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,6 +26,7 @@ Suite *serve_suite(void);
 Suite *catalog_suite(void);
 Suite *policy_suite(void);
 Suite *runner_suite(void);
+Suite *preconditions_suite(void);
 
 static const struct {
 	const char *name;
@@ -37,6 +38,7 @@ static const struct {
 	{"client", client_suite}, {"hello", hello_suite},   {"probe", probe_suite},
 	{"serve", serve_suite},   {"catalog", catalog_suite}, {"policy", policy_suite},
 	{"runner", runner_suite},
+	{"preconditions", preconditions_suite},
 };
 
 int main(int argc, char **argv)

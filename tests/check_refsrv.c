@@ -731,7 +731,7 @@ START_TEST(submission_profile)
 	srv = start(&mx);
 	run_one(srv, "s12-submission-requires-tls", "submission", &r);
 	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", result_verdict_label(r.verdict), r.reason);
-	ck_assert_int_eq(r.line, 18);
+	ck_assert_int_eq(r.line, 19);
 	result_free(&r);
 	refsrv_stop(srv);
 }
@@ -749,7 +749,7 @@ START_TEST(no_tls_listener)
 	/* ... and S-01 notices that STARTTLS is missing. */
 	run_one(srv, "s01-starttls-offered", "mx", &r);
 	ck_assert_msg(r.verdict == V_FAIL, "%s: %s", result_verdict_label(r.verdict), r.reason);
-	ck_assert_int_eq(r.line, 15);
+	ck_assert_int_eq(r.line, 16);
 	result_free(&r);
 	refsrv_stop(srv);
 }

@@ -5,6 +5,8 @@
 # (tests/validate-reports.py: schema, key order, counts, node references):
 #   demo       stark demo (the reference target, whole server suite, all PASS)
 #   run        stark run -k injection against `stark refserver --flaw inject`
+#   blocked    stark run against `stark refserver --no-tls`: one root cause
+#              (S-01), the scenarios that need STARTTLS blocked by it
 #   serve      stark serve, two client scenarios, Python smtplib as the trigger
 #   scan       stark scan of two refservers that differ (TLS 1.2 only vs the
 #              default) and a refused port: nodes, an error, fleet rows
@@ -75,6 +77,9 @@ refserver inject --flaw inject --ca-out "$WORK/inject-ca.pem"
 step run 1 "$STARK" run --target "$ADDR" --servername localhost --ca "$WORK/inject-ca.pem" \
 	--no-system-ca -k injection -j 2 -q --out "$WORK/r/run"
 
+refserver notls --no-tls
+step blocked 1 "$STARK" run --target "$ADDR" --servername localhost -j 2 -q --out "$WORK/r/blocked"
+
 step serve 0 "$STARK" serve -k sanity -k c01-starttls-stripped -j 2 -q --timeout 10s \
 	--trigger "python3 '$SRC/tests/real/clients/smtplib-send.py' verify 5 </dev/null" \
 	--out "$WORK/r/serve"
@@ -117,10 +122,11 @@ wait "$SPID" || rc=$?
 if [ "$rc" -eq 2 ]; then echo "ok    interrupt: exit status 2"; else fail "interrupt: exit status $rc, want 2"; fi
 
 # every report validates, and each step wrote the role it should have
-python3 "$SRC/tests/validate-reports.py" --min 5 "$WORK/r" || failures=$((failures + 1))
+python3 "$SRC/tests/validate-reports.py" --min 6 "$WORK/r" || failures=$((failures + 1))
 python3 - "$WORK/r" <<'PY' || failures=$((failures + 1))
 import json, os, sys
 want = {"demo": ("server", False), "run": ("server", False), "serve": ("client", False),
+        "blocked": ("server", False),
         "scan": ("scan", False), "interrupt": ("server", True)}
 bad = 0
 for name, (role, interrupted) in want.items():
@@ -129,6 +135,12 @@ for name, (role, interrupted) in want.items():
     if got != (role, interrupted):
         print("FAIL  %s: role/interrupted %s, want %s" % (name, got, (role, interrupted)))
         bad += 1
+blocked = json.load(open(os.path.join(sys.argv[1], "blocked", "results.json")))["results"]
+roots = {r["blocked_by"] for r in blocked if "blocked_by" in r}
+if roots != {"server/s01-starttls-offered"} or [r["id"] for r in blocked if r["verdict"] == "fail"] \
+        != ["server/s01-starttls-offered"]:
+    print("FAIL  blocked: root causes %s" % sorted(roots))
+    bad += 1
 scan = json.load(open(os.path.join(sys.argv[1], "scan", "results.json")))
 nodes = scan["scan"]["nodes"]
 if len(nodes) != 3 or nodes[2]["error"] is None or not scan["scan"]["consistency"] \
