@@ -4,8 +4,9 @@
  * server). Public: exec_serve (listen, start the trigger, accept its one
  * connection, play); shared with exec.c: exec_serve_sink, _verify, _finish.
  * Invariants: the trigger's life is bounded by the timeout after our close
- * (then its process group is killed); a verification judges only what the
- * transcript holds.
+ * and by the stop flag (then its process group is killed, and output that a
+ * process outside the group holds open is cut); a verification judges only
+ * what the transcript holds.
  */
 #include "exec_int.h"
 
@@ -142,15 +143,24 @@ void exec_serve_finish(struct ex *x)
 	conn_close(&x->c);
 	if (x->trig == NULL)
 		return;
-	bool killed = false;
-	int st = trigger_wait(x->trig, mono_ms() + x->o->timeout_ms, &killed);
+	struct trigger_end end;
+	int st = trigger_wait(x->trig, mono_ms() + x->o->timeout_ms, x->o->stop, &end);
 	size_t len;
 	const char *out = trigger_output(x->trig, &len);
 	x->r->has_trigger = true;
 	x->r->trigger_status = st;
 	x->r->trigger_output = xstrndup(out, len);
 	transcript_note(&x->r->tr, TLAYER_PLAIN, "trigger %s with status %d",
-	                killed ? "killed after the deadline" : "exited", st);
+	                !end.killed   ? "exited"
+	                : end.stopped ? "killed: interrupted"
+	                              : "killed after the deadline",
+	                st);
+	if (end.cut && !end.stopped)
+		transcript_note(&x->r->tr, TLAYER_PLAIN,
+		                "trigger output cut: a background process kept it open");
+	/* its status is ours (SIGKILL), not the client's: nothing to verify */
+	if (end.stopped)
+		exec_verdict(x, V_ERROR, 0, "interrupted while waiting for the trigger to exit");
 }
 
 /* Does the client's side of the transcript hold one of verbs? Lines of a

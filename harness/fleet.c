@@ -3,8 +3,8 @@
  * fleet: per-node fact gathering (fleet_node_probe: probe_scan, then full
  * handshakes with and without SNI for the certificate) and the fleet view
  * (fleet_consistency). Invariants: a node that cannot be reached still
- * yields a node with the reason; every wait is bounded by opts.timeout_ms;
- * rows keep node order.
+ * yields a node with the reason; every wait is bounded by opts.timeout_ms,
+ * and a stalled handshake is not followed by another; rows keep node order.
  */
 #include "fleet.h"
 
@@ -17,25 +17,32 @@
 #include "util.h"
 
 /* A full handshake after STARTTLS, for the certificate facts (the probe
- * only reads hellos). sni NULL: none sent. */
+ * only reads hellos). sni NULL: none sent. *stalled: the server let the
+ * handshake run into the timeout (or the probe refuses to connect after
+ * its stalls): another handshake would only cost the timeout again. */
 static void handshake(struct probe *p, const struct fleet_opts *o, const char *sni,
-                      struct wtls_facts *facts, bool *ok, char *err, size_t errlen)
+                      struct wtls_facts *facts, bool *ok, bool *stalled, char *err, size_t errlen)
 {
 	struct conn c;
 	struct probe_result res;
 	*ok = false;
+	*stalled = false;
 	if (probe_starttls(p, &c, &res) != 0) {
 		snprintf(err, errlen, "%s", res.detail);
+		*stalled = res.outcome == PROBE_SILENT;
 		conn_close(&c);
 		return;
 	}
 	conn_set_timeout(&c, o->timeout_ms);
-	*ok = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0) == CONN_OK;
+	int rc = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0);
+	*ok = rc == CONN_OK;
 	*facts = c.facts;
-	if (!*ok)
+	if (!*ok) {
+		*stalled = rc == CONN_ERROR && mono_ms() >= c.deadline;
 		snprintf(err, errlen, "%s", c.err);
-	else
+	} else {
 		conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
+	}
 	conn_close(&c);
 }
 
@@ -61,15 +68,19 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 	if (n->probe_rc == 0 || n->probe.max_version != 0) {
 		const char *sni = o->servername ? o->servername : n->host;
 		n->has_tls = true;
-		handshake(p, o, sni, &n->tls, &n->tls_ok, n->tls_error, sizeof n->tls_error);
-		/* which certificate does a client without SNI get? */
-		struct wtls_facts f;
-		bool ok;
-		char err[256];
-		n->has_nosni = true;
-		handshake(p, o, NULL, &f, &ok, err, sizeof err);
-		if (ok && f.nchain > 0)
-			snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
+		bool stalled;
+		handshake(p, o, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error, sizeof n->tls_error);
+		/* X-10: which certificate does a client without SNI get? Not
+		 * asked of a server that just stalled a handshake. */
+		if (!stalled) {
+			struct wtls_facts f;
+			bool ok;
+			char err[256];
+			n->has_nosni = true;
+			handshake(p, o, NULL, &f, &ok, &stalled, err, sizeof err);
+			if (ok && f.nchain > 0)
+				snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
+		}
 	}
 	probe_free(p);
 	n->elapsed_ms = mono_ms() - t0;

@@ -5,8 +5,9 @@
  * address, greeting, EHLO, STARTTLS), probe_hello (one ClientHello, the
  * answer classified), probe_scan (its strategy lives in probescan.c), and
  * the name/index helpers of probe.h. Invariants: every step has a deadline
- * (target timeout); every connection is counted; a 421 is never taken for
- * an answer about TLS; results are plain data.
+ * (target timeout); every connection is counted; after PROBE_STALLS_MAX
+ * hellos left unanswered no connection is opened; a 421 is never taken
+ * for an answer about TLS; results are plain data.
  */
 #include "probe.h"
 #include "probe_int.h"
@@ -290,6 +291,10 @@ int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res)
 	memset(res, 0, sizeof *res);
 	conn_init(c, -1, p->t.tr);
 	c->stop = p->t.stop;
+	if (p->stalls >= PROBE_STALLS_MAX) {
+		done(res, PROBE_SILENT, PROBE_STALLED_MSG);
+		return -1;
+	}
 	/* Every probe of one target goes to the address the first one reached:
 	 * behind round-robin DNS the answers must come from one node. */
 	int rc = conn_connect(c, p->pinned[0] ? p->pinned : p->t.host, p->t.port, p->t.timeout_ms);
@@ -354,6 +359,8 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 		}
 		if (k == HELLO_SERVER_HELLO)
 			break; /* the flight stays incomplete; the ServerHello stands */
+		if (rc == CONN_TIMEOUT)
+			p->stalls++; /* a stalled handshake: PROBE_SILENT below */
 		if (rc == CONN_EOF && c.in.len > 0)
 			done(res, PROBE_CLOSED, "closed after %zu bytes of an incomplete answer", c.in.len);
 		else if (rc == CONN_EOF)

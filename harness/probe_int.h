@@ -10,11 +10,18 @@
 
 #include "probe.h"
 
+/* A server that lets a ClientHello go unanswered until the timeout this
+ * many times is a tarpit for every further probe (each would cost the
+ * whole timeout): the probe opens no more connections to it. */
+#define PROBE_STALLS_MAX 2
+#define PROBE_STALLED_MSG "the server stalled the TLS handshake twice; probing stopped"
+
 struct probe {
 	struct probe_target t;
 	char *host, *port, *helo, *sni; /* owned copies */
 	char pinned[64];                /* numeric address of the first connection */
 	size_t connections;
+	unsigned stalls;                /* hellos answered by silence until the timeout */
 };
 
 /* probe_scan's body (probescan.c): same contract as probe_scan in probe.h. */

@@ -6,7 +6,9 @@
  * read them all); then preference, fallback SCSV, groups and signature
  * schemes by the same elimination. Public (probe_int.h): probescan_run.
  * Invariants: a 421 is retried with backoff, never read as a TLS answer;
- * the connection and time budgets stop the scan; the report is plain data.
+ * the connection and time budgets stop the scan, and so does a server that
+ * stalls the handshake PROBE_STALLS_MAX times (what its silence decided is
+ * then unknown again, not "no"); the report is plain data.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +26,8 @@ struct scan {
 	size_t start_conns;
 	int64_t end_ms;         /* mono_ms() deadline of the whole scan, 0 = none */
 	size_t chunk;           /* suites per hello; 0 = not known yet (try all at once) */
+	bool stalled;           /* stopped: the server stalled PROBE_STALLS_MAX handshakes */
+	unsigned silent_no;     /* versions (1 << enum probe_vidx) found "no" by a silence */
 };
 
 static void add_error(struct probe_report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -78,6 +82,13 @@ static enum probe_outcome scan_probe(struct scan *s, const struct hello_opts *h,
 			mono_sleep(wait, s->p->t.stop);
 			wait *= 2;
 			continue;
+		}
+		if (oc == PROBE_SILENT && s->p->stalls >= PROBE_STALLS_MAX) {
+			/* every further hello would cost the whole timeout too */
+			add_error(s->rep, "%s", PROBE_STALLED_MSG);
+			s->stalled = true;
+			s->fatal = true;
+			return oc;
 		}
 		switch (oc) {
 		case PROBE_THROTTLED:
@@ -305,6 +316,8 @@ static void enum_version(struct scan *s, enum probe_vidx vi)
 		} else if (!s->fatal) {
 			v->supported = PROBE_TRI_NO;
 			snprintf(v->why, sizeof v->why, "%s", res->detail);
+			if (res->outcome == PROBE_SILENT)
+				s->silent_no |= 1u << vi;
 		}
 		free(res);
 		return;
@@ -401,6 +414,8 @@ static void enum_version(struct scan *s, enum probe_vidx vi)
 		if (v->nsuites == 0 && (base + n >= nrem || version_no)) {
 			/* nothing accepted from any chunk: the version is not supported */
 			v->supported = PROBE_TRI_NO;
+			if (res->outcome == PROBE_SILENT)
+				s->silent_no |= 1u << vi;
 			if (res->outcome == PROBE_HELLO && res->reply.kind == HELLO_SERVER_HELLO)
 				snprintf(v->why, sizeof v->why, "answered %s instead",
 				         hello_version_name(res->reply.version));
@@ -721,6 +736,12 @@ int probescan_run(struct probe *p, const struct probe_scan_opts *o, struct probe
 	for (size_t i = 0; i < sizeof order / sizeof order[0] && !s.fatal; i++)
 		if (s.o.versions & (1u << order[i]))
 			enum_version(&s, order[i]);
+	/* A silence read as "no" was the first of the stalls: undecided. */
+	for (int i = 0; i < PV__COUNT && s.stalled; i++)
+		if (s.silent_no & (1u << i)) {
+			rep->v[i].supported = PROBE_TRI_UNKNOWN;
+			rep->v[i].why[0] = '\0';
+		}
 	for (int i = PV_TLS13; i >= PV_SSL2; i--)
 		if (rep->v[i].supported == PROBE_TRI_YES) {
 			rep->max_version = probe_vidx_version((enum probe_vidx)i);

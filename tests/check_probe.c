@@ -6,7 +6,8 @@
  * scan's facts), a throttling target (421), a listener without STARTTLS,
  * and scripted peers (support_peer scripts): silent from the start, silent after 220,
  * plaintext instead of a ServerHello, an SSLv2 SERVER-HELLO; every one
- * within its deadline.
+ * within its deadline. A fake server that stalls handshakes: the scan and
+ * fleet_node_probe stop after two stalls.
  */
 #include <check.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fleet.h"
 #include "hello.h"
 #include "probe.h"
 #include "refsrv.h"
@@ -446,6 +448,9 @@ struct fake {
 	size_t nprefs;
 	bool client_order;      /* pick by the client's order instead */
 	size_t max_suites;      /* above this many: close without a word (0 = no limit) */
+	size_t stall_from;      /* from this connection on (1 = the first), the SMTP part
+	                           and then silence until the client closes (0 = never) */
+	size_t conns;           /* connections accepted (read after fake_stop) */
 };
 
 static bool recv_full(int fd, uint8_t *p, size_t n)
@@ -472,6 +477,10 @@ static void fake_conn(struct fake *f, int fd)
 	if (!read_line(fd))
 		return;
 	say(fd, "220 go ahead\r\n");
+	if (f->stall_from && f->conns >= f->stall_from) {
+		drain_until_eof(fd); /* the ClientHello, then nothing back */
+		return;
+	}
 	uint8_t h[5], body[16384];
 	if (!recv_full(fd, h, 5) || h[0] != 22)
 		return;
@@ -528,6 +537,7 @@ static void *fake_main(void *arg)
 		int fd = accept(f->lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		f->conns++;
 		fake_conn(f, fd);
 		shutdown(fd, SHUT_WR);
 		drain_until_eof(fd);
@@ -602,6 +612,95 @@ START_TEST(fake_client_order)
 }
 END_TEST
 
+/* A server that accepts STARTTLS and then never answers a ClientHello:
+ * two stalls, then the scan stops and says so, with no version judged by
+ * the silence (the old way: 14 connections, every version "no"). */
+START_TEST(scan_stops_after_two_stalls)
+{
+	struct fake f = {.version = 0x0303, .prefs = INTERLEAVED,
+	                 .nprefs = sizeof INTERLEAVED / sizeof INTERLEAVED[0], .stall_from = 1};
+	fake_start(&f);
+	struct probe *p = probe_for(f.port, 300);
+	struct probe_report *r = xcalloc(1, sizeof *r);
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(probe_scan(p, NULL, r), -1); /* nothing learned */
+	int64_t took = mono_ms() - t0;
+	ck_assert_uint_eq(r->connections, 2);
+	ck_assert_int_ge(took, 2 * 290);
+	ck_assert_int_lt(took, 2 * 300 + 700);
+	ck_assert_uint_ge(r->nerrors, 1);
+	ck_assert_str_eq(r->errors[0], "the server stalled the TLS handshake twice; probing stopped");
+	for (int i = 0; i < PV__COUNT; i++)
+		ck_assert_msg(r->v[i].supported == PROBE_TRI_UNKNOWN, "%s: %s (%s)",
+		              hello_version_name(r->v[i].version), probe_tri_name(r->v[i].supported),
+		              r->v[i].why);
+	ck_assert_uint_eq(r->max_version, 0);
+	/* the probe opens no more connections to this server */
+	static const uint16_t suites[] = {0xC02F};
+	struct hello_opts h;
+	support_hello_opts(&h, HELLO_TLS12, suites, 1);
+	struct probe_result res;
+	t0 = mono_ms();
+	ck_assert_int_eq(probe_hello(p, &h, false, &res), PROBE_SILENT);
+	ck_assert_int_lt(mono_ms() - t0, 100);
+	ck_assert_str_eq(res.detail, r->errors[0]);
+	ck_assert_uint_eq(probe_connections(p), 2);
+	free(r);
+	probe_free(p);
+	fake_stop(&f);
+	ck_assert_uint_eq(f.conns, 2);
+}
+END_TEST
+
+/* fleet_node_probe on a fake that answers hellos; stall_from: as struct
+ * fake. Returns the connections the fake accepted; the node in *n. */
+static size_t fleet_probe_fake(size_t stall_from, struct fleet_node *n, int64_t *took)
+{
+	static const uint16_t prefs[] = {0xC02F, 0x009C};
+	struct fake f = {.version = 0x0303, .prefs = prefs, .nprefs = 2, .stall_from = stall_from};
+	fake_start(&f);
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	ck_assert_ptr_nonnull(cfg);
+	struct fleet_opts o = {.servername = "fake.test", .timeout_ms = 300, .tls = cfg};
+	memset(n, 0, sizeof *n);
+	n->target = xasprintf("127.0.0.1:%s", f.port);
+	int64_t t0 = mono_ms();
+	fleet_node_probe(n, &o);
+	*took = mono_ms() - t0;
+	wtls_config_free(cfg);
+	fake_stop(&f);
+	return f.conns;
+}
+
+/* The full handshakes: the one without SNI is not tried after the one
+ * with SNI stalled. */
+START_TEST(fleet_no_second_handshake_after_stall)
+{
+	struct fleet_node n;
+	int64_t took;
+	/* the fake answers every hello: the scan's connections, then both
+	 * handshakes (which fail fast: a bare ServerHello, then EOF) */
+	size_t all = fleet_probe_fake(0, &n, &took);
+	size_t scan = n.probe.connections;
+	ck_assert_int_eq(n.probe_rc, 0);
+	ck_assert_uint_eq(n.probe.max_version, 0x0303);
+	ck_assert(n.has_tls && n.has_nosni);
+	ck_assert_uint_eq(all, scan + 2);
+	fleet_node_free(&n);
+
+	/* the same fake stalling from the first handshake on */
+	all = fleet_probe_fake(scan + 1, &n, &took);
+	ck_assert_uint_eq(n.probe.connections, scan);
+	ck_assert_uint_eq(n.probe.max_version, 0x0303);
+	ck_assert(n.has_tls);
+	ck_assert(!n.tls_ok);
+	ck_assert_msg(strstr(n.tls_error, "timeout") != NULL, "%s", n.tls_error);
+	ck_assert(!n.has_nosni);
+	ck_assert_uint_eq(all, scan + 1);
+	fleet_node_free(&n);
+}
+END_TEST
+
 Suite *probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -625,6 +724,8 @@ Suite *probe_suite(void)
 	tcase_add_test(t, scan_budgets);
 	tcase_add_test(t, fake_server_order_across_chunks);
 	tcase_add_test(t, fake_client_order);
+	tcase_add_test(t, scan_stops_after_two_stalls);
+	tcase_add_test(t, fleet_no_second_handshake_after_stall);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -4,9 +4,12 @@
  * real processes on loopback: a trigger that never connects is an ERROR
  * that says so, a client that hangs costs at most the deadline and is
  * killed, the STARK_* environment reaches the trigger, and its exit status
- * and output are recorded beside the transcript.
+ * and output are recorded beside the transcript; a background process that
+ * keeps the output open costs no more than the deadline, and the stop flag
+ * (SIGINT) ends a serve within a few hundred milliseconds.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "cert.h"
 #include "exec.h"
 #include "scenario.h"
+#include "support.h"
 #include "util.h"
 
 #define TIMEOUT_MS 600
@@ -33,17 +37,17 @@ static const char BODY[] = "scenario client/t\n"
 
 static struct cert_set *certs;
 
-static void serve(const char *trigger, struct result *r)
+static void serve_opts(const char *trigger, int64_t timeout_ms, const volatile sig_atomic_t *stop,
+                       struct result *r)
 {
 	struct scn_diag d = {0};
 	struct scenario *s = scenario_parse("t.scn", (const uint8_t *)BODY, sizeof BODY - 1, &d);
 	ck_assert_msg(s != NULL, "%s", d.n ? d.msgs[0] : "parse failed");
-	if (certs == NULL)
-		certs = cert_set_new("localhost");
 	struct exec_opts o = {
 	    .servername = "localhost",
 	    .helo = "stark.test",
-	    .timeout_ms = TIMEOUT_MS,
+	    .timeout_ms = timeout_ms,
+	    .stop = stop,
 	    .profile = "require-tls",
 	    .trigger = trigger,
 	    .listen_host = "127.0.0.1",
@@ -54,6 +58,19 @@ static void serve(const char *trigger, struct result *r)
 	exec_serve(s, &o, r);
 	scenario_free(s);
 	scenario_diag_free(&d);
+}
+
+static void serve(const char *trigger, struct result *r)
+{
+	serve_opts(trigger, TIMEOUT_MS, NULL, r);
+}
+
+static bool has_note(const struct result *r, const char *needle)
+{
+	for (size_t i = 0; i < r->tr.n; i++)
+		if (r->tr.ev[i].dir == TDIR_NOTE && strstr((const char *)r->tr.ev[i].data, needle))
+			return true;
+	return false;
 }
 
 /* A minimal SMTP client: reads the greeting, EHLO, QUIT. bash's /dev/tcp,
@@ -140,6 +157,83 @@ START_TEST(trigger_failure_is_verified)
 }
 END_TEST
 
+/* A background process that left the trigger's process group (setsid, as
+ * daemons do) holds the output pipe after the client quit: reading it to
+ * EOF would last as long as that process. It writes a line every 100 ms
+ * for at most 10 s, and dies of SIGPIPE once stark stops reading. The
+ * client starts once the file "up" says the process has left the group
+ * (else stark's kill of the group could still reach it). */
+#define SH_BACKGROUND                                                                         \
+	"d=$(mktemp -d); "                                                                     \
+	"setsid sh -c ': >\"$1/up\"; i=0; while [ $i -lt 100 ] && echo bg; do sleep 0.1; "     \
+	"i=$((i+1)); done' sh \"$d\" & "                                                        \
+	"while [ ! -e \"$d/up\" ]; do sleep 0.01; done; rm -r \"$d\"; "
+
+START_TEST(background_process_keeps_output_open)
+{
+	struct result r;
+	int64_t t0 = mono_ms();
+	serve(SH_BACKGROUND SH_CLIENT, &r);
+	int64_t took = mono_ms() - t0;
+	/* the exchange was right and the client exited 0 */
+	ck_assert_msg(r.verdict == V_PASS, "%s", r.reason);
+	ck_assert_int_eq(r.trigger_status, 0);
+	ck_assert_int_lt(took, TIMEOUT_MS + 700);
+	ck_assert(has_note(&r, "trigger output cut: a background process kept it open"));
+	ck_assert_ptr_nonnull(r.trigger_output);
+	ck_assert_msg(strstr(r.trigger_output, "bg\n") != NULL, "%s", r.trigger_output);
+	result_free(&r);
+}
+END_TEST
+
+/* SIGINT while the client hangs mid-exchange: the read and the wait for
+ * the trigger both end, well before the 10 s deadline. */
+START_TEST(stop_during_exchange)
+{
+	volatile sig_atomic_t stop = 0;
+	struct result r;
+	int64_t set_at;
+	pthread_t th = support_stop_later(&stop, 100, &set_at);
+	serve_opts("exec bash -c '" SH_CONNECT "exec sleep 30'", 10000, &stop, &r);
+	int64_t back = mono_ms();
+	support_thread_join(th, 1000);
+	ck_assert_int_eq(r.verdict, V_ERROR);
+	ck_assert_msg(strstr(r.reason, "interrupted") != NULL, "%s", r.reason);
+	/* the conn looks at the flag every 100 ms; the thread's own lateness
+	 * on a loaded machine is not stark's */
+	ck_assert_int_lt(back - set_at, 200);
+	ck_assert_int_eq(r.trigger_status, 128 + 9);
+	ck_assert(has_note(&r, "trigger killed: interrupted"));
+	result_free(&r);
+}
+END_TEST
+
+/* SIGINT after the exchange (which takes a few milliseconds), while the
+ * client lingers before exiting: the wait for it ends at once, and its
+ * status (our SIGKILL) is not verified. */
+START_TEST(stop_while_waiting_for_trigger)
+{
+	volatile sig_atomic_t stop = 0;
+	struct result r;
+	int64_t set_at;
+	pthread_t th = support_stop_later(&stop, 400, &set_at);
+	serve_opts(SH_CLIENT "; sleep 30", 10000, &stop, &r);
+	int64_t back = mono_ms();
+	support_thread_join(th, 1000);
+	ck_assert_int_eq(r.verdict, V_ERROR);
+	ck_assert_str_eq(r.reason, "interrupted while waiting for the trigger to exit");
+	ck_assert_int_lt(back - set_at, 200);
+	ck_assert_int_eq(r.trigger_status, 128 + 9);
+	result_free(&r);
+}
+END_TEST
+
+/* Made before each test, so that no test's timing includes key generation. */
+static void setup(void)
+{
+	certs = cert_set_new("localhost");
+}
+
 static void teardown(void)
 {
 	cert_set_free(certs);
@@ -150,13 +244,16 @@ Suite *serve_suite(void)
 {
 	Suite *s = suite_create("serve");
 	TCase *tc = tcase_create("trigger");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, trigger_exits_without_connecting);
 	tcase_add_test(tc, trigger_never_connects);
 	tcase_add_test(tc, client_hangs_after_connecting);
 	tcase_add_test(tc, environment_status_and_output);
 	tcase_add_test(tc, trigger_failure_is_verified);
+	tcase_add_test(tc, background_process_keeps_output_open);
+	tcase_add_test(tc, stop_during_exchange);
+	tcase_add_test(tc, stop_while_waiting_for_trigger);
 	suite_add_tcase(s, tc);
 	return s;
 }
