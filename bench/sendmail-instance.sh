@@ -128,6 +128,10 @@ sendmail_start()
 	# the cf.m4 checks and the daemon's safe-file checks want them root-owned
 	# and not group/world-writable
 	chmod 644 "$SM_DIR/service.switch" "$SM_DIR/hosts" "$SM_DIR/aliases"
+	# a copy without Debian's set-group-ID bit: exec of a set-group-ID file
+	# clears the parent-death signal, so unshare --kill-child (mta_root_run)
+	# could not take the daemon down with it (prctl(2), PR_SET_PDEATHSIG)
+	install -m 755 "$root/usr/libexec/sendmail/sendmail" "$SM_DIR/sendmail"
 
 	for try in 1 2 3; do
 		SM_PORT=$(mta_root_free_port) || return 1
@@ -145,7 +149,7 @@ sendmail_start()
 		# -q: no queue runner; -X: the traffic log (no syslog in the root)
 		MTA_ROOT_HOSTNAME=$SM_NAME MTA_ROOT_BIND="$idir/hosts:/etc/hosts" \
 			mta_root_spawn "$root" "$SM_DIR/daemon.out" "${SM_MAX_LIFETIME:-1800}" \
-			/usr/libexec/sendmail/sendmail -bD -C "$idir/sendmail.cf" -X "$idir/traffic.log"
+			"$idir/sendmail" -bD -C "$idir/sendmail.cf" -X "$idir/traffic.log"
 		SM_PID=$MTA_ROOT_PID
 		deadline=$((SECONDS + ${SM_START_TIMEOUT:-20}))
 		while [ $SECONDS -lt $deadline ]; do
