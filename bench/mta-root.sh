@@ -19,7 +19,7 @@
 #                                     to the root's sources and installs that
 #                                     package with apt-get -t SUITE.
 #   mta_root_preset NAME              the package list of a known root
-#                                     (exim, opensmtpd), one per line
+#                                     (exim, opensmtpd, sendmail), one per line
 #   mta_root_run ROOT CMD [ARG...]    run CMD inside ROOT (see below)
 #
 # or run it: bench/mta-root.sh [NAME...]  (default: every preset) builds
@@ -58,8 +58,10 @@ mta_root_preset()
 	# 6.8 in bookworm cannot finish a TLS handshake with OpenSSL 3
 	# ca-certificates: smtpd loads the default CA file at start-up
 	opensmtpd) printf '%s\n' ca-certificates opensmtpd/bookworm-backports ;;
+	# sendmail-cf: the m4 macros bench/sendmail-instance.sh builds its .cf with
+	sendmail) printf '%s\n' sendmail-bin sendmail-cf m4 ;;
 	*)
-		echo "mta_root_preset: unknown root '$1' (exim, opensmtpd)" >&2
+		echo "mta_root_preset: unknown root '$1' (exim, opensmtpd, sendmail)" >&2
 		return 1
 		;;
 	esac
@@ -388,7 +390,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		done
 		exit 0
 	fi
-	[ $# -gt 0 ] || set -- exim opensmtpd
+	[ $# -gt 0 ] || set -- exim opensmtpd sendmail
 	for n in "$@"; do
 		mapfile -t pk < <(mta_root_preset "$n")
 		[ ${#pk[@]} -gt 0 ] || exit 2
