@@ -103,6 +103,19 @@ void exec_verdict(struct ex *x, enum verdict v, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	x->done = true;
+	if (v == V_FAIL && x->send_cut) {
+		/* The peer closed or reset while stark was still writing: a reply
+		 * it sent first may be lost with the connection (TCP discards
+		 * unread data on a reset), so a FAIL after it would rest on
+		 * evidence stark could not read. */
+		char cut[1100];
+		snprintf(cut, sizeof cut,
+		         "the peer stopped reading while stark was still sending line %d (closed or "
+		         "reset): what it answered first may be lost, so this cannot be judged (%s)",
+		         x->send_cut, msg);
+		snprintf(msg, sizeof msg, "%s", cut);
+		v = V_INCONCLUSIVE;
+	}
 	x->r->verdict = v;
 	x->r->line = line;
 	free(x->r->reason);
@@ -688,6 +701,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 				 * right. */
 				transcript_note(&x->r->tr, conn_layer(&x->c), "send failed: %s", x->c.err);
 				x->c.eof = true;
+				x->send_cut = st->line;
 			} else if (rc == CONN_STOPPED) {
 				exec_verdict(x, V_ERROR, st->line, "interrupted");
 			} else if (rc != CONN_OK) {

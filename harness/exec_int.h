@@ -56,6 +56,7 @@ struct ex {
 	int closed_after;  /* sent_line when the close was first seen; 0: before any send */
 	int unsent_first;  /* first step not run because of the close */
 	int unsent;        /* how many steps that wrote something were not run */
+	int send_cut;      /* line of a send the peer stopped reading (closed or reset mid-write) */
 };
 
 /* exec.c */

@@ -29,7 +29,9 @@ node_modules()
 {
 	local dir
 	dir="$(cd "$(dirname "$0")/.." && pwd)/tests/real/node"
-	[ -d "$dir/node_modules" ] && return 0
+	# again when the lock changed since the last npm ci (npm keeps a copy)
+	[ -f "$dir/node_modules/.package-lock.json" ] &&
+		[ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ] && return 0
 	echo "install-deps: npm ci in $dir"
 	(cd "$dir" && npm ci --no-audit --no-fund)
 }

@@ -2,9 +2,9 @@
 # shellcheck shell=bash
 #
 # server-suite.bash: the verdict check the real-MTA scripts share (sourced by
-# tests/real/exim.sh, opensmtpd.sh, smtp-server.sh and haraka.sh; it is not
-# a test itself, hence not a .sh under tests/real/). One function does the
-# work:
+# tests/real/exim.sh, opensmtpd.sh, smtp-server.sh, haraka.sh and
+# sendmail.sh; it is not a test itself, hence not a .sh under tests/real/).
+# One function does the work:
 #
 #   suite_run NAME PROFILE HOST:PORT SERVERNAME CA EXPECTED LOGTAIL_FN OUTDIR
 #
@@ -13,9 +13,6 @@
 # lines with EXPECTED ('#' comments and blank lines ignored). On a
 # difference it prints the results that differ with their transcripts and
 # the MTA's log (LOGTAIL_FN 40). Returns 0 when all is as expected.
-# An expected verdict may be "V1|V2" for a result that is known to vary
-# between runs with the same peer behaviour (the expectation file must say
-# why above the line); the actual verdict must be one of them.
 # Knob: STARK_TIMEOUT (seconds for the whole stark run, default 120).
 
 # "id verdict" per result of a results.json, in run order.
@@ -26,27 +23,6 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 for x in r["results"]:
     print(x["id"], x["verdict"])
-PY
-}
-
-# The "id verdict" lines of a results.json, with a verdict that one of
-# EXPECTED's "V1|V2" alternatives names written as those alternatives, so
-# that it compares equal with suite__expected_lines.
-suite__report_lines_as_expected()
-{
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-alt = {}
-for line in open(sys.argv[2]):
-    line = line.split()
-    if len(line) >= 2 and not line[0].startswith("#") and "|" in line[1]:
-        alt[line[0]] = line[1]
-for x in r["results"]:
-    v = x["verdict"]
-    if x["id"] in alt and v in alt[x["id"]].split("|"):
-        v = alt[x["id"]]
-    print(x["id"], v)
 PY
 }
 
@@ -70,7 +46,7 @@ for line in open(sys.argv[2]):
     if len(line) >= 2 and not line[0].startswith("#"):
         want[line[0]] = line[1]
 for x in r["results"]:
-    if x["verdict"] in want.get(x["id"], "").split("|"):
+    if want.get(x["id"]) == x["verdict"]:
         continue
     print("--- %s: %s (expected %s) %s" % (x["id"], x["verdict"], want.get(x["id"], "nothing"),
                                           x["reason"]))
@@ -112,8 +88,7 @@ suite_run()
 		echo "$name: TLS in use: $version $cipher (group ${group:-?})"
 	fi
 	if diff -u --label "expected ($(basename "$expected"))" --label "actual ($name, --profile $profile)" \
-		<(suite__expected_lines "$expected") \
-		<(suite__report_lines_as_expected "$out/results.json" "$expected"); then
+		<(suite__expected_lines "$expected") <(suite__report_lines "$out/results.json"); then
 		echo "$name: all $(suite__report_lines "$out/results.json" | wc -l) verdicts as expected"
 	else
 		echo "$name: FAIL: verdicts differ from $expected (- expected, + actual); details:"
