@@ -75,15 +75,19 @@ bool report_view_is_bad(enum verdict v)
 	return v == V_FAIL || v == V_XPASS || v == V_ERROR;
 }
 
+/* 0: fails the run, 1: WARN (a finding below FAIL), 2: the rest. */
+static int rank(enum verdict v)
+{
+	return report_view_is_bad(v) ? 0 : v == V_WARN ? 1 : 2;
+}
+
 void report_view_order(const struct run *run, size_t *idx)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < run->n; i++)
-		if (report_view_is_bad(run->results[i].verdict))
-			idx[k++] = i;
-	for (size_t i = 0; i < run->n; i++)
-		if (!report_view_is_bad(run->results[i].verdict))
-			idx[k++] = i;
+	for (int g = 0; g < 3; g++)
+		for (size_t i = 0; i < run->n; i++)
+			if (rank(run->results[i].verdict) == g)
+				idx[k++] = i;
 }
 
 void report_view_reason(struct buf *out, const struct result *r)

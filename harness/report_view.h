@@ -28,7 +28,8 @@ void report_view_event_line(struct buf *out, const struct tevent *e, size_t maxd
 /* FAIL, XPASS and ERROR: the verdicts that change the exit status to non-zero
  * because of the target or the harness (listed first in every view). */
 bool report_view_is_bad(enum verdict v);
-/* idx[run->n]: bad results first, then the rest, each group in run order. */
+/* idx[run->n]: bad results first, then WARN (findings that do not fail the
+ * run), then the rest, each group in run order. */
 void report_view_order(const struct run *run, size_t *idx);
 /* The reason as a person reads it (adds the expected-failure note for
  * XFAIL/XPASS). Raw text: the caller escapes for its format. */

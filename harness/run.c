@@ -2,8 +2,8 @@
 /*
  * run: a run's lifetime, run_add (the one way a result joins a run: moved
  * in, listing order kept), summary counts and the exit status contract
- * (0 clean, 1 FAIL/XPASS, 2 ERROR or interrupted). A run borrows its fleet
- * (run->scan): whoever built the fleet frees it.
+ * (0 clean, 1 FAIL/XPASS, 2 ERROR or interrupted; WARN never counts). A
+ * run borrows its fleet (run->scan): whoever built the fleet frees it.
  */
 #include "run.h"
 
@@ -58,7 +58,8 @@ int run_exit_status(const struct run *run)
 {
 	size_t c[V__COUNT];
 	run_summary(run, c);
-	/* A finding outranks an incomplete run: what FAILed is real either way. */
+	/* A finding outranks an incomplete run: what FAILed is real either way.
+	 * WARN (a SHOULD-level finding) is reported, never a failed run. */
 	if (c[V_FAIL] > 0 || c[V_XPASS] > 0)
 		return 1;
 	if (c[V_ERROR] > 0 || run->interrupted)

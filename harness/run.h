@@ -44,7 +44,8 @@ void run_free(struct run *run);
 void run_add(struct run *run, struct result *r);
 /* Count per verdict into counts[V__COUNT]. */
 void run_summary(const struct run *run, size_t counts[V__COUNT]);
-/* 0: no FAIL/XPASS/ERROR; 1: any FAIL or XPASS; else 2 if any ERROR or the run was interrupted. */
+/* 0: no FAIL/XPASS/ERROR; 1: any FAIL or XPASS; else 2 if any ERROR or the run
+ * was interrupted. SKIP, XFAIL, INCONCLUSIVE and WARN never change it. */
 int run_exit_status(const struct run *run);
 
 #endif
