@@ -238,9 +238,9 @@ static void build_run(struct run *run)
 
 	/* WARN: a SHOULD-level policy finding (ranked below FAIL, exit 0). */
 	r = add_result(run, "tls/t05-tls13", "TLS 1.3 is offered", V_WARN,
-	               "TLS 1.3 not offered (policy rfc: RFC 9325 4.1)", 0);
+	               "TLS 1.3 not offered (policy rfc: RFC 9325 3.1.1)", 0);
 	r->catalog = strv(&r->ncatalog, "T-05", (char *)NULL);
-	r->refs = strv(&r->nrefs, "RFC 9325 4.1", (char *)NULL);
+	r->refs = strv(&r->nrefs, "RFC 9325 3.1.1", (char *)NULL);
 
 	r = add_result(run, "client/c01-no-cleartext-auth",
 	               "A client must not send AUTH before the TLS handshake.", V_FAIL,
@@ -354,7 +354,7 @@ static void build_scan_run(struct run *run)
 		add_finding(run, nd, "tls/t03-tls10-tls11", "T-03", bad ? V_FAIL : V_PASS,
 		            bad ? "TLS 1.0 offered (policy rfc: RFC 8996 4, 5)" : "");
 		add_finding(run, nd, "tls/t06-weak-suites", "T-06", bad ? V_FAIL : V_PASS,
-		            bad ? "weak suites offered: RC4-SHA (policy rfc: RFC 7465; RFC 7525 4.2)"
+		            bad ? "weak suites offered: RC4-SHA (TLSv1.2) (policy rfc: RFC 7465; RFC 9325 4.1)"
 		                : "");
 		add_finding(run, nd, "tls/t13-client-renegotiation", "T-13", V_SKIP,
 		            "not tested: Debian's wolfSSL build has no client renegotiation");
