@@ -610,7 +610,7 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	                          .servername = x->o->servername, .timeout_ms = x->o->timeout_ms,
 	                          .stop = x->o->stop, .tr = &x->r->tr};
 	if ((!checked || (nx->kind == STEP_EXPECT_TLS && nx->tls_ok)) && rc == CONN_ERROR && !x->server &&
-	    x->c.facts.hello_refused && !owned && x->o->host &&
+	    x->c.facts.hello_refused && !st->tls.vmin && !st->tls.vmax && !st->tls.ciphers && x->o->host &&
 	    fleet_unnegotiable(&pt, why, sizeof why) == 1)
 		exec_verdict(x, V_ERROR, st->line, "%s (%s)", why, x->c.err);
 	else if (!checked)
