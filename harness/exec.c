@@ -605,13 +605,14 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 	 * narrows versions or ciphers asked for its refusal. */
 	bool checked = tls_outcome_checked_next(b, i);
 	const struct step *nx = checked ? &b->steps[i + 1] : NULL;
+	bool needs_ok = !checked || (nx->kind == STEP_EXPECT_TLS && nx->tls_ok);
+	bool default_offer = !st->tls.vmin && !st->tls.vmax && !st->tls.ciphers;
 	char why[200];
 	struct probe_target pt = {.host = x->o->host, .port = x->o->port, .helo = x->o->helo,
 	                          .servername = x->o->servername, .timeout_ms = x->o->timeout_ms,
 	                          .stop = x->o->stop, .tr = &x->r->tr};
-	if ((!checked || (nx->kind == STEP_EXPECT_TLS && nx->tls_ok)) && rc == CONN_ERROR && !x->server &&
-	    x->c.facts.hello_refused && !st->tls.vmin && !st->tls.vmax && !st->tls.ciphers && x->o->host &&
-	    fleet_unnegotiable(&pt, why, sizeof why) == 1)
+	if (needs_ok && default_offer && rc == CONN_ERROR && !x->server && x->c.facts.hello_refused &&
+	    x->o->host && fleet_unnegotiable(&pt, why, sizeof why) == 1)
 		exec_verdict(x, V_ERROR, st->line, "%s (%s)", why, x->c.err);
 	else if (!checked)
 		exec_verdict(x, V_FAIL, st->line,

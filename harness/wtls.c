@@ -2,12 +2,14 @@
 /*
  * wtls: wolfSSL behind a libtls-shaped API, the I/O half of the TLS wrapper:
  * init once, config (one CTX), connection (one WOLFSSL) over the caller's
- * blocking I/O callbacks, handshake, read/write/close_notify, error text;
- * the public wtls_* names of wtls.h. The facts half (certificate facts, host
- * match, verification that records and never aborts, negotiated facts) is
+ * blocking I/O callbacks, handshake, read/write/close_notify, error text
+ * (and whether a failure was a refused ClientHello); the public wtls_*
+ * names of wtls.h. The facts half (certificate facts, host match,
+ * verification that records and never aborts, negotiated facts) is
  * wtls_facts.c; both share struct wtls through wtls_int.h. Invariants: only
  * wtls.c, wtls_facts.c and cert.c include wolfSSL; no global mutable state
- * but the init once; nothing is printed.
+ * but what is set once (init, the default client's suite list); nothing is
+ * printed.
  */
 #include "wtls_int.h"
 
