@@ -404,6 +404,10 @@ static ssize_t tls_send_cb(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct conn *c = ctx;
 	int r;
+	if (c->gather && c->glue.len == 0) {
+		buf_append(&c->out, buf, len);
+		return (ssize_t)len;
+	}
 	if (c->glue.len > 0) {
 		/* The injection variant S-09(c): plaintext and the first TLS
 		 * record leave in one write(2), so in one segment. */
@@ -495,8 +499,19 @@ int conn_send(struct conn *c, const uint8_t *p, size_t n)
 	if (c->tr)
 		transcript_add(c->tr, TDIR_SEND, conn_layer(c), p, n);
 	if (c->tls) {
-		if (wtls_write(c->tls, p, n) != (ssize_t)n) {
-			snprintf(c->err, sizeof c->err, "TLS write: %s", wtls_error(c->tls));
+		/* One send is one write(2) inside TLS too: the records of a long
+		 * line leave together, as its plaintext would, so a peer that
+		 * answers and closes after its first part races no later write
+		 * of ours (whose reset would lose that answer). */
+		c->gather = true;
+		ssize_t w = wtls_write(c->tls, p, n);
+		c->gather = false;
+		int r = w == (ssize_t)n ? raw_write(c, c->out.data, c->out.len) : CONN_ERROR;
+		buf_reset(&c->out);
+		if (r != CONN_OK) {
+			char why[sizeof c->err];
+			snprintf(why, sizeof why, "%s", w == (ssize_t)n ? c->err : wtls_error(c->tls));
+			snprintf(c->err, sizeof c->err, "TLS write: %s", why);
 			return c->eof ? CONN_EOF : CONN_ERROR;
 		}
 		return CONN_OK;
@@ -640,5 +655,6 @@ void conn_close(struct conn *c)
 	c->fd = -1;
 	buf_free(&c->in);
 	buf_free(&c->glue);
+	buf_free(&c->out);
 	buf_free(&c->hs_raw);
 }

@@ -56,6 +56,8 @@ struct conn {
 	size_t rx_total;          /* bytes ever received on this connection (all layers) */
 	size_t switched_discarded;/* plaintext bytes buffered and discarded at the TLS switch */
 	struct buf glue;          /* prepended to the next raw write (first TLS record) */
+	bool gather;              /* TLS records of one conn_send collect in out ... */
+	struct buf out;           /* ... and leave in one write(2) */
 	const volatile sig_atomic_t *stop; /* set by signal handlers; may be NULL */
 	bool tls_tried;           /* a handshake was attempted */
 	bool tls_ok;              /* ... and the last one completed */

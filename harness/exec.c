@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "cert.h"
+#include "fleet.h"
 
 const char *exec_lookup_var(void *ctx, const char *name)
 {
@@ -608,9 +609,27 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 		exec_verdict(x, V_ERROR, st->line, "interrupted");
 		return;
 	}
-	if (rc != CONN_OK && !tls_outcome_checked_next(b, i))
-		exec_verdict(x, V_FAIL, st->line, x->server ? "the client did not complete the TLS handshake (%s)" : "%s",
-		        x->c.err);
+	if (rc == CONN_OK)
+		return;
+	/* A ClientHello refused outright may be stark's limitation, not the
+	 * target's fault, where the scenario needs the handshake (unchecked,
+	 * or `expect tls ok` next): raw hellos with the suites stark's TLS
+	 * library lacks tell. Only for stark's default offer: a step that
+	 * narrows versions or ciphers asked for its refusal. */
+	bool checked = tls_outcome_checked_next(b, i);
+	const struct step *nx = checked ? &b->steps[i + 1] : NULL;
+	bool needs_ok = !checked || (nx->kind == STEP_EXPECT_TLS && nx->tls_ok);
+	bool default_offer = !st->tls.vmin && !st->tls.vmax && !st->tls.ciphers;
+	char why[200];
+	struct probe_target pt = {.host = x->o->host, .port = x->o->port, .helo = x->o->helo,
+	                          .servername = x->o->servername, .timeout_ms = x->o->timeout_ms,
+	                          .stop = x->o->stop, .tr = &x->r->tr};
+	if (needs_ok && default_offer && rc == CONN_ERROR && !x->server && x->c.facts.hello_refused &&
+	    x->o->host && fleet_unnegotiable(&pt, why, sizeof why) == 1)
+		exec_verdict(x, V_ERROR, st->line, "%s (%s)", why, x->c.err);
+	else if (!checked)
+		exec_verdict(x, V_FAIL, st->line,
+		        x->server ? "the client did not complete the TLS handshake (%s)" : "%s", x->c.err);
 }
 
 static void do_alt(struct ex *x, const struct step *st)

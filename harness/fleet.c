@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fleet: per-node fact gathering (fleet_node_probe: probe_scan, then full
- * handshakes with and without SNI for the certificate) and the fleet view
- * (fleet_consistency). Invariants: a node that cannot be reached still
- * yields a node with the reason; every wait is bounded by opts.timeout_ms,
- * and a stalled handshake is not followed by another; rows keep node order.
+ * handshakes with and without SNI for the certificate), telling a handshake
+ * stark's TLS library cannot make from a target's fault (fleet_unnegotiable)
+ * and the fleet view (fleet_consistency). Invariants: a node that cannot be
+ * reached still yields a node with the reason; every wait is bounded by
+ * opts.timeout_ms, and a stalled handshake is not followed by another; rows
+ * keep node order.
  */
 #include "fleet.h"
 
@@ -15,6 +17,104 @@
 #include "conn.h"
 #include "hello.h"
 #include "util.h"
+
+/* ---- handshakes stark's TLS library cannot make ------------------------- */
+
+/* A suite the target may speak that this wolfSSL build lacks (static RSA,
+ * static DH, PSK, ...). TLS 1.3 suites are wolfSSL's own ground. */
+static bool stark_lacks(uint16_t id)
+{
+	const struct hello_suite *s = hello_suite_find(id);
+	if (s == NULL || (s->flags & (CS_SCSV | CS_TLS13)))
+		return false;
+	return !(s->openssl && wtls_suite_available(s->openssl)) &&
+	       !(s->iana && wtls_suite_available(s->iana));
+}
+
+static const char *lack_kind(uint16_t id)
+{
+	const struct hello_suite *s = hello_suite_find(id);
+	uint32_t f = s ? s->flags : 0;
+	return f & CS_RSA_KX      ? "static RSA key exchange"
+	       : f & CS_STATIC_DH ? "static DH key exchange"
+	       : f & CS_ANON      ? "anonymous suites"
+	       : f & (CS_PSK | CS_SRP | CS_KRB5) ? "PSK, SRP and Kerberos suites"
+	       : f & CS_EXPORT    ? "export suites"
+	       : "this suite";
+}
+
+static void limitation_text(const uint16_t *ids, size_t n, char *why, size_t whylen)
+{
+	struct buf b = {0};
+	char lab[64];
+	for (size_t i = 0; i < n && i < 4; i++)
+		buf_appendf(&b, "%s%s", i ? ", " : "", hello_suite_label(ids[i], lab, sizeof lab));
+	snprintf(why, whylen,
+	         "stark cannot negotiate with this target: it accepts %s%s, and stark's TLS library "
+	         "lacks %s",
+	         buf_cstr(&b), n > 4 ? ", ..." : "", lack_kind(ids[0]));
+	buf_free(&b);
+}
+
+/* From a finished probe: every suite the target accepted (at any version)
+ * is one stark lacks. */
+static bool probe_shows_limitation(const struct probe_report *p, char *why, size_t whylen)
+{
+	uint16_t ids[PV__COUNT * PROBE_SUITES_MAX];
+	size_t n = 0;
+	for (int v = 0; v < PV__COUNT; v++) {
+		const struct probe_version_report *vr = &p->v[v];
+		if (vr->supported != PROBE_TRI_YES)
+			continue;
+		for (size_t k = 0; k < vr->nsuites; k++) {
+			const struct hello_suite *s = hello_suite_find(vr->suites[k]);
+			if (s && (s->flags & CS_SCSV))
+				continue;
+			if (!stark_lacks(vr->suites[k]))
+				return false;
+			ids[n++] = vr->suites[k];
+		}
+	}
+	if (n == 0)
+		return false;
+	limitation_text(ids, n, why, whylen);
+	return true;
+}
+
+int fleet_unnegotiable(const struct probe_target *pt, char *why, size_t whylen)
+{
+	/* Offer only what stark lacks: a ServerHello then proves the target
+	 * negotiates with clients that have it. Chunks, as the probe does,
+	 * for servers that choke on long hellos. */
+	size_t nall;
+	const struct hello_suite *all = hello_suites(&nall);
+	uint16_t *ids = xcalloc(nall, sizeof *ids);
+	size_t n = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (stark_lacks(all[i].id))
+			ids[n++] = all[i].id;
+	struct probe *p = probe_new(pt);
+	int rc = 0;
+	for (size_t off = 0; off < n && rc == 0; off += PROBE_SUITES_PER_HELLO) {
+		struct hello_opts ho;
+		hello_opts_init(&ho, HELLO_TLS12);
+		ho.suites = ids + off;
+		ho.nsuites = n - off < PROBE_SUITES_PER_HELLO ? n - off : PROBE_SUITES_PER_HELLO;
+		struct probe_result res;
+		enum probe_outcome o = probe_hello(p, &ho, false, &res);
+		if (o == PROBE_HELLO && !res.reply.hrr && stark_lacks(res.reply.cipher)) {
+			limitation_text(&res.reply.cipher, 1, why, whylen);
+			rc = 1;
+		} else if (o != PROBE_ALERT && o != PROBE_CLOSED) {
+			rc = -1; /* cannot tell */
+		}
+	}
+	probe_free(p);
+	free(ids);
+	return rc;
+}
+
+/* ---- per node ------------------------------------------------------------ */
 
 /* A full handshake after STARTTLS, for the certificate facts (the probe
  * only reads hellos). sni NULL: none sent. *stalled: the server let the
@@ -70,6 +170,14 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 		n->has_tls = true;
 		bool stalled;
 		handshake(p, o, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error, sizeof n->tls_error);
+		/* Not the target's fault. The probe's parser counts the
+		 * certificates of a TLS <= 1.2 flight but keeps no DER, so the
+		 * X- checks have nothing to fall back to: they say why. */
+		char why[200];
+		if (!n->tls_ok && n->tls.hello_refused &&
+		    probe_shows_limitation(&n->probe, why, sizeof why))
+			snprintf(n->tls_error, sizeof n->tls_error,
+			         "%s (the raw probe keeps no certificate to judge instead)", why);
 		/* X-10: which certificate does a client without SNI get? Not
 		 * asked of a server that just stalled a handshake. */
 		if (!stalled) {

@@ -45,6 +45,14 @@ struct fleet_node {
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o);
 void fleet_node_free(struct fleet_node *n);
 
+/* After stark's own ClientHello was refused outright (wtls_facts.
+ * hello_refused): raw hellos offering only the suites stark's TLS library
+ * lacks. 1 with why = "stark cannot negotiate with this target: it accepts
+ * X, and stark's TLS library lacks static RSA key exchange" when the target
+ * picks one (its refusal was stark's limitation); 0 when it refuses them
+ * all too (the target's own doing); -1 when it cannot tell. */
+int fleet_unnegotiable(const struct probe_target *pt, char *why, size_t whylen);
+
 /* One row of the fleet view: a property and its value on each node. */
 struct fleet_row {
 	char *property;  /* "certificate", "versions", "suites TLSv1.2", "T-03", "server/s08-..." */

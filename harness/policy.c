@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * policy: rule sets over scan facts (policy_find/default/all/rules/eval).
- * "rfc": RFC 8996 (no TLS < 1.2), RFC 7525 (BCP 195), RFC 8314 (valid certificates for mail
- * services), RFC 7465 (no RC4), RFC 9155 (no SHA-1/MD5 signatures), RFC
- * 7457/BCP 195 (no compression, no weak suites), RFC 5746, RFC 7627.
+ * "rfc": BCP 195 = RFC 8996 (no TLS < 1.2) and RFC 9325 (TLS 1.3 SHOULD, AEAD
+ * suites RECOMMENDED: WARN when missing), RFC 8314 (valid certificates for
+ * mail services), RFC 7465 (no RC4), RFC 9155 (no SHA-1/MD5 signatures), RFC
+ * 7457 (no compression), RFC 5746, RFC 7627. SHOULD-level findings are WARN,
+ * what opportunistic SMTP may do (anon suites) a PASS with a note.
  * "mta-sts": the same plus what RFC 8461 asks of an MX behind an MTA-STS
  * policy: a PKIX-valid chain, a matching name, TLS 1.2 or later, no anon.
  * Invariants: every finding comes from a row of the one rule table (its
@@ -25,7 +27,7 @@
 
 enum { P_RFC = 1u, P_STS = 2u, P_ALL = P_RFC | P_STS };
 
-static const struct policy p_rfc = {"rfc", "RFC 8996/8314/7465/9155 baseline for mail servers", false, P_RFC};
+static const struct policy p_rfc = {"rfc", "RFC 8996/9325/8314/7465/9155 baseline for mail servers", false, P_RFC};
 static const struct policy p_sts = {"mta-sts", "MTA-STS-grade MX (RFC 8461) on top of the baseline", true, P_STS};
 static const struct policy *const all[] = {&p_rfc, &p_sts, NULL};
 
@@ -39,18 +41,24 @@ static const struct policy_rule rules[] = {
 	{"tls/t02-sslv3", "T-02", "SSLv3 is refused", "high", "RFC 7568", P_ALL, NULL, NULL},
 	{"tls/t03-tls10-tls11", "T-03", "TLS 1.0 and 1.1 are refused", "medium", "RFC 8996 4, 5", P_ALL,
 	 NULL, NULL},
-	{"tls/t04-tls12", "T-04", "TLS 1.2 is available", "high", "RFC 7525 3.1.1", P_ALL, NULL, NULL},
-	{"mta-sts/tls-minimum", "T-04", "Only TLS 1.2 or later", "high", "RFC 8461 4.2; RFC 7525 3.1.1",
+	{"tls/t04-tls12", "T-04", "TLS 1.2 is available", "high", "RFC 9325 3.1.1", P_ALL, NULL, NULL},
+	{"mta-sts/tls-minimum", "T-04", "Only TLS 1.2 or later", "high", "RFC 8461 4.2; RFC 9325 3.1.1",
 	 P_STS, NULL, NULL},
-	{"tls/t05-tls13", "T-05", "TLS 1.3 is available", "info", "RFC 8446", P_ALL, NULL, NULL},
+	/* RFC 9325 3.1.1: TLS 1.3 SHOULD be supported (WARN when not). */
+	{"tls/t05-tls13", "T-05", "TLS 1.3 is available", "low", "RFC 9325 3.1.1", P_ALL, NULL, NULL},
 	{"tls/t06-weak-suites", "T-06", "No NULL, EXPORT, RC4, DES, 3DES or MD5 suites", "high",
-	 "RFC 7465; RFC 7525 4.2", P_ALL, NULL, NULL},
+	 "RFC 7465; RFC 9325 4.1", P_ALL, NULL, NULL},
+	/* RFC 9325 4.2: the AEAD suites are RECOMMENDED (SHOULD): WARN. */
+	{"tls/t06-aead", "T-06", "TLS 1.2 offers an AEAD suite", "medium", "RFC 9325 4.2", P_ALL, NULL,
+	 NULL},
+	{"tls/t06-aead", "T-06", "TLS 1.2 offers an AEAD suite", "medium", "RFC 9325 4.2", P_ALL,
+	 "no TLS 1.2", NULL},
 	{"tls/t07-anon-suites", "T-07", "Anonymous suites", "medium", "RFC 7672 8.2", P_RFC, NULL, NULL},
 	{"tls/t07-anon-suites", "T-07", "Anonymous suites", "medium", "RFC 8461 4.2", P_STS, NULL, NULL},
 	{"tls/t08-server-preference", "T-08", "The server enforces its cipher order", "low",
-	 "RFC 7525 4.2.1", P_ALL, NULL, NULL},
+	 "RFC 9325 4.2.1", P_ALL, NULL, NULL},
 	{"tls/t09-forward-secrecy", "T-09", "Forward secrecy is preferred and DH is >= 2048 bits",
-	 "medium", "RFC 7525 4.1; RFC 7919", P_ALL, NULL, NULL},
+	 "medium", "RFC 9325 4.1; RFC 7919", P_ALL, NULL, NULL},
 	{"tls/t10-signature-hash", "T-10", "No SHA-1 or MD5 in key-exchange signatures", "medium",
 	 "RFC 9155", P_ALL, NULL, NULL},
 	{"tls/t11-compression", "T-11", "TLS compression is refused", "high", "RFC 7457 2.6 (CRIME)",
@@ -84,7 +92,7 @@ static const struct policy_rule rules[] = {
 	{"cert/x04-self-signed", "X-04", "The certificate is not self-signed", "medium",
 	 "RFC 8314 4.4; RFC 5280 6", P_ALL, NULL, NULL},
 	{"cert/x05-key", "X-05", "The key is RSA >= 2048 or EC >= 256 bits", "high",
-	 "RFC 7525 4.5; BSI TR-02102-2", P_ALL, NULL, NULL},
+	 "RFC 9325 4.5; BSI TR-02102-2", P_ALL, NULL, NULL},
 	{"cert/x06-signature", "X-06", "No MD5 or SHA-1 signatures in the chain", "medium",
 	 "RFC 9155; CA/B BR 7.1.3", P_ALL, NULL, NULL},
 	{"cert/x07-san", "X-07", "The certificate has a DNS subjectAltName", "medium",
@@ -161,10 +169,13 @@ static char **strv1(const char *a)
 	return v;
 }
 
-static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+/* A judgement. note: a PASS keeps msg as its notes whatever the severity
+ * (something seen that the policy allows but a reader should know). */
+static void vadd(struct ctx *c, const char *id, const char *state, enum verdict v, bool note,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
-static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
+static void vadd(struct ctx *c, const char *id, const char *state, enum verdict v, bool note,
+                 const char *fmt, va_list ap)
 {
 	const struct policy_rule *ru = rule(c, id, state);
 	struct result r;
@@ -183,21 +194,19 @@ static void add(struct ctx *c, const char *id, const char *state, enum verdict v
 	r.nkeywords = 1;
 	r.verdict = v;
 	r.started_ms = wall_ms();
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
+	char msg[2048];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	if (c->unmeasured && ru->untested == NULL) {
 		r.verdict = v = V_ERROR;
 		snprintf(msg, sizeof msg, "interrupted: %s not measured", c->unmeasured);
 	}
 	/* The rule is part of every judgement. A PASS keeps what was seen in
 	 * the results as its notes only when the check is informational
-	 * (severity info): the rest would be noise at the terminal. */
+	 * (severity info) or the caller asks: the rest would be noise at the
+	 * terminal. */
 	if (v == V_PASS) {
 		r.reason = xstrdup("");
-		if (strcmp(ru->severity, "info") == 0)
+		if (note || strcmp(ru->severity, "info") == 0)
 			r.notes = xstrdup(msg);
 	} else {
 		r.reason = xasprintf("%s (policy %s: %s)", msg, c->p->name, ru->ref);
@@ -207,6 +216,29 @@ static void add(struct ctx *c, const char *id, const char *state, enum verdict v
 		r.tls = c->n->tls;
 	}
 	run_add(c->run, &r);
+}
+
+static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void add(struct ctx *c, const char *id, const char *state, enum verdict v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(c, id, state, v, false, fmt, ap);
+	va_end(ap);
+}
+
+/* A PASS with a note when note is true, else the judgement v. */
+static void add_noted(struct ctx *c, const char *id, enum verdict v, bool note, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void add_noted(struct ctx *c, const char *id, enum verdict v, bool note, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(c, id, NULL, v, note && v == V_PASS, fmt, ap);
+	va_end(ap);
 }
 
 /* A rule stark cannot judge with the TLS library it has: SKIP with the reason. */
@@ -220,22 +252,55 @@ static bool yes(const struct fleet_node *n, int v)
 	return n->probe.v[v].supported == PROBE_TRI_YES;
 }
 
+/* Suites offered at the versions in vmask (bits of enum probe_vidx) that
+ * have any of the flags in any (0: no condition) and lack at least one of
+ * the flags in full (0: no condition): each suite once, in the order first
+ * seen, with the versions it was offered at, into b:
+ * "ADH-AES128-SHA (TLSv1.0 TLSv1.2), ...". Returns how many. */
+static size_t suites_where(const struct fleet_node *n, unsigned vmask, uint32_t any, uint32_t full,
+                           struct buf *b)
+{
+	uint16_t ids[PV__COUNT * PROBE_SUITES_MAX];
+	unsigned vers[PV__COUNT * PROBE_SUITES_MAX];
+	size_t cnt = 0;
+	for (int v = 0; v < PV__COUNT; v++) {
+		const struct probe_version_report *vr = &n->probe.v[v];
+		if (!(vmask & (1u << v)) || vr->supported != PROBE_TRI_YES)
+			continue;
+		for (size_t k = 0; k < vr->nsuites; k++) {
+			const struct hello_suite *s = hello_suite_find(vr->suites[k]);
+			if (!s || (s->flags & CS_SCSV) || (any && !(s->flags & any)) ||
+			    (full && (s->flags & full) == full))
+				continue;
+			size_t i = 0;
+			while (i < cnt && ids[i] != s->id)
+				i++;
+			if (i == cnt)
+				ids[cnt] = s->id, vers[cnt++] = 0;
+			vers[i] |= 1u << v;
+		}
+	}
+	char lab[64];
+	for (size_t i = 0; i < cnt; i++) {
+		buf_appendf(b, "%s%s (", i ? ", " : "", hello_suite_label(ids[i], lab, sizeof lab));
+		bool first = true;
+		for (int v = 0; v < PV__COUNT; v++)
+			if (vers[i] & (1u << v)) {
+				buf_appendf(b, "%s%s", first ? "" : " ",
+				            hello_version_name(probe_vidx_version((enum probe_vidx)v)));
+				first = false;
+			}
+		buf_appendf(b, ")");
+	}
+	return cnt;
+}
+
+#define ALL_VERSIONS ((1u << PV__COUNT) - 1)
+
 /* Suites with any of flags offered at any version: labels into b. */
 static size_t suites_with(const struct fleet_node *n, uint32_t flags, struct buf *b)
 {
-	size_t cnt = 0;
-	char lab[64];
-	for (int v = 0; v < PV__COUNT; v++) {
-		const struct probe_version_report *vr = &n->probe.v[v];
-		for (size_t k = 0; k < vr->nsuites; k++) {
-			const struct hello_suite *s = hello_suite_find(vr->suites[k]);
-			if (s && (s->flags & flags)) {
-				buf_appendf(b, "%s%s", cnt ? ", " : "", hello_suite_label(s->id, lab, sizeof lab));
-				cnt++;
-			}
-		}
-	}
-	return cnt;
+	return suites_where(n, ALL_VERSIONS, flags, 0, b);
 }
 
 static void versions(struct ctx *c)
@@ -252,9 +317,9 @@ static void versions(struct ctx *c)
 	    old11 ? "TLS 1.1 offered" : !old10 ? "TLS 1.0 and 1.1 refused" : "");
 	add(c, "tls/t04-tls12", NULL, yes(n, PV_TLS12) ? V_PASS : V_FAIL,
 	    yes(n, PV_TLS12) ? "TLS 1.2 accepted" : "TLS 1.2 not accepted");
-	/* TLS 1.3 is recommended, its absence is not a violation: a note. */
-	add(c, "tls/t05-tls13", NULL, V_PASS,
-	    yes(n, PV_TLS13) ? "TLS 1.3 accepted" : "TLS 1.3 not offered (recommended, not required)");
+	/* RFC 9325 3.1.1: implementations SHOULD support TLS 1.3. */
+	add(c, "tls/t05-tls13", NULL, yes(n, PV_TLS13) ? V_PASS : V_WARN,
+	    yes(n, PV_TLS13) ? "TLS 1.3 accepted" : "TLS 1.3 not offered");
 }
 
 static void ciphers(struct ctx *c)
@@ -268,16 +333,47 @@ static void ciphers(struct ctx *c)
 	add(c, "tls/t06-weak-suites", NULL, bad ? V_FAIL : V_PASS,
 	    bad ? "weak suites offered: %s" : "no weak suite offered%s", bad ? buf_cstr(&b) : "");
 	buf_reset(&b);
-	size_t anon = suites_with(n, CS_ANON, &b);
-	add(c, "tls/t07-anon-suites", NULL, anon && c->p->mta_sts ? V_FAIL : V_PASS,
-	    anon ? "anonymous suites offered: %s" : "no anonymous suite offered%s",
-	    anon ? buf_cstr(&b) : "");
+	/* RFC 9325 4.2: the recommended TLS 1.2 suites are all AEAD ones. */
+	if (!yes(n, PV_TLS12)) {
+		add(c, "tls/t06-aead", "no TLS 1.2", V_SKIP, "no TLS 1.2 to judge");
+	} else {
+		size_t aead = suites_where(n, 1u << PV_TLS12, CS_AEAD, 0, &b);
+		if (aead) {
+			add(c, "tls/t06-aead", NULL, V_PASS, "AEAD suites at TLS 1.2: %s", buf_cstr(&b));
+		} else {
+			suites_where(n, 1u << PV_TLS12, 0, 0, &b);
+			add(c, "tls/t06-aead", NULL, V_WARN,
+			    "no AEAD suite at TLS 1.2, only %s", buf_cstr(&b));
+		}
+	}
 	buf_reset(&b);
+	/* Allowed for opportunistic SMTP (RFC 7672 8.2), so under rfc a note
+	 * that names them; a sender enforcing MTA-STS authenticates the MX. */
+	size_t anon = suites_with(n, CS_ANON, &b);
+	add_noted(c, "tls/t07-anon-suites", anon && c->p->mta_sts ? V_FAIL : V_PASS, anon > 0,
+	          anon ? "anonymous suites offered: %s" : "no anonymous suite offered%s",
+	          anon ? buf_cstr(&b) : "");
+	buf_reset(&b);
+	/* RFC 9325 4.2.1: the server MUST prefer the recommended suite over
+	 * weaker ones whenever the client proposes it. Without its own order
+	 * a client that lists a weaker suite first gets it: WARN when TLS 1.2
+	 * offers a suite without AEAD or forward secrecy, else a note. */
 	const struct probe_version_report *v12 = &n->probe.v[PV_TLS12];
 	enum probe_tri order = v12->server_order;
-	add(c, "tls/t08-server-preference", NULL,
-	    order == PROBE_TRI_NO && c->p->mta_sts ? V_FAIL : V_PASS,
-	    "TLS 1.2 server preference: %s", probe_tri_name(order));
+	size_t weaker = suites_where(n, 1u << PV_TLS12, 0, CS_AEAD | CS_FS, &b);
+	bool no_order = order == PROBE_TRI_NO && yes(n, PV_TLS12);
+	enum verdict vo = !no_order ? V_PASS : c->p->mta_sts ? V_FAIL : weaker ? V_WARN : V_PASS;
+	if (no_order && weaker) {
+		add(c, "tls/t08-server-preference", NULL, vo,
+		    "TLS 1.2 server preference: no; a client can choose the weaker %s", buf_cstr(&b));
+	} else {
+		buf_reset(&b);
+		suites_where(n, 1u << PV_TLS12, 0, 0, &b);
+		add_noted(c, "tls/t08-server-preference", vo, no_order,
+		          "TLS 1.2 server preference: %s%s%s", probe_tri_name(order),
+		          no_order ? "; the client chooses among " : "", no_order ? buf_cstr(&b) : "");
+	}
+	buf_reset(&b);
 	size_t nofs = suites_with(n, CS_RSA_KX | CS_STATIC_DH, &b);
 	bool pref_nofs = false;
 	const struct hello_suite *first =

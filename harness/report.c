@@ -31,6 +31,7 @@ static const char *colour_of(enum verdict v)
 	case V_FAIL:
 	case V_XPASS: return "\033[1;31m";
 	case V_ERROR: return "\033[1;35m";
+	case V_WARN: return "\033[1;33m";
 	default: return "\033[33m";
 	}
 }

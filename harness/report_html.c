@@ -34,9 +34,10 @@ static const char css[] =
 	".v-error .verdict,.counts .v-error{color:#8250df}section.v-error{border-color:#8250df}\n"
 	".v-skip .verdict,.counts .v-skip{color:#6e7781}section.v-skip{border-color:#6e7781}\n"
 	".v-xfail .verdict,.counts .v-xfail{color:#9a6700}section.v-xfail{border-color:#9a6700}\n"
+	".v-warn .verdict,.counts .v-warn{color:#e5534b}section.v-warn{border-color:#e5534b}\n"
 	".v-inconclusive .verdict,.counts .v-inconclusive{color:#bc4c00}"
 	"section.v-inconclusive{border-color:#bc4c00}\n"
-	"tr.v-fail,tr.v-xpass{background:#ffebe9}tr.v-error{background:#fbefff}\n"
+	"tr.v-fail,tr.v-xpass{background:#ffebe9}tr.v-error{background:#fbefff}tr.v-warn{background:#fff1e5}\n"
 	".interrupted{color:#cf222e;font-weight:bold}\n";
 
 static void h(struct buf *b, const char *s)

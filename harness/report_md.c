@@ -2,8 +2,8 @@
 /*
  * report_md: summary.md (GitHub-flavoured Markdown, fit for a CI job
  * summary). Public: report_md(). Order: run line, the target's TLS
- * facts, counts, one table row per result (FAIL/XPASS/ERROR first), then
- * details with the last MD_TAIL transcript events of every non-PASS result.
+ * facts, counts, one table row per result (FAIL/XPASS/ERROR first, then
+ * WARN), then details with the last MD_TAIL transcript events of every non-PASS result.
  * Invariant: untrusted text is escaped (report_escape_md) or fenced.
  */
 #include <stdlib.h>

@@ -92,6 +92,12 @@ size_t report_view_blocks(const struct run *run, const struct result *r)
 	return n;
 }
 
+/* 0: fails the run, 1: WARN (a finding below FAIL), 2: the rest. */
+static int rank(enum verdict v)
+{
+	return report_view_is_bad(v) ? 0 : v == V_WARN ? 1 : 2;
+}
+
 size_t report_view_order(const struct run *run, size_t *idx)
 {
 	size_t k = 0, roots;
@@ -99,14 +105,11 @@ size_t report_view_order(const struct run *run, size_t *idx)
 		if (report_view_blocks(run, &run->results[i]) > 0)
 			idx[k++] = i;
 	roots = k;
-	for (size_t i = 0; i < run->n; i++)
-		if (report_view_is_bad(run->results[i].verdict) &&
-		    report_view_blocks(run, &run->results[i]) == 0)
-			idx[k++] = i;
-	for (size_t i = 0; i < run->n; i++)
-		if (!report_view_is_bad(run->results[i].verdict) &&
-		    report_view_blocks(run, &run->results[i]) == 0)
-			idx[k++] = i;
+	for (int g = 0; g < 3; g++)
+		for (size_t i = 0; i < run->n; i++)
+			if (rank(run->results[i].verdict) == g &&
+			    report_view_blocks(run, &run->results[i]) == 0)
+				idx[k++] = i;
 	return roots;
 }
 

@@ -12,9 +12,9 @@
 #include "util.h"
 
 static const char *const names[V__COUNT] = {"pass", "fail", "error", "skip", "xfail", "xpass",
-                                            "inconclusive"};
+                                            "inconclusive", "warn"};
 static const char *const labels[V__COUNT] = {"PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS",
-                                             "INCONCLUSIVE"};
+                                             "INCONCLUSIVE", "WARN"};
 
 const char *result_verdict_name(enum verdict v)
 {

@@ -23,6 +23,11 @@ enum verdict {
 	V_XFAIL,
 	V_XPASS,
 	V_INCONCLUSIVE,
+	/* A SHOULD-level finding (e.g. RFC 9325's "TLS 1.3 SHOULD be
+	 * supported"): reported like a finding, ranked below FAIL, and it
+	 * never changes the exit status. Last, so older values keep their
+	 * numbers. */
+	V_WARN,
 	V__COUNT
 };
 const char *result_verdict_name(enum verdict v);  /* "pass", "fail", ... (JSON keys) */

@@ -3,8 +3,9 @@
  * run: a run's lifetime, run_add (the one way a result joins a run: moved
  * in, listing order kept), summary counts and the exit status contract
  * (0 clean, 1 FAIL/XPASS, 2 ERROR, interrupted, or nothing shown: sanity
- * never passed, nothing PASSed, e.g. every result INCONCLUSIVE). A run
- * borrows its fleet (run->scan): whoever built the fleet frees it.
+ * never passed, nothing PASSed, e.g. every result INCONCLUSIVE; WARN never
+ * fails a run). A run borrows its fleet (run->scan): whoever built the
+ * fleet frees it.
  */
 #include "run.h"
 
@@ -89,7 +90,8 @@ int run_exit_status(const struct run *run)
 {
 	size_t c[V__COUNT];
 	run_summary(run, c);
-	/* A finding outranks an incomplete run: what FAILed is real either way. */
+	/* A finding outranks an incomplete run: what FAILed is real either way.
+	 * WARN (a SHOULD-level finding) is reported, never a failed run. */
 	if (c[V_FAIL] > 0 || c[V_XPASS] > 0)
 		return 1;
 	if (c[V_ERROR] > 0 || run->interrupted)
@@ -97,7 +99,7 @@ int run_exit_status(const struct run *run)
 	/* No green run without work: nothing PASSed (nothing ran, or a 421 hid
 	 * every answer, or all was skipped), or the target was never shown to
 	 * be up. */
-	if (c[V_PASS] + c[V_XFAIL] == 0 || sanity_never_passed(run))
+	if (c[V_PASS] + c[V_XFAIL] + c[V_WARN] == 0 || sanity_never_passed(run))
 		return 2;
 	return 0;
 }

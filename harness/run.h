@@ -48,8 +48,9 @@ void run_add(struct run *run, struct result *r);
 /* Count per verdict into counts[V__COUNT]. */
 void run_summary(const struct run *run, size_t counts[V__COUNT]);
 /* 1: any FAIL or XPASS; else 2 if any ERROR, the run was interrupted,
- * nothing PASSed (no result, all INCONCLUSIVE or SKIP), or a sanity scenario
- * ran and never PASSed (on that node); else 0. */
+ * nothing PASSed or WARNed (no result, all INCONCLUSIVE or SKIP), or a
+ * sanity scenario ran and never PASSed (on that node); else 0. WARN never
+ * fails a run. */
 int run_exit_status(const struct run *run);
 
 #endif

@@ -2,12 +2,14 @@
 /*
  * wtls: wolfSSL behind a libtls-shaped API, the I/O half of the TLS wrapper:
  * init once, config (one CTX), connection (one WOLFSSL) over the caller's
- * blocking I/O callbacks, handshake, read/write/close_notify, error text;
- * the public wtls_* names of wtls.h. The facts half (certificate facts, host
- * match, verification that records and never aborts, negotiated facts) is
+ * blocking I/O callbacks, handshake, read/write/close_notify, error text
+ * (and whether a failure was a refused ClientHello); the public wtls_*
+ * names of wtls.h. The facts half (certificate facts, host match,
+ * verification that records and never aborts, negotiated facts) is
  * wtls_facts.c; both share struct wtls through wtls_int.h. Invariants: only
  * wtls.c, wtls_facts.c and cert.c include wolfSSL; no global mutable state
- * but the init once; nothing is printed.
+ * but what is set once (init, the default client's suite list); nothing is
+ * printed.
  */
 #include "wtls_int.h"
 
@@ -75,8 +77,10 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	if (sz <= 0)
 		return 0;
 	ssize_t n = t->recv(t->io_ctx, (uint8_t *)buf, (size_t)sz);
-	if (n > 0)
+	if (n > 0) {
+		t->io_rx += (size_t)(n > sz ? sz : n);
 		return (int)(n > sz ? sz : n);
+	}
 	if (n == WTLS_WANT) {
 		/* The caller's deadline, not a broken transport: wolfSSL keeps
 		 * its record state and the next read resumes. */
@@ -409,6 +413,55 @@ static void describe_failure(struct wtls *t, const char *what, int ret)
 	buf_free(&b);
 }
 
+/* The server's whole answer to our ClientHello was one fatal alert that
+ * says it found nothing to agree on: handshake_failure, protocol_version
+ * or insufficient_security (RFC 8446 6.2, RFC 5246 7.2.2). One alert
+ * record is 7 bytes; anything more means a ServerHello came first, and
+ * then the failure is about something else. */
+static bool hello_refused(struct wtls *t)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	memset(&h, 0, sizeof h);
+	if (wolfSSL_get_alert_history(t->ssl, &h) != WOLFSSL_SUCCESS || h.last_rx.level != 2)
+		return false;
+	int d = h.last_rx.code;
+	return t->io_rx <= 7 && (d == 40 || d == 70 || d == 71);
+}
+
+/* The suites a default client session offers, ':'-separated (OpenSSL-style
+ * names for TLS <= 1.2); written once, read-only after. */
+static char suite_list[8192];
+static pthread_once_t suite_once = PTHREAD_ONCE_INIT;
+
+static void fill_suite_list(void)
+{
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	WOLFSSL *ssl = cfg ? wolfSSL_new(cfg->ctx) : NULL;
+	struct buf b = {0};
+	const char *name;
+	for (int i = 0; ssl && (name = wolfSSL_get_cipher_list_ex(ssl, i)) != NULL; i++)
+		buf_appendf(&b, "%s%s", i ? ":" : "", name);
+	snprintf(suite_list, sizeof suite_list, "%s", buf_cstr(&b));
+	buf_free(&b);
+	wolfSSL_free(ssl);
+	wtls_config_free(cfg);
+}
+
+bool wtls_suite_available(const char *name)
+{
+	pthread_once(&suite_once, fill_suite_list);
+	size_t n = strlen(name);
+	for (const char *p = suite_list; *p;) {
+		const char *e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
 
 int wtls_handshake(struct wtls *t)
 {
@@ -430,6 +483,8 @@ int wtls_handshake(struct wtls *t)
 			ok = true;
 	}
 	wtls_facts_collect(t, ok);
+	if (!ok && t->role == WTLS_CLIENT)
+		t->facts.hello_refused = hello_refused(t);
 	return ok ? 0 : -1;
 }
 

@@ -62,6 +62,10 @@ struct wtls_facts {
 	char servername[256]; /* name checked / sent as SNI ("" = none) */
 	/* Server role only: what the client offered. */
 	char client_sni[256];
+	/* Client role, failed handshake: the server answered our ClientHello
+	 * with nothing but a handshake_failure, protocol_version or
+	 * insufficient_security alert (no suite or version in common). */
+	bool hello_refused;
 };
 
 struct wtls_config;
@@ -131,6 +135,10 @@ int wtls_cert_from_pem(const char *pem, size_t len, struct wtls_cert *out);
  * wtls_config_set_versions then refuses WTLS_V10 rather than silently
  * using TLS 1.1). Raw probes belong to the hello module. */
 bool wtls_tls10_supported(void);
+/* Whether stark's default client session offers the suite (OpenSSL-style
+ * name, e.g. "AES128-SHA"); static RSA key exchange, for one, is compiled
+ * out of Debian's wolfSSL. */
+bool wtls_suite_available(const char *name);
 /* Call before any thread that used wtls or cert exits: wolfSSL built with
  * FP_ECC (Debian's is) keeps a per-thread ECC cache that leaks otherwise. */
 void wtls_thread_cleanup(void);

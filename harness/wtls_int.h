@@ -26,6 +26,7 @@ struct wtls {
 	bool io_err;      /* recv or send reported an error */
 	bool io_err_send; /* ... and it was send */
 	bool io_want;     /* recv returned WTLS_WANT (its deadline passed) */
+	size_t io_rx;     /* bytes recv delivered (tells an alert-only answer apart) */
 	bool handshaken;  /* wtls_handshake ran (its outcome is in facts) */
 	bool got_close_notify;
 	bool verify_failed; /* the verify callback saw a failure (first kept) */

@@ -9,7 +9,9 @@
  * dripping, endless line, endless multi-line reply, hang-up mid-handshake,
  * garbage, plaintext instead of a ServerHello), each bounded by its
  * deadline. Then TLS ok against refsrv, profile skips, interruption, the
- * mirror form over socketpair(2) (exec_run_fd). Loopback only.
+ * mirror form over socketpair(2) (exec_run_fd), and a handshake stark's TLS
+ * library cannot make (a static-RSA-only peer: ERROR, not FAIL). Loopback
+ * only.
  */
 #include <check.h>
 #include <errno.h>
@@ -18,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -915,6 +919,158 @@ START_TEST(s21_smuggled_message_fails)
 }
 END_TEST
 
+/* ---- a handshake stark cannot make ---- */
+
+/* An MTA whose only suite is static-RSA AES128-SHA (0x002F), which Debian's
+ * wolfSSL lacks: every ClientHello without it gets handshake_failure; one
+ * that offers it gets a ServerHello choosing it (like an OpenSSL server
+ * with only kRSA suites). static_rsa false: every hello is refused. Serves
+ * connections one after another, each closed after its answer, until the
+ * listener is shut down. */
+struct rsa_peer {
+	int lfd;
+	bool static_rsa;
+	int served, chose;
+};
+
+static bool peer_read_line(int fd, char *line, size_t cap)
+{
+	size_t n = 0;
+	while (n + 1 < cap) {
+		if (read(fd, line + n, 1) != 1)
+			return false;
+		if (line[n++] == '\n')
+			break;
+	}
+	line[n] = '\0';
+	return true;
+}
+
+static bool peer_read_full(int fd, uint8_t *b, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t k = read(fd, b + got, n - got);
+		if (k <= 0)
+			return false;
+		got += (size_t)k;
+	}
+	return true;
+}
+
+static void rsa_peer_session(struct rsa_peer *p, int fd)
+{
+	static const char greet[] = "220 peer ESMTP\r\n", ehlo[] = "250-peer\r\n250 STARTTLS\r\n";
+	char line[512];
+	if (write(fd, greet, sizeof greet - 1) < 0)
+		return;
+	for (;;) {
+		if (!peer_read_line(fd, line, sizeof line))
+			return;
+		if (strncasecmp(line, "EHLO", 4) == 0) {
+			if (write(fd, ehlo, sizeof ehlo - 1) < 0)
+				return;
+		} else if (strncasecmp(line, "STARTTLS", 8) == 0) {
+			if (write(fd, "220 go\r\n", 8) < 0)
+				return;
+			break;
+		} else {
+			ssize_t w = write(fd, "221 bye\r\n", 9); /* QUIT, or anything else: done */
+			(void)w;
+			return;
+		}
+	}
+	/* the ClientHello: record header, handshake header, version, random,
+	 * session id, then the suite list */
+	uint8_t rec[5 + 16384];
+	if (!peer_read_full(fd, rec, 5))
+		return;
+	size_t len = (size_t)rec[3] << 8 | rec[4];
+	if (len > 16384 || !peer_read_full(fd, rec + 5, len) || len < 4 + 2 + 32 + 1)
+		return;
+	const uint8_t *h = rec + 5 + 4;
+	size_t off = 2 + 32;
+	off += 1 + h[off];
+	size_t ns = (size_t)h[off] << 8 | h[off + 1];
+	bool offered = false;
+	for (size_t k = 0; k + 1 < ns && off + 2 + k + 1 < len; k += 2)
+		offered |= h[off + 2 + k] == 0x00 && h[off + 2 + k + 1] == 0x2F;
+	if (p->static_rsa && offered) {
+		/* version, zero random, empty session id, the suite, null compression */
+		uint8_t sh[5 + 4 + 38] = {0x16, 3, 3, 0, 4 + 38, 2, 0, 0, 38, 3, 3};
+		sh[5 + 4 + 2 + 32 + 1 + 1] = 0x2F;
+		p->chose++;
+		if (write(fd, sh, sizeof sh) < 0)
+			return;
+	} else {
+		static const uint8_t alert[] = {0x15, 3, 3, 0, 2, 2, 40};
+		if (write(fd, alert, sizeof alert) < 0)
+			return;
+	}
+	/* and hang up, as servers do after a fatal alert (the next client waits) */
+}
+
+static void *rsa_peer_main(void *arg)
+{
+	struct rsa_peer *p = arg;
+	int fd;
+	while ((fd = accept(p->lfd, NULL, NULL)) >= 0) {
+		struct timeval tv = {.tv_sec = 5};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		p->served++;
+		rsa_peer_session(p, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void rsa_play(const char *body, bool static_rsa, struct result *r, struct rsa_peer *p)
+{
+	char port[16];
+	*p = (struct rsa_peer){.lfd = support_listen(port), .static_rsa = static_rsa};
+	pthread_t t = support_thread_start(rsa_peer_main, p);
+	struct scenario *s = parse_body(body);
+	struct exec_opts o = opts(port, 3000);
+	exec_run(s, &o, r);
+	shutdown(p->lfd, SHUT_RDWR);
+	support_thread_join(t, 10000);
+	close(p->lfd);
+	scenario_free(s);
+}
+
+START_TEST(unnegotiable_is_error_not_fail)
+{
+	/* stark's hello refused, a static-RSA hello accepted: stark's limitation */
+	struct result r;
+	struct rsa_peer p;
+	rsa_play(TLS_OK_BODY, true, &r, &p);
+	ck_verdict(&r, V_ERROR);
+	ck_reason_prefix(&r, L(6));
+	ck_reason_has(&r, "stark cannot negotiate with this target: it accepts AES128-SHA");
+	ck_reason_has(&r, "lacks static RSA key exchange");
+	ck_assert_int_eq(p.chose, 1);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(refused_by_everyone_still_fails)
+{
+	/* the same refusal, but the static-RSA hello is refused too: the target's doing */
+	struct result r;
+	struct rsa_peer p;
+	rsa_play(TLS_OK_BODY, false, &r, &p);
+	ck_verdict(&r, V_FAIL);
+	ck_reason_prefix(&r, L(7));
+	ck_reason_has(&r, "handshake_failure");
+	ck_assert_int_ge(p.served, 2); /* the raw hellos did ask */
+	result_free(&r);
+	/* a scenario that expects the refusal judges it as before */
+	rsa_play(TLS_FAIL_BODY, true, &r, &p);
+	ck_verdict(&r, V_PASS);
+	ck_assert_int_eq(p.served, 1);
+	result_free(&r);
+}
+END_TEST
+
 Suite *exec_suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -940,6 +1096,8 @@ Suite *exec_suite(void)
 	tcase_add_test(tc, tls_fail_expected);
 	tcase_add_test(tc, tls_ok_expected_but_fail_seen);
 	tcase_add_test(tc, silence_inside_tls13);
+	tcase_add_test(tc, unnegotiable_is_error_not_fail);
+	tcase_add_test(tc, refused_by_everyone_still_fails);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);

@@ -6,8 +6,9 @@
  * its id, catalog row, verdict under each policy and the reason's key words
  * (and that the reason cites the policy and its rule). Plus the paths that
  * end early: a node that cannot be probed, no version accepted, no
- * certificate. Public: policy_suite(). No network, no clock in the facts
- * but the certificate's validity (set relative to now).
+ * certificate; and the seed's TLS 1.2-only, CBC-only node (WARNs, RFC
+ * 9325). Public: policy_suite(). No network, no clock in the facts but
+ * the certificate's validity (set relative to now).
  */
 #include <check.h>
 #include <stdio.h>
@@ -122,8 +123,9 @@ static const struct result *finding(const struct run *run, const char *id)
 }
 
 /* verdict and catalog row of id; a non-PASS reason cites "(policy P: ..."
- * and contains words; a PASS has an empty reason, and words in its notes
- * when the rule is informational (others keep no notes). */
+ * and contains words; a PASS has an empty reason and words in its notes
+ * (informational rules, and notes on what a policy allows); without words
+ * a PASS of a non-informational rule keeps no notes. */
 static void ck_finding(const struct run *run, const char *policy, const char *id,
                        const char *catalog, enum verdict want, const char *words)
 {
@@ -136,7 +138,7 @@ static void ck_finding(const struct run *run, const char *policy, const char *id
 	if (want == V_PASS) {
 		/* only an informational PASS keeps what was seen, as notes */
 		ck_assert_str_eq(r->reason, "");
-		if (strcmp(r->severity, "info") != 0)
+		if (!words && strcmp(r->severity, "info") != 0)
 			ck_assert_ptr_null(r->notes);
 		else if (words)
 			ck_assert_msg(r->notes && strstr(r->notes, words), "%s notes '%s' lack '%s'", id,
@@ -164,8 +166,9 @@ static const struct good_row GOOD[] = {
     {"tls/t02-sslv3", "T-02", V_PASS, NULL},
     {"tls/t03-tls10-tls11", "T-03", V_PASS, NULL},
     {"tls/t04-tls12", "T-04", V_PASS, NULL},
-    {"tls/t05-tls13", "T-05", V_PASS, "TLS 1.3 accepted"},
+    {"tls/t05-tls13", "T-05", V_PASS, NULL},
     {"tls/t06-weak-suites", "T-06", V_PASS, NULL},
+    {"tls/t06-aead", "T-06", V_PASS, NULL},
     {"tls/t07-anon-suites", "T-07", V_PASS, NULL},
     {"tls/t08-server-preference", "T-08", V_PASS, NULL},
     {"tls/t09-forward-secrecy", "T-09", V_PASS, NULL},
@@ -235,7 +238,21 @@ static void add12(struct fleet_node *n, uint16_t id)
 }
 static void b_rc4(struct fleet_node *n) { add12(n, 0x0005); }  /* RC4-SHA */
 static void b_anon(struct fleet_node *n) { add12(n, 0xC018); } /* AECDH-AES128-SHA */
+/* the same anon suite at TLS 1.0 and 1.2: named once, with both versions */
+static void b_anon_twice(struct fleet_node *n)
+{
+	static const uint16_t s10[] = {0xC018};
+	set_suites(&n->probe.v[PV_TLS10], s10, 1);
+	add12(n, 0xC018);
+}
+/* the seed's suite: ECDHE-RSA-AES128-SHA256, CBC, no AEAD */
+static void b_no_aead(struct fleet_node *n)
+{
+	static const uint16_t s12[] = {0xC027};
+	set_suites(&n->probe.v[PV_TLS12], s12, 1);
+}
 static void b_order(struct fleet_node *n) { n->probe.v[PV_TLS12].server_order = PROBE_TRI_NO; }
+static void b_order_weak(struct fleet_node *n) { b_order(n), add12(n, 0xC027); }
 static void b_nofs_first(struct fleet_node *n)
 {
 	add12(n, 0x002F); /* AES128-SHA: RSA key exchange */
@@ -297,14 +314,27 @@ static const struct bad_row BAD[] = {
     {"tls/t03-tls10-tls11", "T-03", b_tls10, V_FAIL, V_FAIL, "TLS 1.0 offered"},
     {"tls/t03-tls10-tls11", "T-03", b_tls11, V_FAIL, V_FAIL, "TLS 1.1 offered"},
     {"tls/t04-tls12", "T-04", b_no_tls12, V_FAIL, V_FAIL, "TLS 1.2 not accepted"},
-    /* TLS 1.3 is recommended, not required: a note, never a failure */
-    {"tls/t05-tls13", "T-05", b_no_tls13, V_PASS, V_PASS, "TLS 1.3 not offered"},
-    {"tls/t06-weak-suites", "T-06", b_rc4, V_FAIL, V_FAIL, "weak suites offered: RC4-SHA"},
-    /* RFC 7672 8.2 allows anon for opportunistic SMTP; RFC 8461 does not */
+    /* RFC 9325 3.1.1: TLS 1.3 SHOULD be supported: a WARN, not a failure */
+    {"tls/t05-tls13", "T-05", b_no_tls13, V_WARN, V_WARN, "TLS 1.3 not offered"},
+    {"tls/t06-weak-suites", "T-06", b_rc4, V_FAIL, V_FAIL,
+     "weak suites offered: RC4-SHA (TLSv1.2)"},
+    /* RFC 9325 4.2: AEAD suites are RECOMMENDED */
+    {"tls/t06-aead", "T-06", b_no_aead, V_WARN, V_WARN,
+     "no AEAD suite at TLS 1.2, only ECDHE-RSA-AES128-SHA256 (TLSv1.2)"},
+    {"tls/t06-aead", "T-06", b_no_tls12, V_SKIP, V_SKIP, "no TLS 1.2"},
+    /* RFC 7672 8.2 allows anon for opportunistic SMTP (a note that names
+     * them); RFC 8461 does not */
     {"tls/t07-anon-suites", "T-07", b_anon, V_PASS, V_FAIL,
-     "anonymous suites offered: AECDH-AES128-SHA"},
+     "anonymous suites offered: AECDH-AES128-SHA (TLSv1.2)"},
+    {"tls/t07-anon-suites", "T-07", b_anon_twice, V_PASS, V_FAIL,
+     "anonymous suites offered: AECDH-AES128-SHA (TLSv1.0 TLSv1.2)"},
+    /* no server order: a note when every TLS 1.2 suite is AEAD with forward
+     * secrecy, a WARN when the client can pick a weaker one (RFC 9325 4.2.1) */
     {"tls/t08-server-preference", "T-08", b_order, V_PASS, V_FAIL,
-     "TLS 1.2 server preference: no"},
+     "TLS 1.2 server preference: no; the client chooses among "
+     "ECDHE-RSA-AES128-GCM-SHA256 (TLSv1.2)"},
+    {"tls/t08-server-preference", "T-08", b_order_weak, V_WARN, V_FAIL,
+     "a client can choose the weaker ECDHE-RSA-AES128-SHA256 (TLSv1.2)"},
     {"tls/t09-forward-secrecy", "T-09", b_nofs_first, V_FAIL, V_FAIL,
      "preferred suite AES128-SHA has no forward secrecy"},
     {"tls/t09-forward-secrecy", "T-09", b_dh1024, V_FAIL, V_FAIL, "DHE prime 1024 bits"},
@@ -525,6 +555,32 @@ START_TEST(interrupted_after_versions_keeps_version_rules)
 }
 END_TEST
 
+/* The seed's own configuration: TLS 1.2 only, ECDHE-RSA-AES128-SHA256. It
+ * breaks no MUST, but two SHOULDs of RFC 9325: WARNs, not a silent PASS,
+ * and not a failed run. */
+START_TEST(seed_configuration_warns)
+{
+	struct fleet_node n;
+	good_node(&n);
+	b_no_aead(&n);
+	n.probe.v[PV_TLS13].supported = PROBE_TRI_NO;
+	n.probe.max_version = 0x0303;
+	n.probe.first_cipher = 0xC027;
+	n.probe.v[PV_TLS12].server_order = PROBE_TRI_UNKNOWN; /* one suite: no order to see */
+	struct run run;
+	eval("rfc", &n, &run);
+	ck_finding(&run, "rfc", "tls/t05-tls13", "T-05", V_WARN, "TLS 1.3 not offered");
+	ck_finding(&run, "rfc", "tls/t06-aead", "T-06", V_WARN, "ECDHE-RSA-AES128-SHA256 (TLSv1.2)");
+	size_t c[V__COUNT];
+	run_summary(&run, c);
+	ck_assert_uint_eq(c[V_WARN], 2);
+	ck_assert_uint_eq(c[V_FAIL] + c[V_ERROR], 0);
+	ck_assert_int_eq(run_exit_status(&run), 0);
+	run_free(&run);
+	node_free(&n);
+}
+END_TEST
+
 START_TEST(policy_names)
 {
 	ck_assert_ptr_eq(policy_find("rfc"), policy_default());
@@ -551,6 +607,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, interrupted_probe_judges_nothing_unmeasured);
 	tcase_add_test(tc, interrupted_before_any_acceptance_is_no_failure);
 	tcase_add_test(tc, interrupted_after_versions_keeps_version_rules);
+	tcase_add_test(tc, seed_configuration_warns);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -236,6 +236,12 @@ static void build_run(struct run *run)
 		ev(&r->tr, 1000 * (i + 1), i % 2 ? TDIR_RECV : TDIR_SEND, TLAYER_PLAIN, line, (size_t)n);
 	}
 
+	/* WARN: a SHOULD-level policy finding (ranked below FAIL, exit 0). */
+	r = add_result(run, "tls/t05-tls13", "TLS 1.3 is offered", V_WARN,
+	               "TLS 1.3 not offered (policy rfc: RFC 9325 3.1.1)", 0);
+	r->catalog = strv(&r->ncatalog, "T-05", (char *)NULL);
+	r->refs = strv(&r->nrefs, "RFC 9325 3.1.1", (char *)NULL);
+
 	r = add_result(run, "client/c01-no-cleartext-auth",
 	               "A client must not send AUTH before the TLS handshake.", V_FAIL,
 	               "line 31: client sent AUTH PLAIN in cleartext", 31);
@@ -348,7 +354,7 @@ static void build_scan_run(struct run *run)
 		add_finding(run, nd, "tls/t03-tls10-tls11", "T-03", bad ? V_FAIL : V_PASS,
 		            bad ? "TLS 1.0 offered (policy rfc: RFC 8996 4, 5)" : "");
 		add_finding(run, nd, "tls/t06-weak-suites", "T-06", bad ? V_FAIL : V_PASS,
-		            bad ? "weak suites offered: RC4-SHA (policy rfc: RFC 7465; RFC 7525 4.2)"
+		            bad ? "weak suites offered: RC4-SHA (TLSv1.2) (policy rfc: RFC 7465; RFC 9325 4.1)"
 		                : "");
 		add_finding(run, nd, "tls/t13-client-renegotiation", "T-13", V_SKIP,
 		            "not tested: Debian's wolfSSL build has no client renegotiation");
@@ -839,6 +845,34 @@ START_TEST(test_empty_run)
 }
 END_TEST
 
+START_TEST(test_exit_status_warn)
+{
+	/* WARN is reported but never fails the run; FAIL and ERROR still do. */
+	struct run run;
+	memset(&run, 0, sizeof run);
+	add_result(&run, "tls/t01-sslv2", "SSLv2 is refused", V_PASS, "", 0);
+	add_result(&run, "tls/t05-tls13", "TLS 1.3 is offered", V_WARN, "TLS 1.3 not offered", 0);
+	ck_assert_int_eq(run_exit_status(&run), 0);
+	size_t c[V__COUNT];
+	run_summary(&run, c);
+	ck_assert_uint_eq(c[V_WARN], 1);
+	ck_assert_str_eq(result_verdict_name(V_WARN), "warn");
+	ck_assert_str_eq(result_verdict_label(V_WARN), "WARN");
+	add_result(&run, "cert/x01-chain", "The chain validates", V_ERROR, "no certificate", 0);
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	add_result(&run, "tls/t02-sslv3", "SSLv3 is refused", V_FAIL, "SSLv3 offered", 0);
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	/* Views rank it after what fails the run and before the rest. */
+	size_t idx[4];
+	report_view_order(&run, idx);
+	ck_assert_uint_eq(idx[0], 2);
+	ck_assert_uint_eq(idx[1], 3);
+	ck_assert_uint_eq(idx[2], 1);
+	ck_assert_uint_eq(idx[3], 0);
+	run_free(&run);
+}
+END_TEST
+
 /* ---- escapers ----------------------------------------------------------- */
 
 START_TEST(test_escape_xml)
@@ -1041,6 +1075,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_hostile_json);
 	tcase_add_test(tc, test_hostile_views);
 	tcase_add_test(tc, test_empty_run);
+	tcase_add_test(tc, test_exit_status_warn);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");

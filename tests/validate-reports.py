@@ -23,7 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMA = os.path.join(HERE, "..", "reports", "results.schema.json")
-VERDICTS = ["pass", "fail", "error", "skip", "xfail", "xpass", "inconclusive"]
+VERDICTS = ["pass", "fail", "error", "skip", "xfail", "xpass", "inconclusive", "warn"]
 
 try:
     import jsonschema
