@@ -1,4 +1,10 @@
-/* SPDX-License-Identifier: MIT */
+/*
+ * main: the stark command line's table and dispatch. One commands[] table
+ * gives each command its name, handler, one-line summary and --help text;
+ * the commands that play scenarios (run, serve, demo, scan) are cmd.c's,
+ * the ones that play nothing (lint, dump, catalog, refserver, certs, help,
+ * version) live here. Outside starkcore with cmd.c.
+ */
 /*
  * main: the stark command line, and nothing else. One commands[] table
  * gives each command its name, handler, one-line summary and --help text;
@@ -12,24 +18,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "catalog.h"
 #include "cert.h"
-#include "conn.h"
+#include "cmd.h"
 #include "hello.h"
-#include "policy.h"
-#include "preflight.h"
 #include "refsrv.h"
-#include "report.h"
 #include "runner.h"
-#include "scan.h"
 #include "scenario.h"
 #include "util.h"
 #include "wtls.h"
@@ -37,53 +36,6 @@
 #ifndef STARK_SOURCE_DIR
 #define STARK_SOURCE_DIR "."
 #endif
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-struct command {
-	const char *name;
-	int (*fn)(const struct command *cmd, int argc, char **argv);
-	const char *synopsis; /* arguments after "stark NAME" */
-	const char *summary;  /* one line for `stark help` */
-	const char *options;  /* the rest of `stark NAME --help` */
-	void (*more_help)(FILE *f); /* help that depends on tables (flaws), or NULL */
-};
-
-static const struct command *find_command(const char *name);
-static void command_help(const struct command *cmd, FILE *f);
-
-static int usage_error(const struct command *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int usage_error(const struct command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("stark: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (cmd)
-		fprintf(stderr, "\n(see stark %s --help)\n", cmd->name);
-	else
-		fputs("\n(see stark help)\n", stderr);
-	return 2;
-}
 
 /* ---- options shared by run, demo, scan and serve ---- */
 
@@ -109,511 +61,11 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 	"bad usage, nothing to run, or nothing shown (nothing PASSed, e.g. all INCONCLUSIVE;\n" \
 	"or sanity never PASSed)\n"
 
-struct cli {
-	const struct command *cmd;
-	char *host, *port;
-	bool scan;                /* stark scan: TLS facts, policy, fleet view */
-	char **targets;
-	size_t ntargets;
-	const char *policy;
-	bool no_suite;
-	bool serve;               /* stark serve: client role */
-	const char *trigger;
-	char *lhost, *lport;
-	const char *client_profile;
-	char **scn;
-	size_t nscn;
-	char **kw;
-	size_t nkw;
-	const char *servername, *ca, *helo, *profile, *xfail, *out;
-	int64_t timeout_ms;
-	int jobs;
-	bool no_system_ca, quiet;
-};
-
-static void cli_free(struct cli *c)
-{
-	free(c->host);
-	free(c->port);
-	strv_free(c->targets, c->ntargets);
-	free(c->lhost);
-	free(c->lport);
-	free(c->scn);
-	free(c->kw);
-}
-
-static void push(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	(*v)[(*n)++] = (char *)s;
-}
-
-enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
-       OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
-       OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
-       OPT_NOSUITE };
-
-static const struct option run_longopts[] = {
-	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
-	{"servername", required_argument, 0, OPT_SNI}, {"ca", required_argument, 0, OPT_CA},
-	{"helo", required_argument, 0, OPT_HELO},     {"timeout", required_argument, 0, OPT_TIMEOUT},
-	{"profile", required_argument, 0, OPT_PROFILE}, {"xfail", required_argument, 0, OPT_XFAIL},
-	{"out", required_argument, 0, OPT_OUT},       {"no-system-ca", no_argument, 0, OPT_NOSYS},
-	{"help", no_argument, 0, OPT_HELP},           {"trigger", required_argument, 0, OPT_TRIGGER},
-	{"listen", required_argument, 0, OPT_LISTEN}, {"client-profile", required_argument, 0, OPT_CPROFILE},
-	{"targets", required_argument, 0, OPT_TARGETS}, {"policy", required_argument, 0, OPT_POLICY},
-	{"no-suite", no_argument, 0, OPT_NOSUITE},
-	{0, 0, 0, 0},
-};
-
-
-/* --targets FILE: one HOST:PORT per line, '#' comments. */
-static int read_targets(struct cli *c, const char *path)
-{
-	char err[600];
-	if (preflight_read_targets(path, &c->targets, &c->ntargets, err, sizeof err) != 0)
-		return usage_error(c->cmd, "%s", err);
-	return 0;
-}
-
-#define HELP_SHOWN (-1) /* parse_run_opts printed --help: exit 0 */
-
-static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target)
-{
-	const struct command *cmd = c->cmd;
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "k:j:qh", run_longopts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_TARGET:
-			if (preflight_target_syntax(optarg))
-				return usage_error(cmd, "--target wants HOST:PORT (port 1..65535), got '%s'",
-				                   optarg);
-			if (c->scan) {
-				push(&c->targets, &c->ntargets, xstrdup(optarg));
-				break;
-			}
-			if (c->host)
-				return usage_error(cmd, "run takes one --target (several: stark scan)");
-			split_hostport(optarg, &c->host, &c->port);
-			break;
-		case OPT_TARGETS: {
-			if (!c->scan)
-				return usage_error(cmd, "--targets belongs to stark scan");
-			int r = read_targets(c, optarg);
-			if (r != 0)
-				return r;
-			break;
-		}
-		case OPT_POLICY:
-			if (policy_find(optarg) == NULL)
-				return usage_error(cmd, "unknown --policy '%s' (rfc, mta-sts)", optarg);
-			c->policy = optarg;
-			break;
-		case OPT_NOSUITE: c->no_suite = true; break;
-		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
-		case 'k': push(&c->kw, &c->nkw, optarg); break;
-		case OPT_SNI: c->servername = optarg; break;
-		case OPT_CA: c->ca = optarg; break;
-		case OPT_HELO: c->helo = optarg; break;
-		case OPT_TIMEOUT:
-			if (parse_duration(optarg, &c->timeout_ms) != 0 || c->timeout_ms <= 0)
-				return usage_error(cmd, "--timeout wants a duration like 5s or 500ms, got '%s'",
-				                   optarg);
-			break;
-		case OPT_PROFILE:
-			if (strcmp(optarg, "mx") != 0 && strcmp(optarg, "submission") != 0)
-				return usage_error(cmd, "--profile is mx or submission, got '%s'", optarg);
-			c->profile = optarg;
-			break;
-		case OPT_XFAIL: c->xfail = optarg; break;
-		case OPT_OUT: c->out = optarg; break;
-		case OPT_NOSYS: c->no_system_ca = true; break;
-		case 'j':
-			c->jobs = atoi(optarg);
-			if (c->jobs < 1 || c->jobs > 64)
-				return usage_error(cmd, "-j wants 1..64, got '%s'", optarg);
-			break;
-		case 'q': c->quiet = true; break;
-		case OPT_TRIGGER: c->trigger = optarg; break;
-		case OPT_LISTEN:
-			if (split_hostport(optarg, &c->lhost, &c->lport) != 0)
-				return usage_error(cmd, "--listen wants HOST:PORT, got '%s'", optarg);
-			break;
-		case OPT_CPROFILE:
-			if (strcmp(optarg, "require-tls") != 0 && strcmp(optarg, "opportunistic") != 0)
-				return usage_error(cmd,
-				                   "--client-profile is require-tls or opportunistic, got '%s'",
-				                   optarg);
-			c->client_profile = optarg;
-			break;
-		case 'h':
-		case OPT_HELP: command_help(cmd, stdout); return HELP_SHOWN;
-		default: return usage_error(cmd, "bad option");
-		}
-	}
-	if (optind < argc)
-		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (c->scan) {
-		if (c->ntargets == 0)
-			return usage_error(cmd, "scan needs --target HOST:PORT (repeatable) or --targets FILE");
-		if (c->xfail || c->trigger || c->lhost || c->client_profile)
-			return usage_error(cmd, "--xfail, --trigger, --listen and --client-profile are not "
-			                        "scan options");
-		return 0;
-	}
-	if (c->policy || c->no_suite)
-		return usage_error(cmd, "--policy and --no-suite belong to stark scan");
-	if (need_target && c->host == NULL)
-		return usage_error(cmd, "run needs --target HOST:PORT");
-	if (c->serve != (c->trigger != NULL))
-		return usage_error(cmd, c->serve ? "serve needs --trigger CMD"
-		                                 : "--trigger belongs to stark serve");
-	if (!c->serve && (c->lhost || c->client_profile))
-		return usage_error(cmd, "--listen and --client-profile belong to stark serve");
-	if (c->serve && c->host)
-		return usage_error(cmd, "serve takes no --target: the trigger's client connects to stark");
-	if (c->serve && c->profile)
-		return usage_error(cmd, "--profile is for servers; clients use --client-profile");
-	return 0;
-}
-
-/* The TLS client config of a run: --ca, then the system store unless
- * --no-system-ca. NULL after printing why. */
-static struct wtls_config *client_tls_config(const struct cli *c)
-{
-	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
-	if (c->ca && wtls_config_add_ca_file(cfg, c->ca) != 0) {
-		fprintf(stderr, "stark: --ca %s: %s\n", c->ca, wtls_config_error(cfg));
-		wtls_config_free(cfg);
-		return NULL;
-	}
-	if (!c->no_system_ca)
-		wtls_config_use_system_ca(cfg);
-	return cfg;
-}
-
-/* The scenarios named by --scenarios, else the suite of role. 0, or 2
- * after printing every diagnostic. */
-static int load_scenarios(struct cli *c, const char *role, struct scenario ***scns,
-                          size_t *nscns)
-{
-	char *defscn = getenv("STARK_SCENARIOS") ? xstrdup(getenv("STARK_SCENARIOS"))
-	                                         : xasprintf(STARK_SOURCE_DIR "/scenarios/%s", role);
-	struct scn_diag diag = {0};
-	int rc = runner_load(c->nscn ? c->scn : &defscn, c->nscn ? c->nscn : 1, scns, nscns, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	if (rc != 0)
-		fprintf(stderr, "stark: %zu error(s) in scenarios; nothing was sent to the target\n",
-		        diag.n);
-	scenario_diag_free(&diag);
-	free(defscn);
-	return rc == 0 ? 0 : 2;
-}
-
-/* Print "stark: why" and return 2, the status of a run refused before work. */
-static int refuse(const char *why)
-{
-	fprintf(stderr, "stark: %s\n", why);
-	return 2;
-}
-
-/* No green run without work: after the role and -k something besides
- * sanity must be left. 0, or 2 after saying why. */
-static int check_selection(const struct cli *c, enum scn_role role, struct scenario *const *s,
-                           size_t n)
-{
-	struct runner_opts o = {.role = role, .keywords = c->kw, .nkeywords = c->nkw};
-	char err[512];
-	return runner_check_selection(s, n, &o, err, sizeof err) ? refuse(err) : 0;
-}
-
-/* --out: a directory stark can create and write in, so a finished run is
- * never lost to a bad path. 0, or 2 after saying why. */
-static int check_out(const char *out)
-{
-	char err[600];
-	return preflight_out(out, err, sizeof err) ? refuse(err) : 0;
-}
-
-/* Every target resolves, each once, within --timeout, so a typo costs no
- * run. 0, or 2 after saying why. */
-static int check_targets(const struct cli *c)
-{
-	char err[512], why[600];
-	char *one = c->host ? xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port)
-	                    : NULL;
-	int r = preflight_targets(c->scan ? c->targets : &one, c->scan ? c->ntargets : one != NULL,
-	                          c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS, &stop_flag,
-	                          err, sizeof err);
-	free(one);
-	snprintf(why, sizeof why, "--target: %s; nothing was sent", err);
-	return r ? refuse(why) : 0;
-}
-
-/* A listener stark serves hostile replies on: say so when the network can
- * reach it. 0, or 2 when the address does not resolve. */
-static int check_listen(const char *host, const char *port, int64_t timeout_ms)
-{
-	char err[512];
-	bool exposed = false;
-	if (preflight_listen(host, port, timeout_ms, &stop_flag, &exposed, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: --listen: %s\n", err);
-		return 2;
-	}
-	if (exposed)
-		fprintf(stderr, "stark: warning: --listen %s is not a loopback address: anyone on the "
-		                "network can connect to it\n", host);
-	return 0;
-}
-
-/* The exec options every role shares, from the command line. */
-static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *cfg)
-{
-	return (struct exec_opts){
-	    .servername = c->servername,
-	    .helo = c->helo ? c->helo : STARK_DEFAULT_HELO,
-	    .timeout_ms = c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS,
-	    .profile = c->profile ? c->profile : "mx",
-	    .tls = cfg,
-	    .ca_file = c->ca,
-	    .system_ca = !c->no_system_ca,
-	    .stop = &stop_flag,
-	};
-}
-
-/* Reports, the terminal summary and the exit status of a finished run. */
-static int finish_run(const struct cli *c, struct run *run, const char *out)
-{
-	char err[512];
-	if (report_write_all(run, out, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: cannot write reports: %s\n", err);
-		return 2;
-	}
-	if (!c->quiet)
-		report_terminal(run, out, stdout);
-	return run_exit_status(run);
-}
-
-/* stark run / serve / demo: load scenarios, run them, write reports. */
-static int do_run(struct cli *c, int argc, char **argv)
-{
-	char err[512];
-	int rc = 2;
-	struct scenario **scns = NULL;
-	size_t nscns = 0;
-	struct runner_opts ro = {0};
-	struct run run;
-	run_init(&run);
-	const char *role = c->serve ? "client" : "server";
-	struct cert_set *certs = NULL;
-	struct wtls_config *cfg = NULL;
-	char *out = c->out ? xstrdup(c->out) : report_default_dir(role);
-	char *ca_path = NULL;
-	if (load_scenarios(c, role, &scns, &nscns) != 0 ||
-	    check_selection(c, c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER, scns, nscns) != 0)
-		goto out;
-	if (c->xfail &&
-	    runner_load_xfail(c->xfail, &ro.xfail, &ro.nxfail, err, sizeof err) != 0) {
-		fprintf(stderr, "stark: %s\n", err);
-		goto out;
-	}
-	/* the report directory last: a run refused for anything else leaves none */
-	if (check_targets(c) != 0 ||
-	    (c->serve && c->lhost &&
-	     check_listen(c->lhost, c->lport,
-	                  c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS) != 0) ||
-	    check_out(out) != 0)
-		goto out;
-	if ((cfg = client_tls_config(c)) == NULL)
-		goto out;
-	if (c->serve) {
-		/* The CA of stark's certificates, for STARK_CA and for users. */
-		certs = cert_set_new(c->servername ? c->servername : "localhost");
-		char *abs = realpath(".", NULL);
-		ca_path = out[0] == '/' ? xasprintf("%s/stark-ca.pem", out)
-		                        : xasprintf("%s/%s/stark-ca.pem", abs ? abs : ".", out);
-		free(abs);
-		err[0] = '\0';
-		if (certs == NULL || mkdir_all(out, err, sizeof err) != 0 ||
-		    write_text_file(ca_path, cert_set_ca_pem(certs), err, sizeof err) != 0) {
-			fprintf(stderr, "stark: cannot prepare %s: %s\n", ca_path,
-			        certs ? (err[0] ? err : strerror(errno)) : "certificate generation failed");
-			goto out;
-		}
-	}
-	ro.role = c->serve ? SCN_TARGET_CLIENT : SCN_TARGET_SERVER;
-	ro.ex = exec_opts_from(c, cfg);
-	ro.ex.host = c->host;
-	ro.ex.port = c->port;
-	if (c->serve) {
-		ro.ex.servername = c->servername ? c->servername : "localhost";
-		ro.ex.profile = c->client_profile ? c->client_profile : "require-tls";
-		ro.ex.trigger = c->trigger;
-		ro.ex.listen_host = c->lhost ? c->lhost : "127.0.0.1";
-		ro.ex.listen_port = c->lport ? c->lport : "0";
-		ro.ex.ca_path = ca_path;
-		ro.ex.certs = certs;
-	}
-	ro.jobs = c->jobs ? c->jobs : 4;
-	if (c->serve && strcmp(ro.ex.listen_port, "0") != 0 && ro.jobs > 1) {
-		/* one fixed port serves one scenario at a time */
-		ro.jobs = 1;
-	}
-	ro.keywords = c->kw;
-	ro.nkeywords = c->nkw;
-
-	char *target = c->serve ? xstrdup(c->trigger)
-	                        : xasprintf(strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
-	                                    c->port);
-	run_describe(&run, role, target, ro.ex.profile, argc, argv);
-	free(target);
-	runner_run(scns, nscns, &ro, &run);
-
-	for (size_t i = 0; i < ro.nxfail; i++) {
-		bool used = false;
-		for (size_t k = 0; k < nscns && !used; k++)
-			used = strcmp(scns[k]->id, ro.xfail[i].id) == 0;
-		if (!used)
-			fprintf(stderr, "stark: warning: xfail entry '%s' names no loaded scenario\n",
-			        ro.xfail[i].id);
-	}
-	rc = finish_run(c, &run, out);
-out:
-	wtls_config_free(cfg);
-	free(out);
-	free(ca_path);
-	cert_set_free(certs);
-	runner_free_xfail(ro.xfail, ro.nxfail);
-	runner_free_scenarios(scns, nscns);
-	run_free(&run);
-	return rc;
-}
-
-static int cmd_run(const struct command *cmd, int argc, char **argv)
-{
-	struct cli c = {.cmd = cmd};
-	int r = parse_run_opts(argc, argv, &c, true);
-	if (r == 0)
-		r = do_run(&c, argc, argv);
-	cli_free(&c);
-	return r == HELP_SHOWN ? 0 : r;
-}
-
-static int cmd_serve(const struct command *cmd, int argc, char **argv)
-{
-	struct cli c = {.cmd = cmd, .serve = true};
-	int r = parse_run_opts(argc, argv, &c, false);
-	if (r == 0)
-		r = do_run(&c, argc, argv);
-	cli_free(&c);
-	return r == HELP_SHOWN ? 0 : r;
-}
-
-/* stark scan: facts, findings, the suite per node and the fleet view
- * (scan_run), then the reports. */
-static int cmd_scan(const struct command *cmd, int argc, char **argv)
-{
-	struct cli c = {.cmd = cmd, .scan = true};
-	int r = parse_run_opts(argc, argv, &c, false);
-	if (r != 0) {
-		cli_free(&c);
-		return r == HELP_SHOWN ? 0 : r;
-	}
-	struct scenario **scns = NULL;
-	size_t nscns = 0;
-	struct wtls_config *cfg = NULL;
-	struct fleet fl = {0};
-	struct run run;
-	run_init(&run);
-	r = 2;
-	char *out = c.out ? xstrdup(c.out) : report_default_dir("scan");
-	if (!c.no_suite && (load_scenarios(&c, "server", &scns, &nscns) != 0 ||
-	                    check_selection(&c, SCN_TARGET_SERVER, scns, nscns) != 0))
-		goto out;
-	if (check_targets(&c) != 0 || check_out(out) != 0 || (cfg = client_tls_config(&c)) == NULL)
-		goto out;
-	struct scan_cfg sc = {
-	    .targets = c.targets,
-	    .ntargets = c.ntargets,
-	    .policy = c.policy ? policy_find(c.policy) : policy_default(),
-	    .ex = exec_opts_from(&c, cfg),
-	    .scns = scns,
-	    .nscns = nscns,
-	    .keywords = c.kw,
-	    .nkeywords = c.nkw,
-	    .jobs = c.jobs ? c.jobs : 4,
-	};
-	struct buf tg = {0};
-	for (size_t i = 0; i < c.ntargets; i++)
-		buf_appendf(&tg, "%s%s", i ? " " : "", c.targets[i]);
-	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
-	buf_free(&tg);
-	scan_run(&sc, &fl, &run);
-	r = finish_run(&c, &run, out);
-out:
-	free(out);
-	run_free(&run);
-	fleet_free(&fl);
-	runner_free_scenarios(scns, nscns);
-	wtls_config_free(cfg);
-	cli_free(&c);
-	return r;
-}
-
-/* stark demo: the reference target on a free loopback port, the default
- * suite against it, reports in --out. */
-static int cmd_demo(const struct command *cmd, int argc, char **argv)
-{
-	struct cli c = {.cmd = cmd};
-	int r = parse_run_opts(argc, argv, &c, false);
-	if (r != 0) {
-		cli_free(&c);
-		return r == HELP_SHOWN ? 0 : r;
-	}
-	if (c.host) {
-		cli_free(&c);
-		return usage_error(cmd, "demo runs against its own reference target; use run --target");
-	}
-	struct refsrv_opts o = {0};
-	char err[512];
-	struct refsrv *srv = refsrv_start(&o, "127.0.0.1", "0", err, sizeof err);
-	if (srv == NULL) {
-		fprintf(stderr, "stark: cannot start the reference target: %s\n", err);
-		cli_free(&c);
-		return 2;
-	}
-	char *out = c.out ? xstrdup(c.out) : report_default_dir("demo");
-	char *ca = xasprintf("%s/reference-ca.pem", out);
-	err[0] = '\0';
-	if (mkdir_all(out, err, sizeof err) != 0 || write_text_file(ca, refsrv_ca_pem(srv), err, sizeof err) != 0) {
-		fprintf(stderr, "stark: %s: %s\n", out, err[0] ? err : strerror(errno));
-		r = 2;
-		goto out;
-	}
-	printf("stark demo: reference target listening on 127.0.0.1:%d (certificate for localhost, CA in %s)\n",
-	       refsrv_port(srv), ca);
-	fflush(stdout);
-	c.host = xstrdup("127.0.0.1");
-	c.port = xasprintf("%d", refsrv_port(srv));
-	c.servername = c.servername ? c.servername : "localhost";
-	c.ca = c.ca ? c.ca : ca;
-	c.out = out;
-	r = do_run(&c, argc, argv);
-out:
-	refsrv_stop(srv);
-	free(ca);
-	free(out);
-	cli_free(&c);
-	return r;
-}
-
 /* stark lint / dump: scenario files only, nothing on the wire. */
 static int lint_or_dump(const struct command *cmd, int argc, char **argv, bool dump)
 {
 	if (argc < 2)
-		return usage_error(cmd, "%s needs at least one scenario file", cmd->name);
+		return cmd_usage_error(cmd, "%s needs at least one scenario file", cmd->name);
 	struct scenario **s = NULL;
 	size_t n = 0;
 	struct scn_diag d = {0};
@@ -643,6 +95,9 @@ static int cmd_dump(const struct command *cmd, int argc, char **argv)
 {
 	return lint_or_dump(cmd, argc, argv, true);
 }
+
+enum { OPT_LISTEN = 256, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV, OPT_CIPHERS, OPT_SNI,
+       OPT_CAOUT, OPT_HELP };
 
 static const struct option ref_longopts[] = {
 	{"listen", required_argument, 0, OPT_LISTEN}, {"flaw", required_argument, 0, OPT_FLAW},
@@ -674,13 +129,13 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 			free(host);
 			free(port);
 			if (split_hostport(optarg, &host, &port) != 0) {
-				rc = usage_error(cmd, "--listen wants HOST:PORT, got '%s'", optarg);
+				rc = cmd_usage_error(cmd, "--listen wants HOST:PORT, got '%s'", optarg);
 				goto out;
 			}
 			break;
 		case OPT_FLAW:
 			if (refsrv_flaw_parse(optarg, &o.flaws, err, sizeof err) != 0) {
-				rc = usage_error(cmd, "%s", err);
+				rc = cmd_usage_error(cmd, "%s", err);
 				goto out;
 			}
 			break;
@@ -689,7 +144,7 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		case OPT_CERT: o.cert = optarg; break;
 		case OPT_TLSV:
 			if (hello_parse_version_range(optarg, &o.tls_vmin, &o.tls_vmax) != 0) {
-				rc = usage_error(cmd, "--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
+				rc = cmd_usage_error(cmd, "--tls-version wants 1.2 or 1.0-1.3, got '%s'", optarg);
 				goto out;
 			}
 			break;
@@ -697,16 +152,16 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 		case OPT_SNI: o.servername = optarg; break;
 		case OPT_CAOUT: caout = optarg; break;
 		case 'h':
-		case OPT_HELP: command_help(cmd, stdout); rc = 0; goto out;
-		default: rc = usage_error(cmd, "bad option"); goto out;
+		case OPT_HELP: cmd_help(cmd, stdout); rc = 0; goto out;
+		default: rc = cmd_usage_error(cmd, "bad option"); goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+		rc = cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	const char *lh = host ? host : "127.0.0.1";
-	if (check_listen(lh, port ? port : "0", STARK_DEFAULT_TIMEOUT_MS) != 0)
+	if (cmd_check_listen(lh, port ? port : "0", STARK_DEFAULT_TIMEOUT_MS) != 0)
 		goto out;
 	struct refsrv *srv = refsrv_start(&o, lh, port ? port : "0", err, sizeof err);
 	if (srv == NULL) {
@@ -721,7 +176,7 @@ static int cmd_refserver(const struct command *cmd, int argc, char **argv)
 	printf(strchr(lh, ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n", lh,
 	       refsrv_port(srv));
 	fflush(stdout);
-	while (!stop_flag)
+	while (!cmd_stop)
 		pause();
 	refsrv_stop(srv);
 	rc = 0;
@@ -740,10 +195,10 @@ static int cmd_certs(const struct command *cmd, int argc, char **argv)
 		else if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
 			sn = argv[++i];
 		else
-			return usage_error(cmd, "certs: unexpected argument '%s'", argv[i]);
+			return cmd_usage_error(cmd, "certs: unexpected argument '%s'", argv[i]);
 	}
 	if (out == NULL)
-		return usage_error(cmd, "certs needs --out DIR");
+		return cmd_usage_error(cmd, "certs needs --out DIR");
 	char err[512];
 	struct cert_set *cs = cert_set_new(sn);
 	if (cs == NULL || cert_set_write_dir(cs, out, err, sizeof err) != 0) {
@@ -756,7 +211,7 @@ static int cmd_certs(const struct command *cmd, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_help(const struct command *cmd, int argc, char **argv);
+static int help_cmd(const struct command *cmd, int argc, char **argv);
 /* stark catalog: every id from the scenarios, the policy table and the
  * pending file (docs/catalog.md is its Markdown; a ctest keeps them equal). */
 static int cmd_catalog(const struct command *cmd, int argc, char **argv)
@@ -769,18 +224,19 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 			json = strcmp(argv[++i], "json") == 0;
 			if (!json && strcmp(argv[i], "md") != 0) {
 				free(paths);
-				return usage_error(cmd, "--format is md or json, got '%s'", argv[i]);
+				return cmd_usage_error(cmd, "--format is md or json, got '%s'", argv[i]);
 			}
 		} else if (strcmp(argv[i], "--scenarios") == 0 && i + 1 < argc) {
-			push(&paths, &npaths, argv[++i]);
+			paths = xrealloc(paths, (npaths + 1) * sizeof *paths);
+			paths[npaths++] = argv[++i];
 		} else {
 			free(paths);
-			return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+			return cmd_usage_error(cmd, "unexpected argument '%s'", argv[i]);
 		}
 	}
 	char *def = xstrdup(STARK_SOURCE_DIR "/scenarios");
 	if (npaths == 0)
-		push(&paths, &npaths, def);
+		paths = xrealloc(paths, sizeof *paths), paths[npaths++] = def;
 	struct catalog c;
 	struct scn_diag d = {0};
 	int rc = catalog_build(&c, paths, npaths, STARK_SOURCE_DIR "/docs/catalog-pending.tsv", &d);
@@ -857,7 +313,7 @@ static const struct command commands[] = {
      "  --format md|json       output format (default md; docs/catalog.md is this output)\n"
      "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios/)\n",
      NULL},
-    {"help", cmd_help, "[COMMAND]", "this list, or one command's options", "", NULL},
+    {"help", help_cmd, "[COMMAND]", "this list, or one command's options", "", NULL},
     {"version", cmd_version, "", "print stark's version", "", NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -870,16 +326,6 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static void command_help(const struct command *cmd, FILE *f)
-{
-	fprintf(f, "usage: stark %s %s\n%s.\n", cmd->name, cmd->synopsis, cmd->summary);
-	if (cmd->options[0])
-		fprintf(f, "\n%s", cmd->options);
-	if (cmd->more_help) {
-		fputc('\n', f);
-		cmd->more_help(f);
-	}
-}
 
 static void overview(FILE *f)
 {
@@ -895,7 +341,7 @@ static void overview(FILE *f)
 	fputs("\n'stark COMMAND --help' (or 'stark help COMMAND') lists a command's options.\n", f);
 }
 
-static int cmd_help(const struct command *cmd, int argc, char **argv)
+static int help_cmd(const struct command *cmd, int argc, char **argv)
 {
 	if (argc < 2) {
 		overview(stdout);
@@ -905,8 +351,8 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		c = cmd;
 	if (c == NULL)
-		return usage_error(NULL, "unknown command '%s'", argv[1]);
-	command_help(c, stdout);
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	cmd_help(c, stdout);
 	return 0;
 }
 
@@ -923,14 +369,14 @@ int main(int argc, char **argv)
 		name = "version";
 	const struct command *cmd = find_command(name);
 	if (cmd == NULL)
-		return usage_error(NULL, "unknown command '%s'", name);
+		return cmd_usage_error(NULL, "unknown command '%s'", name);
 	/* Every command answers --help alike, whatever else it parses. */
 	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
-	    cmd->fn != cmd_help) {
-		command_help(cmd, stdout);
+	    cmd->fn != help_cmd) {
+		cmd_help(cmd, stdout);
 		return 0;
 	}
-	install_signals();
+	cmd_signals();
 	wtls_global_init();
 	return cmd->fn(cmd, argc - 1, argv + 1);
 }

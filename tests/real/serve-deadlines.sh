@@ -5,7 +5,7 @@
 #
 # Whole-program deadlines of `stark serve`, with the sanity scenario and a
 # bash /dev/tcp client (greeting, EHLO, QUIT: the sanity scenario FAILs it
-# at line 12 for not sending STARTTLS, which is what it deserves):
+# at line 13 (expect command STARTTLS) for not sending STARTTLS, which is what it deserves):
 #  1. the trigger leaves a background process outside its process group
 #     (setsid) that keeps the output pipe open: with --timeout 1s stark ends
 #     within a few seconds (not when that process ends), exits 1, and the
@@ -79,13 +79,13 @@ if python3 - "$WORK/out-bg/results.json" <<'PY'; then
 import json, sys
 doc = json.load(open(sys.argv[1]))
 for r in doc["results"]:
-    if r["verdict"].upper() != "FAIL" or not r["reason"].startswith("line 12: "):
+    if r["verdict"].upper() != "FAIL" or not r["reason"].startswith("line 13: "):
         sys.exit("%s: %s %s" % (r["id"], r["verdict"], r["reason"]))
     notes = [e["data"] for e in r["transcript"]["events"] if e["dir"] == "note"]
     if "trigger output cut: a background process kept it open" not in notes:
         sys.exit("%s: no note about the cut output in %r" % (r["id"], notes))
 PY
-	ok "background process: FAIL at line 12, the output cut is noted"
+	ok "background process: FAIL at line 13, the output cut is noted"
 else
 	bad "background process: $WORK/out-bg/results.json is not as expected"
 fi
