@@ -66,7 +66,8 @@ static const struct {
     {"O-04", CATALOG_FEATURE, "Machine-readable results with a stable schema", "",
      "`results.json` (schema in `reports/README.md`), `junit.xml`, `summary.md`, `index.html`"},
     {"O-05", CATALOG_FEATURE, "An exit status a CI can use", "",
-     "0 clean, 1 any FAIL or XPASS, 2 any ERROR, interruption or bad usage"},
+     "0 clean, 1 any FAIL or XPASS, 2 any ERROR, interruption, bad usage or a run that "
+     "showed nothing; WARN never changes it"},
 };
 
 static const char *const kind_name[] = {"scenario", "policy", "fuzz", "feature", "pending"};
