@@ -126,56 +126,55 @@ trigger:
 	buf_free(&t);
 }
 
+/* One table row, every cell escaped: <tr ATTR><TAG>first</TAG><TAG>cell</TAG>...</tr>
+ * (first may be NULL). */
+static void table_row(struct buf *b, const char *attr, const char *tag, const char *first,
+                      const char *const *cells, size_t n)
+{
+	buf_appendf(b, "<tr%s>", attr);
+	for (size_t k = first ? 0 : 1; k <= n; k++) {
+		buf_appendf(b, "<%s>", tag);
+		h(b, k == 0 ? first : cells[k - 1]);
+		buf_appendf(b, "</%s>", tag);
+	}
+	buf_appendf(b, "</tr>");
+}
+
 /* stark scan: the nodes, then the properties they disagree on. */
 static void scan_tables(struct buf *b, const struct fleet *fl)
 {
 	buf_appendf(b, "<h2>Nodes (policy ");
 	h(b, fl->policy);
-	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead><tr>");
-	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
-		buf_appendf(b, "<th>%s</th>", report_view_node_heads[k]);
-	buf_appendf(b, "</tr></thead>\n<tbody>\n");
+	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead>");
+	table_row(b, "", "th", NULL, report_view_node_heads, REPORT_VIEW_NODE_COLS);
+	buf_appendf(b, "</thead>\n<tbody>\n");
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		char *cells[REPORT_VIEW_NODE_COLS];
 		report_view_node_cells(&fl->nodes[i], cells);
-		buf_appendf(b, "<tr>");
-		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++) {
-			buf_appendf(b, "<td>");
-			h(b, cells[k]);
-			buf_appendf(b, "</td>");
+		table_row(b, "", "td", NULL, (const char *const *)cells, REPORT_VIEW_NODE_COLS);
+		buf_appendf(b, "\n");
+		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
 			free(cells[k]);
-		}
-		buf_appendf(b, "</tr>\n");
 	}
 	buf_appendf(b, "</tbody>\n</table>\n");
 	if (fl->nnodes < 2)
 		return;
-	size_t bad = 0;
-	for (size_t r = 0; r < fl->nrows; r++)
-		bad += !fl->rows[r].consistent;
+	size_t bad = report_view_fleet_differ(fl);
 	buf_appendf(b, "<h2>Fleet consistency</h2>\n<p>%zu of %zu properties differ between nodes.</p>\n",
 	            bad, fl->nrows);
 	if (bad == 0)
 		return;
-	buf_appendf(b, "<table class=\"results\">\n<thead><tr><th>property</th>");
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		buf_appendf(b, "<th>");
-		h(b, fl->nodes[i].target);
-		buf_appendf(b, "</th>");
-	}
-	buf_appendf(b, "</tr></thead>\n<tbody>\n");
+	const char **targets = report_view_node_targets(fl);
+	buf_appendf(b, "<table class=\"results\">\n<thead>");
+	table_row(b, "", "th", "property", targets, fl->nnodes);
+	buf_appendf(b, "</thead>\n<tbody>\n");
+	free(targets);
 	for (size_t r = 0; r < fl->nrows; r++) {
 		if (fl->rows[r].consistent)
 			continue;
-		buf_appendf(b, "<tr class=\"v-fail\"><td>");
-		h(b, fl->rows[r].property);
-		buf_appendf(b, "</td>");
-		for (size_t i = 0; i < fl->nnodes; i++) {
-			buf_appendf(b, "<td>");
-			h(b, fl->rows[r].values[i]);
-			buf_appendf(b, "</td>");
-		}
-		buf_appendf(b, "</tr>\n");
+		table_row(b, " class=\"v-fail\"", "td", fl->rows[r].property,
+		          (const char *const *)fl->rows[r].values, fl->nnodes);
+		buf_appendf(b, "\n");
 	}
 	buf_appendf(b, "</tbody>\n</table>\n");
 }

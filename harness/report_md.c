@@ -118,63 +118,55 @@ static void details(struct buf *b, const struct result *r)
 	buf_free(&t);
 }
 
+/* One table row, every cell escaped: "| first | cell | ... |" (first may be
+ * NULL); with rule, the separator row under it. */
+static void table_row(struct buf *b, const char *first, const char *const *cells, size_t n,
+                      bool rule)
+{
+	buf_appendf(b, "|");
+	for (size_t k = first ? 0 : 1; k <= n; k++) {
+		buf_appendf(b, " ");
+		md(b, k == 0 ? first : cells[k - 1]);
+		buf_appendf(b, " |");
+	}
+	buf_appendf(b, "\n");
+	if (!rule)
+		return;
+	buf_appendf(b, "|");
+	for (size_t k = first ? 0 : 1; k <= n; k++)
+		buf_appendf(b, "---|");
+	buf_appendf(b, "\n");
+}
+
 /* stark scan: one row per node, then every property the nodes disagree on. */
 static void scan_tables(struct buf *b, const struct fleet *fl)
 {
 	buf_appendf(b, "## Nodes (policy ");
 	md(b, fl->policy);
-	buf_appendf(b, ")\n\n|");
-	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
-		buf_appendf(b, " %s |", report_view_node_heads[k]);
-	buf_appendf(b, "\n|");
-	for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
-		buf_appendf(b, "---|");
-	buf_appendf(b, "\n");
+	buf_appendf(b, ")\n\n");
+	table_row(b, NULL, report_view_node_heads, REPORT_VIEW_NODE_COLS, true);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		char *cells[REPORT_VIEW_NODE_COLS];
 		report_view_node_cells(&fl->nodes[i], cells);
-		buf_appendf(b, "|");
-		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++) {
-			buf_appendf(b, " ");
-			md(b, cells[k]);
-			buf_appendf(b, " |");
+		table_row(b, NULL, (const char *const *)cells, REPORT_VIEW_NODE_COLS, false);
+		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
 			free(cells[k]);
-		}
-		buf_appendf(b, "\n");
 	}
 	buf_append(b, "\n", 1);
 	if (fl->nnodes < 2)
 		return;
-	size_t bad = 0;
-	for (size_t r = 0; r < fl->nrows; r++)
-		bad += !fl->rows[r].consistent;
+	size_t bad = report_view_fleet_differ(fl);
 	buf_appendf(b, "## Fleet consistency\n\n%zu of %zu properties differ between nodes.\n\n", bad,
 	            fl->nrows);
 	if (bad == 0)
 		return;
-	buf_appendf(b, "| property |");
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		buf_appendf(b, " ");
-		md(b, fl->nodes[i].target);
-		buf_appendf(b, " |");
-	}
-	buf_appendf(b, "\n|---|");
-	for (size_t i = 0; i < fl->nnodes; i++)
-		buf_appendf(b, "---|");
-	buf_appendf(b, "\n");
-	for (size_t r = 0; r < fl->nrows; r++) {
-		if (fl->rows[r].consistent)
-			continue;
-		buf_appendf(b, "| ");
-		md(b, fl->rows[r].property);
-		buf_appendf(b, " |");
-		for (size_t i = 0; i < fl->nnodes; i++) {
-			buf_appendf(b, " ");
-			md(b, fl->rows[r].values[i]);
-			buf_appendf(b, " |");
-		}
-		buf_appendf(b, "\n");
-	}
+	const char **targets = report_view_node_targets(fl);
+	table_row(b, "property", targets, fl->nnodes, true);
+	free(targets);
+	for (size_t r = 0; r < fl->nrows; r++)
+		if (!fl->rows[r].consistent)
+			table_row(b, fl->rows[r].property, (const char *const *)fl->rows[r].values,
+			          fl->nnodes, false);
 	buf_append(b, "\n", 1);
 }
 

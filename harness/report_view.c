@@ -331,3 +331,19 @@ void report_view_node_cells(const struct fleet_node *n, char *cells[REPORT_VIEW_
 	cells[5] = xstrdup(!n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
 	cells[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
 }
+
+size_t report_view_fleet_differ(const struct fleet *fl)
+{
+	size_t bad = 0;
+	for (size_t r = 0; r < fl->nrows; r++)
+		bad += !fl->rows[r].consistent;
+	return bad;
+}
+
+const char **report_view_node_targets(const struct fleet *fl)
+{
+	const char **t = xcalloc(fl->nnodes + 1, sizeof *t);
+	for (size_t i = 0; i < fl->nnodes; i++)
+		t[i] = fl->nodes[i].target;
+	return t;
+}

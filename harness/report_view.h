@@ -60,6 +60,12 @@ size_t report_view_detail_rows(const struct result *r,
 extern const char *const report_view_node_heads[REPORT_VIEW_NODE_COLS];
 struct fleet_node;
 void report_view_node_cells(const struct fleet_node *n, char *cells[REPORT_VIEW_NODE_COLS]);
+struct fleet;
+/* How many fleet rows differ between nodes. */
+size_t report_view_fleet_differ(const struct fleet *fl);
+/* The nodes' targets in node order (the array is malloc'd, the strings are
+ * the fleet's). */
+const char **report_view_node_targets(const struct fleet *fl);
 /* Length of a fixed-size string field that may lack its NUL. */
 #define REPORT_VIEW_FLEN(arr) strnlen((arr), sizeof(arr))
 /* NULL-safe C string. */
