@@ -136,6 +136,23 @@ trap cleanup EXIT
 mkdir -p "$ROOT"
 tar -C "$ROOT" -xpf "$CACHE"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# The machine's own trust anchors (what it added to Debian's store, e.g. a
+# network's TLS proxy CA): a fresh machine of this kind has them, and npm ci
+# fails without them. Only certificates, never a key.
+n=0
+for f in /etc/ssl/certs/*.pem /usr/local/share/ca-certificates/*.crt; do
+	if [ ! -f "$f" ] || [ -L "$f" ] || ! grep -q 'BEGIN CERTIFICATE' "$f" ||
+		grep -q 'PRIVATE KEY' "$f"; then
+		continue
+	fi
+	mkdir -p "$ROOT/usr/local/share/ca-certificates"
+	cp "$f" "$ROOT/usr/local/share/ca-certificates/host-$n.crt"
+	n=$((n + 1))
+done
+[ "$n" -eq 0 ] || chroot "$ROOT" update-ca-certificates >/dev/null
+# dpkg without an fsync per file, as Debian's container images have it: the
+# same packages, several minutes less on a busy disk
+echo force-unsafe-io >"$ROOT/etc/dpkg/dpkg.cfg.d/clean-root-unsafe-io"
 # the committed HEAD only: a clone leaves the work tree's edits behind
 git clone -q --no-hardlinks "$REPO" "$ROOT/root/stark"
 echo "clean-root: $(git -C "$ROOT/root/stark" log -1 --format='%h %s') in $ROOT/root/stark"
