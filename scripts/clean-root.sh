@@ -43,13 +43,16 @@ if [ "${1:-}" = --inside ]; then
 	{
 		# innermost first; lazy, so a busy mount cannot keep one alive
 		local m
-		for m in dev/shm dev/pts dev sys proc; do
+		for m in dev/shm dev/pts dev sys proc ""; do
 			if mountpoint -q "$ROOT/$m"; then
 				umount -l "$ROOT/$m" || echo "clean-root: could not unmount $ROOT/$m" >&2
 			fi
 		done
 	}
 	trap umount_all EXIT
+	# the root is a mount point, as / is on a real machine: unshare
+	# --propagation (bench/mta-root.sh) fails with EINVAL on a plain directory
+	mount --bind "$ROOT" "$ROOT"
 	mount -t proc proc "$ROOT/proc"
 	mount -t sysfs -o ro sysfs "$ROOT/sys"
 	mount --bind /dev "$ROOT/dev"
@@ -149,7 +152,9 @@ for f in /etc/ssl/certs/*.pem /usr/local/share/ca-certificates/*.crt; do
 	cp "$f" "$ROOT/usr/local/share/ca-certificates/host-$n.crt"
 	n=$((n + 1))
 done
-[ "$n" -eq 0 ] || chroot "$ROOT" update-ca-certificates >/dev/null
+# (its rehash warns about the bundle file and duplicates: not errors)
+[ "$n" -eq 0 ] || chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 ||
+	{ echo "clean-root: update-ca-certificates failed in the root" >&2; exit 1; }
 # dpkg without an fsync per file, as Debian's container images have it: the
 # same packages, several minutes less on a busy disk
 echo force-unsafe-io >"$ROOT/etc/dpkg/dpkg.cfg.d/clean-root-unsafe-io"
