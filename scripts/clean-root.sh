@@ -12,6 +12,9 @@
 # Invariants: the cached base (CLEAN_ROOT_CACHE) never holds a package that
 # scripts/install-deps.sh installs; every mount lives in a private mount and
 # PID namespace and is unmounted on exit (trap), whatever happened.
+# scripts/test.sh builds the Exim and OpenSMTPD roots (bench/mta-root.sh)
+# inside this root, from scratch: nested mmdebstrap --mode=root works in the
+# chroot, which is a mount point of its own with /proc, /sys and /dev.
 # Run before resolving a change to the set-up (too long for CI). Needs root.
 #
 # Knobs: CLEAN_ROOT_CACHE (default /var/cache/stark/clean-root-base.tar),
