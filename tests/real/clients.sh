@@ -157,13 +157,26 @@ while IFS=: read -r name profile need; do
 		continue
 	fi
 	expected=$HERE/$name.expected
+	# nodemailer leaves certificate policy to Node's OpenSSL: NodeSource's
+	# Node bundles OpenSSL at security level 1 and accepts an RSA-1024 leaf
+	# (C-13 rsa1024: the xfail in nodemailer.xfail); Debian's own Node uses
+	# the system libssl3, built at level 2, and refuses it (PASS). The
+	# expectation follows the Node that is installed.
+	if [ "$name" = nodemailer ] &&
+		[ "$(cd "$SRC/tests/real/node" && node -p 'process.config.variables.node_shared_openssl')" = true ]; then
+		sed 's|^client/c13-cert-rsa1024 xfail$|client/c13-cert-rsa1024 pass|' "$expected" >"$WORK/$name.expected"
+		expected=$WORK/$name.expected
+		grep -v '^client/c13-cert-rsa1024 ' "$HERE/$name.xfail" >"$WORK/$name.xfail" || true
+	fi
 	if [ ! -f "$expected" ]; then
 		echo "clients[$name]: FAIL: no $expected"
 		failed=1
 		continue
 	fi
 	xfail=()
-	if [ -f "$HERE/$name.xfail" ]; then
+	if [ -f "$WORK/$name.xfail" ]; then
+		xfail=(--xfail "$WORK/$name.xfail")
+	elif [ -f "$HERE/$name.xfail" ]; then
 		xfail=(--xfail "$HERE/$name.xfail")
 	fi
 	out=$WORK/$name
