@@ -8,7 +8,8 @@
  * session id); a decided reply (ServerHello, alert, SSLv2) rests on the
  * consumed bytes only (parsing
  * exactly those bytes decides the same kind); an undecided input's
- * prefixes are undecided too; GARBAGE/MALFORMED carry a reason.
+ * prefixes are undecided too; GARBAGE/MALFORMED carry a reason; every
+ * recorded certificate (cert_der) is non-empty and lies inside the input.
  */
 #include "fuzz.h"
 #include "hello.h"
@@ -35,6 +36,13 @@ int FuzzerTestOneInput(const uint8_t *buf, size_t len)
 	FUZZ_CHECK(r1.nexts <= HELLO_EXTS_MAX && r1.nssl2_kinds <= HELLO_SSL2_KINDS_MAX &&
 	               r1.session_id_len <= 32,
 	           "counts out of range");
+	FUZZ_CHECK(r1.ncert_der <= HELLO_CERTS_MAX && r1.ncert_der <= r1.cert_count,
+	           "%zu certificate places for %zu certificates", r1.ncert_der, r1.cert_count);
+	for (size_t i = 0; i < r1.ncert_der; i++)
+		FUZZ_CHECK(r1.cert_der[i].len > 0 && r1.cert_der[i].off <= len &&
+		               r1.cert_der[i].len <= len - r1.cert_der[i].off,
+		           "certificate %zu at %zu+%zu outside the %zu-byte input", i, r1.cert_der[i].off,
+		           r1.cert_der[i].len, len);
 	if (k == HELLO_GARBAGE || k == HELLO_MALFORMED)
 		FUZZ_CHECK(r1.why != NULL && r1.why[0] != '\0', "%s without a reason", hello_kind_name(k));
 	FUZZ_CHECK(hello_kind_name(k) != NULL, "no name for kind %d", k);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fleet: per-node fact gathering (fleet_node_probe: probe_scan, then full
- * handshakes with and without SNI for the certificate), telling a handshake
- * stark's TLS library cannot make from a target's fault (fleet_unnegotiable)
- * and the fleet view (fleet_consistency). Invariants: a node that cannot be
+ * handshakes with and without SNI for the certificate, or the certificate
+ * of a raw hello when stark's TLS library cannot make the handshake),
+ * telling a handshake stark's TLS library cannot make from a target's fault
+ * (fleet_unnegotiable) and the fleet view (fleet_consistency). Invariants: a node that cannot be
  * reached still yields a node with the reason; every wait is bounded by
  * opts.timeout_ms, and a stalled handshake is not followed by another; rows
  * keep node order.
@@ -146,6 +147,50 @@ static void handshake(struct probe *p, const struct fleet_opts *o, const char *s
 	conn_close(&c);
 }
 
+/* The chain of one more raw hello, at the highest TLS <= 1.2 version the
+ * probe found with the first suite it accepted there: before TLS 1.3 the
+ * Certificate message travels in clear (RFC 5246 7.4.2). No handshake, so
+ * no verification against the trust anchors: verify_ok stays false and
+ * says so; the name is matched as wtls would (RFC 9525 6.3). True when
+ * f->chain holds at least the leaf. */
+static bool probe_chain(struct probe *p, const struct probe_report *rep, const char *sni,
+                        struct wtls_facts *f)
+{
+	f->nchain = 0;
+	for (int v = PV_TLS12; v >= PV_SSL3; v--) {
+		const struct probe_version_report *vr = &rep->v[v];
+		size_t k = 0;
+		while (k < vr->nsuites && hello_suite_find(vr->suites[k]) &&
+		       (hello_suite_find(vr->suites[k])->flags & CS_SCSV))
+			k++;
+		if (vr->supported != PROBE_TRI_YES || k == vr->nsuites)
+			continue;
+		struct hello_opts ho;
+		hello_opts_init(&ho, probe_vidx_version(v));
+		ho.suites = &vr->suites[k];
+		ho.nsuites = 1;
+		struct probe_result res;
+		struct buf answer = {0};
+		if (probe_hello_keep(p, &ho, true, &res, &answer) == PROBE_HELLO)
+			for (size_t i = 0; i < res.reply.ncert_der && f->nchain < WTLS_CHAIN_MAX; i++) {
+				const struct hello_der *d = &res.reply.cert_der[i];
+				if (wtls_cert_from_der(answer.data + d->off, d->len, &f->chain[f->nchain]) != 0)
+					break; /* the chain stops at what could be read */
+				f->nchain++;
+			}
+		buf_free(&answer);
+		break; /* one hello: the probe already knows what is accepted */
+	}
+	if (f->nchain == 0)
+		return false;
+	f->verify_ok = false;
+	snprintf(f->verify_error, sizeof f->verify_error,
+	         "not verified: no handshake (certificate from the raw probe)");
+	snprintf(f->servername, sizeof f->servername, "%s", sni);
+	f->host_ok = wtls_host_match(&f->chain[0], sni);
+	return true;
+}
+
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 {
 	int64_t t0 = mono_ms();
@@ -170,14 +215,18 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 		n->has_tls = true;
 		bool stalled;
 		handshake(p, o, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error, sizeof n->tls_error);
-		/* Not the target's fault. The probe's parser counts the
-		 * certificates of a TLS <= 1.2 flight but keeps no DER, so the
-		 * X- checks have nothing to fall back to: they say why. */
+		/* Not the target's fault: the X- checks judge the certificate
+		 * a raw hello gets instead. */
 		char why[200];
 		if (!n->tls_ok && n->tls.hello_refused &&
-		    probe_shows_limitation(&n->probe, why, sizeof why))
-			snprintf(n->tls_error, sizeof n->tls_error,
-			         "%s (the raw probe keeps no certificate to judge instead)", why);
+		    probe_shows_limitation(&n->probe, why, sizeof why)) {
+			n->cert_from_probe = probe_chain(p, &n->probe, sni, &n->tls);
+			snprintf(n->tls_error, sizeof n->tls_error, "%s (%s)", why,
+			         n->cert_from_probe
+			             ? "certificate from the raw probe: stark's TLS library cannot complete "
+			               "a handshake with this target"
+			             : "the raw probe got no certificate to judge instead");
+		}
 		/* X-10: which certificate does a client without SNI get? Not
 		 * asked of a server that just stalled a handshake. */
 		if (!stalled) {
@@ -300,7 +349,9 @@ void fleet_consistency(struct fleet *f, struct run *run)
 	struct fleet_row *r = add_row(f, "certificate");
 	for (size_t i = 0; i < f->nnodes; i++) {
 		const struct fleet_node *n = &f->nodes[i];
-		r->values[i] = xstrdup(n->tls_ok && n->tls.nchain ? n->tls.chain[0].sha256 : "none");
+		r->values[i] = xstrdup((n->tls_ok || n->cert_from_probe) && n->tls.nchain
+		                           ? n->tls.chain[0].sha256
+		                           : "none");
 	}
 	finish_row(f, r, "medium", "X-01", run);
 

@@ -33,15 +33,20 @@ struct fleet_node {
 	struct probe_report probe;
 	bool has_tls;             /* a full handshake (with SNI) was attempted */
 	bool tls_ok;
-	struct wtls_facts tls;
+	struct wtls_facts tls;    /* tls.chain: from the handshake, or cert_from_probe */
 	char tls_error[256];
+	bool cert_from_probe;     /* no handshake (stark's limitation, tls_error says which):
+	                             tls.chain, host_ok come from a raw hello's Certificate,
+	                             verify_ok is false with verify_error "not verified: ..." */
 	bool has_nosni;           /* the same without SNI */
 	char nosni_sha256[65];    /* leaf fingerprint without SNI ("" if the handshake failed) */
 	int64_t elapsed_ms;
 };
 
 /* Probe one node and take its certificate facts. Never fails: problems are
- * in probe_rc / probe.errors / tls_error. */
+ * in probe_rc / probe.errors / tls_error. When only stark's TLS library
+ * keeps the handshake from happening, the certificate facts come from one
+ * more raw TLS <= 1.2 hello (cert_from_probe). */
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o);
 void fleet_node_free(struct fleet_node *n);
 

@@ -260,6 +260,7 @@ enum hello_anomaly {
 };
 
 #define HELLO_EXTS_MAX 64
+#define HELLO_CERTS_MAX 4   /* chain entries whose place hello_parse records */
 #define HELLO_SSL2_KINDS_MAX 64
 
 struct hello_reply {
@@ -298,6 +299,14 @@ struct hello_reply {
 	                             encrypted), or an alert ended it */
 	size_t cert_count;        /* certificates in the Certificate message */
 	size_t cert_bytes;        /* length of the Certificate message body */
+	/* Where the DER of the first ncert_der chain entries (leaf first) lies
+	 * in the parsed buffer: buf[cert_der[i].off .. + len). Only entries
+	 * whole inside one record (a split one ends the list), so a caller
+	 * can take them from its own bytes without copying. */
+	size_t ncert_der;
+	struct hello_der {
+		size_t off, len;
+	} cert_der[HELLO_CERTS_MAX];
 	bool cert_status;         /* a CertificateStatus message (OCSP stapled) */
 	bool cert_request;        /* a CertificateRequest message */
 	bool ske;                 /* a ServerKeyExchange was parsed */

@@ -176,8 +176,10 @@ static const char *parse_server_hello(const uint8_t *p, size_t n, struct hello_r
 	return parse_extensions(p + off, elen, r);
 }
 
-/* Certificate (RFC 5246 7.4.2): count the entries, check every length. */
-static bool parse_certificate(const uint8_t *p, size_t n, struct hello_reply *r)
+/* Certificate (RFC 5246 7.4.2): count the entries, check every length.
+ * base: the offset of p in the handshake stream; cert_der gets offsets in
+ * that stream (hello_parse maps them to the input). */
+static bool parse_certificate(const uint8_t *p, size_t n, size_t base, struct hello_reply *r)
 {
 	r->cert_bytes = n;
 	if (n < 3 || rd24(p) != n - 3)
@@ -190,6 +192,8 @@ static bool parse_certificate(const uint8_t *p, size_t n, struct hello_reply *r)
 		off += 3;
 		if (cl == 0 || cl > n - off)
 			return false;
+		if (r->ncert_der < HELLO_CERTS_MAX)
+			r->cert_der[r->ncert_der++] = (struct hello_der){base + off, cl};
 		off += cl;
 		r->cert_count++;
 	}
@@ -288,7 +292,11 @@ static void parse_flight(const uint8_t *hs, size_t hslen, size_t off, struct hel
 		off += 4 + mlen;
 		bool ok = true;
 		switch (type) {
-		case 11: ok = parse_certificate(m, mlen, r); break;
+		case 11:
+			ok = parse_certificate(m, mlen, off - mlen, r);
+			if (!ok)
+				r->ncert_der = 0; /* no DER from a message that breaks its grammar */
+			break;
 		case 12: ok = parse_ske(m, mlen, r); break;
 		case 13: r->cert_request = true; break;
 		case 14: r->flight_done = true; break; /* ServerHelloDone */
@@ -301,6 +309,42 @@ static void parse_flight(const uint8_t *hs, size_t hslen, size_t off, struct hel
 			r->flight_done = true;
 		}
 	}
+}
+
+/* The offset in buf of n bytes at hs_off of the handshake stream (the
+ * payloads of the handshake records, in order), if they lie whole inside
+ * one record. Walks the records as hello_parse gathered them. */
+static bool stream_to_input(const uint8_t *buf, size_t len, size_t hs_off, size_t n, size_t *out)
+{
+	size_t pos = 0, acc = 0;
+	while (len - pos >= 5) {
+		size_t rlen = rd16(buf + pos + 3);
+		if (len - pos - 5 < rlen)
+			return false;
+		if (buf[pos] == 22) {
+			if (hs_off < acc + rlen) {
+				if (n > acc + rlen - hs_off)
+					return false; /* continues in the next record */
+				*out = pos + 5 + (hs_off - acc);
+				return true;
+			}
+			acc += rlen;
+		}
+		pos += 5 + rlen;
+	}
+	return false;
+}
+
+/* cert_der: from stream offsets to input offsets; a split entry ends the list. */
+static void map_cert_der(const uint8_t *buf, size_t len, struct hello_reply *r)
+{
+	size_t k = 0;
+	while (k < r->ncert_der &&
+	       stream_to_input(buf, len, r->cert_der[k].off, r->cert_der[k].len, &r->cert_der[k].off))
+		k++;
+	for (size_t i = k; i < r->ncert_der; i++)
+		r->cert_der[i] = (struct hello_der){0, 0};
+	r->ncert_der = k;
 }
 
 enum hello_kind hello_parse(const uint8_t *buf, size_t len, struct hello_reply *r)
@@ -421,6 +465,7 @@ enum hello_kind hello_parse(const uint8_t *buf, size_t len, struct hello_reply *
 				r->flight_done = true; /* the rest is encrypted (RFC 8446 2) */
 			else
 				parse_flight(hs, hslen, off + 4 + mlen, r);
+			map_cert_der(buf, len, r);
 			if (ended)
 				r->flight_done = true;
 			if (alert_after)

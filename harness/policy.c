@@ -196,6 +196,10 @@ static void vadd(struct ctx *c, const char *id, const char *state, enum verdict 
 	r.started_ms = wall_ms();
 	char msg[2048];
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* X- facts taken from a raw hello rather than a handshake say so (X-01's
+	 * own message names the limitation) */
+	if (c->n->cert_from_probe && ru->catalog[0] == 'X' && strcmp(ru->catalog, "X-01") != 0)
+		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " [certificate from the raw probe]");
 	if (c->unmeasured && ru->untested == NULL) {
 		r.verdict = v = V_ERROR;
 		snprintf(msg, sizeof msg, "interrupted: %s not measured", c->unmeasured);
@@ -457,15 +461,22 @@ static void certificate(struct ctx *c, const char *servername)
 	const struct fleet_node *n = c->n;
 	/* the full handshake stands on its own: it either gave a certificate or not */
 	guard(c, true, NULL);
-	if (!n->has_tls || !n->tls_ok || n->tls.nchain == 0) {
+	if (!n->has_tls || !(n->tls_ok || n->cert_from_probe) || n->tls.nchain == 0) {
 		add(c, "cert/x01-chain", "no certificate", V_ERROR, "no certificate: %s",
 		    n->tls_error[0] ? n->tls_error : "no handshake");
 		return;
 	}
 	const struct wtls_facts *t = &n->tls;
 	const struct wtls_cert *leaf = &t->chain[0];
-	add(c, "cert/x01-chain", NULL, t->verify_ok ? V_PASS : V_FAIL, "chain %s%s%s",
-	    t->verify_ok ? "validates" : "does not validate", t->verify_ok ? "" : ": ", t->verify_error);
+	/* Without a handshake nothing was verified against the trust anchors:
+	 * stark's limitation, not the target's chain (the leaf-only checks
+	 * below still judge the certificate the raw probe saw). */
+	if (n->cert_from_probe)
+		add(c, "cert/x01-chain", NULL, V_ERROR, "chain not verified: %s", n->tls_error);
+	else
+		add(c, "cert/x01-chain", NULL, t->verify_ok ? V_PASS : V_FAIL, "chain %s%s%s",
+		    t->verify_ok ? "validates" : "does not validate", t->verify_ok ? "" : ": ",
+		    t->verify_error);
 	const char *name = servername ? servername : n->host;
 	add(c, "cert/x02-name", NULL, t->host_ok ? V_PASS : V_FAIL, "%s %s", name,
 	    t->host_ok ? "matches the certificate" : "does not match the certificate's names");

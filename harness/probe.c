@@ -3,7 +3,7 @@
  * probe: raw-hello probing behind STARTTLS, one connection at a time.
  * Public: probe_new/free/connections, probe_starttls (connect to the pinned
  * address, greeting, EHLO, STARTTLS), probe_hello (one ClientHello, the
- * answer classified), probe_scan (its strategy lives in probescan.c), and
+ * answer classified; probe_hello_keep also hands back its bytes), probe_scan (its strategy lives in probescan.c), and
  * the name/index helpers of probe.h. Invariants: every step has a deadline
  * (target timeout); every connection is counted; after PROBE_STALLS_MAX
  * hellos left unanswered no connection is opened; a 421 is never taken
@@ -315,7 +315,16 @@ int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res)
 enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, bool want_flight,
                                struct probe_result *res)
 {
+	return probe_hello_keep(p, opts, want_flight, res, NULL);
+}
+
+enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *opts,
+                                    bool want_flight, struct probe_result *res, struct buf *answer)
+{
 	memset(res, 0, sizeof *res);
+	if (answer)
+		buf_reset(answer);
+	bool sent = false;
 	int64_t t0 = mono_ms();
 	struct hello_opts o = *opts;
 	fill_random(o.random, sizeof o.random);
@@ -343,6 +352,7 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 		done(res, PROBE_CLOSED, "sending the ClientHello: %s", c.err);
 		goto out;
 	}
+	sent = true;
 	conn_set_timeout(&c, p->t.timeout_ms);
 	for (;;) {
 		enum hello_kind k = hello_parse(c.in.data, c.in.len, &res->reply);
@@ -392,6 +402,10 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 	}
 	}
 out:
+	if (answer && sent) {
+		/* what hello_parse read: the offsets in res->reply index into it */
+		buf_append(answer, c.in.data, c.in.len);
+	}
 	conn_close(&c);
 	free(hello);
 	res->ms = mono_ms() - t0;

@@ -77,6 +77,11 @@ int probe_starttls(struct probe *p, struct conn *c, struct probe_result *res);
  */
 enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, bool want_flight,
                                struct probe_result *res);
+/* The same, and the server's answer as received into *answer (replaced):
+ * the bytes res->reply was parsed from, so its offsets (cert_der) index
+ * into answer->data. */
+enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *opts,
+                                    bool want_flight, struct probe_result *res, struct buf *answer);
 
 /* ---------------------------------------------------------------- scan */
 

@@ -897,6 +897,54 @@ START_TEST(parse_flight)
 }
 END_TEST
 
+/* Where the chain's DER lies in the input: the same stream of make_flight
+ * (leaf 100 x 0xAA at stream offset 95, then 50 x 0xBB at 198) cut into
+ * records at several places. An entry split between records ends the list. */
+START_TEST(parse_flight_cert_der)
+{
+	static struct tb f, hs, in;
+	struct hello_reply r;
+	make_flight(&f, 0xC02F, false);
+	hs.n = 0;
+	tb_mem(&hs, f.b + 5, 150);
+	tb_mem(&hs, f.b + 5 + 150 + 5, f.n - 160);
+	static const struct {
+		size_t split, n, off0, off1;
+	} cases[] = {
+	    {0, 2, 5 + 95, 5 + 198},       /* one record */
+	    {198, 2, 5 + 95, 5 + 198 + 5}, /* the second entry opens the second record */
+	    {200, 1, 5 + 95, 0},           /* the second entry is split */
+	    {150, 0, 0, 0},                /* the leaf is split (make_flight's own cut) */
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		in.n = 0;
+		size_t cut = cases[c].split ? cases[c].split : hs.n;
+		tb_record(&in, 22, 0x0303, hs.b, cut);
+		if (cut < hs.n)
+			tb_record(&in, 22, 0x0303, hs.b + cut, hs.n - cut);
+		ck_assert_int_eq(hello_parse(in.b, in.n, &r), HELLO_SERVER_HELLO);
+		ck_assert(r.flight_done);
+		ck_assert_uint_eq(r.cert_count, 2);
+		ck_assert_uint_eq(r.ncert_der, cases[c].n);
+		size_t want_off[2] = {cases[c].off0, cases[c].off1}, want_len[2] = {100, 50};
+		uint8_t want_byte[2] = {0xAA, 0xBB};
+		for (size_t i = 0; i < r.ncert_der; i++) {
+			ck_assert_uint_eq(r.cert_der[i].off, want_off[i]);
+			ck_assert_uint_eq(r.cert_der[i].len, want_len[i]);
+			for (size_t k = 0; k < r.cert_der[i].len; k++)
+				ck_assert_uint_eq(in.b[r.cert_der[i].off + k], want_byte[i]);
+		}
+	}
+	/* a Certificate message that breaks its grammar gives no DER */
+	in.n = 0;
+	tb_record(&in, 22, 0x0303, hs.b, hs.n);
+	in.b[5 + 85 + 4 + 3 + 3 + 100 + 2] = 51; /* the second entry claims one byte more */
+	ck_assert_int_eq(hello_parse(in.b, in.n, &r), HELLO_SERVER_HELLO);
+	ck_assert(r.anomalies & HELLO_A_SKE_BAD);
+	ck_assert_uint_eq(r.ncert_der, 0);
+}
+END_TEST
+
 /* Seeded mutations of a valid flight and of an SSLv2 hello: the parser must
  * never crash or read out of bounds (ASan/UBSan builds), and its verdicts
  * stay within the enum. Deterministic: fixed seed. */
@@ -1130,6 +1178,7 @@ Suite *hello_suite(void)
 	tcase_add_test(t, parse_tls13_and_hrr);
 	tcase_add_test(t, parse_ssl2);
 	tcase_add_test(t, parse_flight);
+	tcase_add_test(t, parse_flight_cert_der);
 	tcase_add_test(t, parse_mutations);
 	suite_add_tcase(s, t);
 

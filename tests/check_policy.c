@@ -6,7 +6,7 @@
  * its id, catalog row, verdict under each policy and the reason's key words
  * (and that the reason cites the policy and its rule). Plus the paths that
  * end early: a node that cannot be probed, no version accepted, no
- * certificate; and the seed's TLS 1.2-only, CBC-only node (WARNs, RFC
+ * certificate; a certificate from the raw probe (no handshake); and the seed's TLS 1.2-only, CBC-only node (WARNs, RFC
  * 9325). Public: policy_suite(). No network, no clock in the facts but
  * the certificate's validity (set relative to now).
  */
@@ -451,6 +451,33 @@ START_TEST(no_certificate_is_an_x01_error)
 }
 END_TEST
 
+/* No handshake (stark's limitation), the certificate from the raw probe:
+ * X-01 cannot be judged and says why, the leaf's facts are judged as they
+ * are (here a wrong name) and say where they come from. */
+START_TEST(certificate_from_the_probe)
+{
+	struct fleet_node n;
+	good_node(&n);
+	n.tls_ok = false;
+	n.cert_from_probe = true;
+	n.tls.verify_ok = n.tls.host_ok = false;
+	snprintf(n.tls_error, sizeof n.tls_error, "stark cannot negotiate with this target");
+	const char *pols[] = {"rfc", "mta-sts"};
+	for (size_t k = 0; k < 2; k++) {
+		struct run run;
+		eval(pols[k], &n, &run);
+		ck_finding(&run, pols[k], "cert/x01-chain", "X-01", V_ERROR,
+		           "chain not verified: stark cannot negotiate with this target (policy");
+		ck_finding(&run, pols[k], "cert/x02-name", "X-02", V_FAIL,
+		           "does not match the certificate's names [certificate from the raw probe]");
+		ck_finding(&run, pols[k], "cert/x05-key", "X-05", V_PASS, NULL);
+		ck_finding(&run, pols[k], "cert/x08-wildcard", "X-08", V_PASS, NULL);
+		run_free(&run);
+	}
+	node_free(&n);
+}
+END_TEST
+
 /* ---- an interrupted probe: only measured facts are judged ---- */
 
 /* SIGINT during the TLS 1.2 enumeration, after TLS 1.3 was accepted: the
@@ -604,6 +631,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, unprobed_node_is_one_error);
 	tcase_add_test(tc, no_version_is_one_t04_failure);
 	tcase_add_test(tc, no_certificate_is_an_x01_error);
+	tcase_add_test(tc, certificate_from_the_probe);
 	tcase_add_test(tc, interrupted_probe_judges_nothing_unmeasured);
 	tcase_add_test(tc, interrupted_before_any_acceptance_is_no_failure);
 	tcase_add_test(tc, interrupted_after_versions_keeps_version_rules);

@@ -7,7 +7,8 @@
  * and scripted peers (support_peer scripts): silent from the start, silent after 220,
  * plaintext instead of a ServerHello, an SSLv2 SERVER-HELLO; every one
  * within its deadline. A fake server that stalls handshakes: the scan and
- * fleet_node_probe stop after two stalls.
+ * fleet_node_probe stop after two stalls. A fake with only static-RSA
+ * AES128-SHA: the X- checks judge the certificate of the raw probe.
  */
 #include <check.h>
 #include <errno.h>
@@ -19,9 +20,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "conn.h"
 #include "fleet.h"
 #include "hello.h"
+#include "policy.h"
 #include "probe.h"
 #include "refsrv.h"
 #include "support.h"
@@ -450,6 +453,10 @@ struct fake {
 	size_t max_suites;      /* above this many: close without a word (0 = no limit) */
 	size_t stall_from;      /* from this connection on (1 = the first), the SMTP part
 	                           and then silence until the client closes (0 = never) */
+	const uint8_t *certs;   /* non-NULL: a Certificate message with this body (the
+	                           certificate_list) and a ServerHelloDone follow the
+	                           ServerHello, in its record */
+	size_t certs_len;
 	size_t conns;           /* connections accepted (read after fake_stop) */
 };
 
@@ -517,14 +524,27 @@ static void fake_conn(struct fake *f, int fd)
 		(void)send(fd, a, sizeof a, MSG_NOSIGNAL);
 		return;
 	}
-	uint8_t sh[5 + 4 + 38] = {22, 3, 3, 0, 42, 2, 0, 0, 38};
+	uint8_t sh[5 + 16384];
+	memset(sh, 0, 5 + 4 + 38);
+	memcpy(sh, (const uint8_t[]){22, 3, 3, 0, 42, 2, 0, 0, 38}, 9);
 	sh[9] = (uint8_t)(f->version >> 8);
 	sh[10] = (uint8_t)f->version;
 	sh[43] = 0; /* no session id */
 	sh[44] = (uint8_t)(pick >> 8);
 	sh[45] = (uint8_t)pick;
 	sh[46] = 0;
-	(void)send(fd, sh, sizeof sh, MSG_NOSIGNAL);
+	size_t n = 5 + 4 + 38;
+	if (f->certs && n + 4 + f->certs_len + 4 <= sizeof sh) { /* else: no certificate */
+		memcpy(sh + n, (const uint8_t[]){11, (uint8_t)(f->certs_len >> 16),
+		                                 (uint8_t)(f->certs_len >> 8), (uint8_t)f->certs_len}, 4);
+		memcpy(sh + n + 4, f->certs, f->certs_len);
+		n += 4 + f->certs_len;
+		memcpy(sh + n, (const uint8_t[]){14, 0, 0, 0}, 4);
+		n += 4;
+		sh[3] = (uint8_t)((n - 5) >> 8);
+		sh[4] = (uint8_t)(n - 5);
+	}
+	(void)send(fd, sh, n, MSG_NOSIGNAL);
 }
 
 static void *fake_main(void *arg)
@@ -701,6 +721,115 @@ START_TEST(fleet_no_second_handshake_after_stall)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* a handshake stark cannot make: the certificate the raw probe saw */
+
+/* The DER of the first certificate of a PEM text, appended to out as a
+ * certificate_list entry (24-bit length, DER). */
+static void pem_entry(const char *pem, uint8_t *out, size_t cap, size_t *n)
+{
+	const char *b = strstr(pem, "-----BEGIN CERTIFICATE-----");
+	ck_assert_ptr_nonnull(b);
+	b += strlen("-----BEGIN CERTIFICATE-----");
+	const char *e = strstr(b, "-----END");
+	ck_assert_ptr_nonnull(e);
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t start = *n + 3, len = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	for (const char *p = b; p < e; p++) {
+		const char *v = *p ? strchr(tab, *p) : NULL;
+		if (v == NULL)
+			continue; /* newlines, '=' */
+		acc = acc << 6 | (uint32_t)(v - tab);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			ck_assert_uint_lt(start + len, cap);
+			out[start + len++] = (uint8_t)(acc >> bits);
+		}
+	}
+	out[*n] = (uint8_t)(len >> 16);
+	out[*n + 1] = (uint8_t)(len >> 8);
+	out[*n + 2] = (uint8_t)len;
+	*n = start + len;
+}
+
+static const struct result *scan_finding(const struct run *run, const char *id)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (strcmp(run->results[i].id, id) == 0)
+			return &run->results[i];
+	ck_abort_msg("no finding %s", id);
+	return NULL;
+}
+
+/* Like an OpenSSL server with only static-RSA AES128-SHA, which stark's
+ * wolfSSL lacks: stark's hello is refused, the raw hello is not. The X-
+ * checks judge the chain of one more raw hello (a weak RSA-1024 leaf and
+ * the CA): X-01 is ERROR naming stark's limitation, the leaf's own facts
+ * are judged from it. */
+START_TEST(fleet_certificate_from_the_probe)
+{
+	static uint8_t list[16384];
+	size_t n = 3;
+	const struct cert_pem *leaf = cert_set_get(support_certs, CERT_RSA1024);
+	ck_assert_ptr_nonnull(leaf);
+	pem_entry(leaf->chain, list, sizeof list, &n);
+	pem_entry(cert_set_ca_pem(support_certs), list, sizeof list, &n);
+	list[0] = (uint8_t)((n - 3) >> 16), list[1] = (uint8_t)((n - 3) >> 8), list[2] = (uint8_t)(n - 3);
+	static const uint16_t prefs[] = {0x002F};
+	struct fake f = {.version = 0x0303, .prefs = prefs, .nprefs = 1, .certs = list, .certs_len = n};
+	fake_start(&f);
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(wtls_config_add_ca_mem(cfg, (const uint8_t *)cert_set_ca_pem(support_certs),
+	                                        strlen(cert_set_ca_pem(support_certs))),
+	                 0);
+	struct fleet_opts o = {.servername = SUPPORT_SERVERNAME, .timeout_ms = 3000, .tls = cfg};
+	struct fleet_node node;
+	memset(&node, 0, sizeof node);
+	node.target = xasprintf("127.0.0.1:%s", f.port);
+	fleet_node_probe(&node, &o);
+	wtls_config_free(cfg);
+	fake_stop(&f);
+
+	ck_assert_int_eq(node.probe.v[PV_TLS12].supported, PROBE_TRI_YES);
+	ck_assert(!node.tls_ok && node.tls.hello_refused);
+	ck_assert(node.cert_from_probe);
+	ck_assert_msg(strstr(node.tls_error, "lacks static RSA key exchange") &&
+	                  strstr(node.tls_error, "certificate from the raw probe"),
+	              "%s", node.tls_error);
+	ck_assert_uint_eq(node.tls.nchain, 2);
+	ck_assert_str_eq(node.tls.chain[0].key_type, "RSA");
+	ck_assert_int_eq(node.tls.chain[0].key_bits, 1024);
+	ck_assert(node.tls.chain[1].self_signed); /* the CA */
+	ck_assert(node.tls.host_ok);
+	ck_assert(!node.tls.verify_ok);
+
+	struct run run;
+	memset(&run, 0, sizeof run);
+	policy_eval(policy_find("rfc"), &node, SUPPORT_SERVERNAME, &run);
+	const struct result *r = scan_finding(&run, "cert/x01-chain");
+	ck_assert_int_eq(r->verdict, V_ERROR);
+	ck_assert_msg(strstr(r->reason, "chain not verified: stark cannot negotiate with this target: "
+	                                "it accepts AES128-SHA"),
+	              "%s", r->reason);
+	r = scan_finding(&run, "cert/x05-key");
+	ck_assert_int_eq(r->verdict, V_FAIL);
+	ck_assert_msg(strstr(r->reason, "RSA 1024 bits [certificate from the raw probe]"), "%s", r->reason);
+	static const char *const pass[] = {"cert/x02-name", "cert/x03-validity", "cert/x04-self-signed",
+	                                   "cert/x06-signature", "cert/x07-san", "cert/x08-wildcard"};
+	for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++) {
+		r = scan_finding(&run, pass[i]);
+		ck_assert_msg(r->verdict == V_PASS, "%s: %s %s", pass[i], result_verdict_name(r->verdict),
+		              r->reason);
+	}
+	run_free(&run);
+	fleet_node_free(&node);
+}
+END_TEST
+
 Suite *probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -726,6 +855,12 @@ Suite *probe_suite(void)
 	tcase_add_test(t, fake_client_order);
 	tcase_add_test(t, scan_stops_after_two_stalls);
 	tcase_add_test(t, fleet_no_second_handshake_after_stall);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("certificate fallback");
+	tcase_set_timeout(t, 60);
+	tcase_add_unchecked_fixture(t, support_certs_setup, support_certs_teardown);
+	tcase_add_test(t, fleet_certificate_from_the_probe);
 	suite_add_tcase(s, t);
 	return s;
 }
