@@ -80,7 +80,7 @@ static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
 			PUT_STR(f, tmp, n->tls_error[0] ? n->tls_error : "failed");
 			fputc('\n', f);
 		}
-		if (n->tls_ok && n->tls.nchain > 0) {
+		if ((n->tls_ok || n->cert_from_probe) && n->tls.nchain > 0) {
 			const struct wtls_cert *c = &n->tls.chain[0];
 			char until[32];
 			report_view_iso_sec(c->not_after, until);

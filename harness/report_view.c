@@ -319,7 +319,7 @@ void report_view_node_cells(const struct fleet_node *n, char *cells[REPORT_VIEW_
 {
 	char vers[128];
 	fleet_versions_str(&n->probe, vers, sizeof vers);
-	bool cert = n->tls_ok && n->tls.nchain > 0;
+	bool cert = (n->tls_ok || n->cert_from_probe) && n->tls.nchain > 0;
 	cells[0] = xstrdup(n->target);
 	cells[1] = xstrdup(vers);
 	cells[2] = xstrdup(n->tls_ok ? n->tls.version : "-");
@@ -328,8 +328,9 @@ void report_view_node_cells(const struct fleet_node *n, char *cells[REPORT_VIEW_
 	                            n->tls.chain[0].self_signed ? " (self-signed)" : "",
 	                            n->tls.chain[0].sha256)
 	                : xstrdup("-");
-	cells[5] = xstrdup(!n->tls_ok ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
-	cells[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0));
+	cells[5] = xstrdup(!cert ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
+	cells[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0) +
+	                                (n->cert_from_probe ? 1 : 0));
 }
 
 size_t report_view_fleet_differ(const struct fleet *fl)
