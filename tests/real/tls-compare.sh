@@ -21,7 +21,10 @@
 #
 # usage: tests/real/tls-compare.sh STARK_BINARY SOURCE_DIR
 # env:   TLS_COMPARE_MTAS     (default "postfix exim opensmtpd")
-#        TLS_COMPARE_CONFIGS  (default "default tls12 tls13")
+#        TLS_COMPARE_CONFIGS  (default "tls12 tls13"; with STARK_LONG=1
+#                             "default tls12 tls13": testssl alone needs
+#                             4-7 min per default target, which offers
+#                             every suite its library has)
 #        TLS_COMPARE_JOBS     targets probed at once (default 3; each target
 #                             runs testssl, then stark, one after the other)
 #        TLS_COMPARE_TESTSSL_TIMEOUT / TLS_COMPARE_STARK_TIMEOUT  seconds per
@@ -43,7 +46,11 @@ STARK=$(realpath "$1")
 SRC=$(realpath "$2")
 DATA=$SRC/tests/real/tls-compare
 MTAS=${TLS_COMPARE_MTAS:-postfix exim opensmtpd}
-CONFIGS=${TLS_COMPARE_CONFIGS:-default tls12 tls13}
+if [ "${STARK_LONG:-0}" = 1 ]; then
+	CONFIGS=${TLS_COMPARE_CONFIGS:-default tls12 tls13}
+else
+	CONFIGS=${TLS_COMPARE_CONFIGS:-tls12 tls13}
+fi
 JOBS=${TLS_COMPARE_JOBS:-3}
 TESTSSL_TIMEOUT=${TLS_COMPARE_TESTSSL_TIMEOUT:-400}
 SCAN_TIMEOUT=${TLS_COMPARE_STARK_TIMEOUT:-120}
