@@ -103,7 +103,8 @@ static int collect(const char *path, struct strvec *files, struct seen *sn,
 		sv_push(&sub, xasprintf("%s/%s", path, e->d_name));
 	}
 	closedir(d);
-	qsort(sub.v, sub.n, sizeof *sub.v, cmpstr);
+	if (sub.n > 1)
+		qsort(sub.v, sub.n, sizeof *sub.v, cmpstr);
 	int rc = 0;
 	for (size_t i = 0; i < sub.n; i++) {
 		struct stat s2;
