@@ -34,25 +34,8 @@ fi
 
 WORK=
 PID=
-cleanup()
-{
-	local rc=$?
-	trap - EXIT INT TERM
-	set +e
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
-	if [ -n "${STARK_REAL_KEEP:-}" ] && [ -n "$WORK" ]; then
-		mkdir -p "$STARK_REAL_KEEP"
-		cp -r "$WORK"/. "$STARK_REAL_KEEP"/ 2>/dev/null
-	fi
-	[ -n "$WORK" ] && rm -rf -- "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# the peer (PID) stops and WORK goes (kept under STARK_REAL_KEEP) on any exit
+suite_peer_traps
 
 log_tail()
 {

@@ -99,3 +99,31 @@ suite_run()
 	fi
 	return "$failed"
 }
+
+# For scripts whose peer is one process they started (PID) and whose files
+# live in WORK (haraka.sh, smtp-server.sh): on any exit the peer is stopped,
+# WORK is copied to STARK_REAL_KEEP if set, then removed; the exit status
+# stays the script's own (130/143 on SIGINT/SIGTERM).
+suite__peer_cleanup()
+{
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	if [ -n "${PID:-}" ]; then
+		kill "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
+	if [ -n "${STARK_REAL_KEEP:-}" ] && [ -n "${WORK:-}" ]; then
+		mkdir -p "$STARK_REAL_KEEP"
+		cp -r "$WORK"/. "$STARK_REAL_KEEP"/ 2>/dev/null
+	fi
+	[ -n "${WORK:-}" ] && rm -rf -- "$WORK"
+	exit "$rc"
+}
+
+suite_peer_traps()
+{
+	trap suite__peer_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
