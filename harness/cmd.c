@@ -341,6 +341,7 @@ static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *
 	    .servername = c->servername,
 	    .helo = c->helo ? c->helo : STARK_DEFAULT_HELO,
 	    .timeout_ms = c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS,
+	    .start_ms = c->timeout_ms > STARK_DEFAULT_START_MS ? c->timeout_ms : STARK_DEFAULT_START_MS,
 	    .profile = c->profile ? c->profile : "mx",
 	    .tls = cfg,
 	    .ca_file = c->ca,

@@ -249,7 +249,8 @@ void exec_serve_verify(struct ex *x, const struct step *st)
  * never comes. Looks at the trigger every 20 ms. 0 or -1. */
 static int accept_client(struct ex *x, int lfd)
 {
-	int64_t deadline = mono_ms() + x->o->timeout_ms;
+	int64_t budget = x->o->start_ms > 0 ? x->o->start_ms : x->o->timeout_ms;
+	int64_t deadline = mono_ms() + budget;
 	for (;;) {
 		int rc = conn_accept(&x->c, lfd, 20);
 		if (rc == CONN_OK)
@@ -271,7 +272,7 @@ static int accept_client(struct ex *x, int lfd)
 		}
 		if (mono_ms() >= deadline) {
 			exec_verdict(x, V_ERROR, 0, "the trigger did not connect within %lld ms",
-			        (long long)x->o->timeout_ms);
+			        (long long)budget);
 			return -1;
 		}
 	}

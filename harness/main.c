@@ -279,7 +279,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "--trigger CMD [options]",
      "play the client suite against the SMTP client that CMD starts",
      "  --trigger CMD          shell command that makes the client connect; it gets STARK_HOST,\n"
-     "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO\n"
+     "                         STARK_PORT, STARK_CA, STARK_SERVERNAME, STARK_SCENARIO; the client\n"
+     "                         has the longer of --timeout and 10s to connect\n"
      "  --listen HOST:PORT     where stark listens (default 127.0.0.1:0, a free port per\n"
      "                         scenario)\n"
      "  --client-profile require-tls|opportunistic  what the client claims (default\n"

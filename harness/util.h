@@ -19,6 +19,8 @@
  * test., which no real host claims) and the deadline of each wait. */
 #define STARK_DEFAULT_HELO "stark.test"
 #define STARK_DEFAULT_TIMEOUT_MS 5000
+/* stark serve: the least time a triggered client has to connect */
+#define STARK_DEFAULT_START_MS 10000
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
