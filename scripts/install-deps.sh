@@ -23,6 +23,10 @@ PKGS=(
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+# Node's headers, for Haraka's native iconv module: node-gyp would download
+# them from the Node.js project (no network here); Debian's libnode-dev has
+# them in /usr/include/node (NodeSource's nodejs ships them itself)
+[ -f /usr/include/node/common.gypi ] || PKGS+=(libnode-dev)
 
 # tests/real/node: the versions pinned in its package-lock.json, once
 node_modules()
@@ -33,7 +37,7 @@ node_modules()
 	[ -f "$dir/node_modules/.package-lock.json" ] &&
 		[ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ] && return 0
 	echo "install-deps: npm ci in $dir"
-	(cd "$dir" && npm ci --no-audit --no-fund)
+	(cd "$dir" && npm_config_nodedir=/usr npm ci --no-audit --no-fund)
 }
 
 missing=()
