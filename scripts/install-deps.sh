@@ -11,6 +11,8 @@ PKGS=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev llvm
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
+	# DNS with DNSSEC validation (stark scan --domain) and the root trust anchor
+	libunbound-dev dns-root-data
 	# tests: report well-formedness and schema, real peers
 	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
 	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
@@ -19,6 +21,8 @@ PKGS=(
 	autoconf automake libtool dpkg-dev
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
+	# the DNS fixture (tests/real/lib/dnsfix.bash): NSD, ldns-signzone, openssl
+	nsd ldnsutils openssl
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)
