@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "dns.h"
+#include "domain.h"
 #include "policy.h"
 #include "preflight.h"
 #include "refsrv.h"
@@ -83,6 +85,9 @@ struct cli {
 	size_t ntargets;
 	const char *policy;
 	bool no_suite;
+	char **domains;           /* stark scan --domain / --domains */
+	size_t ndomains;
+	const char *resolver, *trust_anchor, *mx_port;
 	bool serve;               /* stark serve: client role */
 	const char *trigger;
 	char *lhost, *lport;
@@ -102,6 +107,7 @@ static void cli_free(struct cli *c)
 	free(c->host);
 	free(c->port);
 	strv_free(c->targets, c->ntargets);
+	strv_free(c->domains, c->ndomains);
 	free(c->lhost);
 	free(c->lport);
 	free(c->scn);
@@ -117,7 +123,7 @@ static void push(char ***v, size_t *n, const char *s)
 enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
        OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
-       OPT_NOSUITE };
+       OPT_NOSUITE, OPT_DOMAIN, OPT_DOMAINS, OPT_RESOLVER, OPT_TANCHOR, OPT_PORT };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -129,6 +135,9 @@ static const struct option run_longopts[] = {
 	{"listen", required_argument, 0, OPT_LISTEN}, {"client-profile", required_argument, 0, OPT_CPROFILE},
 	{"targets", required_argument, 0, OPT_TARGETS}, {"policy", required_argument, 0, OPT_POLICY},
 	{"no-suite", no_argument, 0, OPT_NOSUITE},
+	{"domain", required_argument, 0, OPT_DOMAIN}, {"domains", required_argument, 0, OPT_DOMAINS},
+	{"resolver", required_argument, 0, OPT_RESOLVER},
+	{"trust-anchor", required_argument, 0, OPT_TANCHOR}, {"port", required_argument, 0, OPT_PORT},
 	{0, 0, 0, 0},
 };
 
@@ -140,6 +149,61 @@ static int read_targets(struct cli *c, const char *path)
 	if (preflight_read_targets(path, &c->targets, &c->ntargets, err, sizeof err) != 0)
 		return cmd_usage_error(c->cmd, "%s", err);
 	return 0;
+}
+
+/* A mail domain as a user types it: LDH labels of 1..63, 253 in all, an
+ * optional final dot. NULL when fine, else why not. */
+static const char *domain_syntax(const char *d)
+{
+	size_t n = strlen(d), label = 0;
+	if (n == 0 || n > 254 || (n == 254 && d[n - 1] != '.'))
+		return "not a domain name";
+	for (size_t i = 0; i < n; i++) {
+		char ch = d[i];
+		if (ch == '.') {
+			if (label == 0)
+				return "empty label";
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
+			if (++label > 63)
+				return "a label longer than 63";
+		} else {
+			return "only letters, digits, '-' and '.' belong in a domain name";
+		}
+	}
+	return NULL;
+}
+
+static int add_domain(struct cli *c, const char *d, const char *where)
+{
+	const char *why = domain_syntax(d);
+	if (why)
+		return cmd_usage_error(c->cmd, "%s: %s: '%s'", where, why, d);
+	push(&c->domains, &c->ndomains, xstrdup(d));
+	return 0;
+}
+
+/* --domains FILE: one domain per line, '#' comments. */
+static int read_domains(struct cli *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return cmd_usage_error(c->cmd, "--domains %s: %s", path, strerror(errno));
+	char line[512], where[600];
+	int ln = 0, r = 0;
+	while (r == 0 && fgets(line, sizeof line, f)) {
+		ln++;
+		char *t = line + strspn(line, " \t");
+		t[strcspn(t, " \t\r\n#")] = '\0';
+		snprintf(where, sizeof where, "%s:%d", path, ln);
+		if (*t)
+			r = add_domain(c, t, where);
+	}
+	fclose(f);
+	if (r == 0 && c->ndomains == 0)
+		return cmd_usage_error(c->cmd, "--domains %s: no domain in it", path);
+	return r;
 }
 
 #define HELP_SHOWN (-1) /* parse_run_opts printed --help: exit 0 */
@@ -177,6 +241,25 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 			c->policy = optarg;
 			break;
 		case OPT_NOSUITE: c->no_suite = true; break;
+		case OPT_DOMAIN:
+		case OPT_DOMAINS: {
+			if (!c->scan)
+				return cmd_usage_error(cmd, "--domain and --domains belong to stark scan");
+			int r = ch == OPT_DOMAIN ? add_domain(c, optarg, "--domain") : read_domains(c, optarg);
+			if (r != 0)
+				return r;
+			break;
+		}
+		case OPT_RESOLVER: c->resolver = optarg; break;
+		case OPT_TANCHOR: c->trust_anchor = optarg; break;
+		case OPT_PORT: {
+			char *end;
+			long p = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || p < 1 || p > 65535)
+				return cmd_usage_error(cmd, "--port wants 1..65535, got '%s'", optarg);
+			c->mx_port = optarg;
+			break;
+		}
 		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
 		case 'k': push(&c->kw, &c->nkw, optarg); break;
 		case OPT_SNI: c->servername = optarg; break;
@@ -220,9 +303,19 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((c->resolver || c->trust_anchor || c->mx_port) && c->ndomains == 0)
+		return cmd_usage_error(cmd, "--resolver, --trust-anchor and --port belong to stark scan "
+		                            "--domain");
 	if (c->scan) {
-		if (c->ntargets == 0)
-			return cmd_usage_error(cmd, "scan needs --target HOST:PORT (repeatable) or --targets FILE");
+		if (c->ntargets && c->ndomains)
+			return cmd_usage_error(cmd, "scan takes nodes (--target, --targets) or mail domains "
+			                            "(--domain, --domains), not both");
+		if (c->ntargets == 0 && c->ndomains == 0)
+			return cmd_usage_error(cmd, "scan needs --target HOST:PORT (repeatable), --targets FILE, "
+			                            "--domain NAME (repeatable) or --domains FILE");
+		if (c->ndomains && c->servername)
+			return cmd_usage_error(cmd, "--servername is not a domain scan option: each MX is "
+			                            "checked against its own host name");
 		if (c->xfail || c->trigger || c->lhost || c->client_profile)
 			return cmd_usage_error(cmd, "--xfail, --trigger, --listen and --client-profile are not "
 			                        "scan options");
@@ -478,6 +571,36 @@ int cmd_serve(const struct command *cmd, int argc, char **argv)
 	return r == HELP_SHOWN ? 0 : r;
 }
 
+/* stark scan --domain: the MX set of every domain through a validating
+ * resolver, then scan, DANE and the domain view (domain_run), the reports. */
+static int scan_domains(const struct cli *c, const struct scan_cfg *sc, struct run *run,
+                        const char *out, int argc, char **argv)
+{
+	char err[512];
+	struct dns_opts dno = {.resolver = c->resolver, .trust_anchor = c->trust_anchor,
+	                       .timeout_ms = sc->ex.timeout_ms, .stop = &cmd_stop};
+	struct dns *dns = dns_new(&dno, err, sizeof err);
+	if (dns == NULL)
+		return refuse(err);
+	struct domain_cfg dc = {.domains = c->domains, .ndomains = c->ndomains, .dns = dns,
+	                        .port = c->mx_port ? c->mx_port : "25", .scan = *sc};
+	struct domain_set ds = {0};
+	struct buf tg = {0};
+	for (size_t i = 0; i < c->ndomains; i++)
+		buf_appendf(&tg, "%s%s", i ? " " : "", c->domains[i]);
+	run_describe(run, "scan", buf_cstr(&tg), sc->ex.profile, argc, argv);
+	buf_free(&tg);
+	domain_run(&dc, &ds, run);
+	if (!c->quiet)
+		printf("stark: %u DNS lookups (DNSSEC validated by stark, libunbound)\n", ds.lookups);
+	int r = finish_run(c, run, out);
+	/* the run borrows the fleet: reports first, then free it */
+	run->scan = NULL;
+	domain_free(&ds);
+	dns_free(dns);
+	return r;
+}
+
 /* stark scan: facts, findings, the suite per node and the fleet view
  * (scan_run), then the reports. */
 int cmd_scan(const struct command *cmd, int argc, char **argv)
@@ -499,7 +622,8 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	if (!c.no_suite && (load_scenarios(&c, "server", &scns, &nscns) != 0 ||
 	                    check_selection(&c, SCN_TARGET_SERVER, scns, nscns) != 0))
 		goto out;
-	if (check_targets(&c) != 0 || check_out(out) != 0 || (cfg = client_tls_config(&c)) == NULL)
+	if ((c.ntargets && check_targets(&c) != 0) || check_out(out) != 0 ||
+	    (cfg = client_tls_config(&c)) == NULL)
 		goto out;
 	struct scan_cfg sc = {
 	    .targets = c.targets,
@@ -512,6 +636,10 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	    .nkeywords = c.nkw,
 	    .jobs = c.jobs ? c.jobs : 4,
 	};
+	if (c.ndomains) {
+		r = scan_domains(&c, &sc, &run, out, argc, argv);
+		goto out;
+	}
 	struct buf tg = {0};
 	for (size_t i = 0; i < c.ntargets; i++)
 		buf_appendf(&tg, "%s%s", i ? " " : "", c.targets[i]);

@@ -248,6 +248,7 @@ void fleet_node_free(struct fleet_node *n)
 	free(n->target);
 	free(n->host);
 	free(n->port);
+	free(n->group);
 	memset(n, 0, sizeof *n);
 }
 
@@ -300,10 +301,17 @@ static struct fleet_row *add_row(struct fleet *f, const char *property)
 static void finish_row(struct fleet *f, struct fleet_row *r, const char *severity,
                        const char *catalog, struct run *run)
 {
+	/* Nodes in groups (the addresses of one MX host) must agree within
+	 * their group; different MX hosts may differ (their names, hence
+	 * certificates, do), which the domain view shows. */
 	r->consistent = true;
 	for (size_t i = 1; i < f->nnodes; i++)
-		if (strcmp(r->values[i], r->values[0]) != 0)
-			r->consistent = false;
+		for (size_t k = 0; k < i; k++)
+			if (((f->nodes[i].group == NULL && f->nodes[k].group == NULL) ||
+			     (f->nodes[i].group && f->nodes[k].group &&
+			      strcmp(f->nodes[i].group, f->nodes[k].group) == 0)) &&
+			    strcmp(r->values[i], r->values[k]) != 0)
+				r->consistent = false;
 	if (r->consistent || f->nnodes < 2)
 		return;
 	/* One FAIL per inconsistent property: nodes behind one name must

@@ -29,6 +29,7 @@ struct fleet_opts {
 struct fleet_node {
 	char *target;             /* "host:port" as given */
 	char *host, *port;
+	char *group;              /* the MX host it serves (stark scan --domain), or NULL */
 	int probe_rc;             /* probe_scan's return: -1 = could not be probed at all */
 	struct probe_report probe;
 	bool has_tls;             /* a full handshake (with SNI) was attempted */

@@ -268,10 +268,22 @@ static const struct command commands[] = {
      NULL},
     {"demo", cmd_demo, "[options]", "the server suite against the embedded reference target",
      OPTS_COMMON OPTS_TRUST OPTS_SERVER OPTS_XFAIL EXIT_HELP, NULL},
-    {"scan", cmd_scan, "--target HOST:PORT... [options]",
-     "TLS facts judged by a policy, the suite per node, a fleet view",
+    {"scan", cmd_scan, "--target HOST:PORT... | --domain NAME... [options]",
+     "TLS facts judged by a policy, the suite per node, a fleet view; or every MX of a mail "
+     "domain with DANE",
      "  --target HOST:PORT     a node; repeat for a fleet\n"
      "  --targets FILE         nodes, one HOST:PORT per line ('#' comments)\n"
+     "  --domain NAME          a mail domain: every address of every MX host (MX, A, AAAA),\n"
+     "                         each scanned and checked against its MX host name, DANE\n"
+     "                         (TLSA, DNSSEC validated by stark) and the domain view;\n"
+     "                         repeatable\n"
+     "  --domains FILE         mail domains, one per line ('#' comments)\n"
+     "  --resolver ADDR[:PORT] DNS server to send queries to (default: /etc/resolv.conf);\n"
+     "                         its AD bit is never trusted\n"
+     "  --trust-anchor FILE    DNSSEC trust anchor, DS or DNSKEY in zone-file form (default\n"
+     "                         /usr/share/dns/root.key, Debian's dns-root-data)\n"
+     "  --port PORT            connect to every MX on PORT instead of 25 (test set-ups; TLSA\n"
+     "                         is still looked up at _25._tcp.<mx>)\n"
      "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
      "  --no-suite             only TLS facts, no state-machine scenarios\n" OPTS_COMMON
          OPTS_TRUST OPTS_SERVER EXIT_HELP,

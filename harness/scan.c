@@ -20,18 +20,27 @@ struct probe_ctx {
 	struct fleet *fl;
 	const struct fleet_opts *o;
 	bool *started; /* per node: its probe ran (pool_run skips the rest after a stop) */
+	char *const *servernames; /* per node, or NULL */
 };
 
 static void probe_node(void *ctx, size_t i)
 {
 	struct probe_ctx *pc = ctx;
 	pc->started[i] = true;
-	fleet_node_probe(&pc->fl->nodes[i], pc->o);
+	struct fleet_opts o = *pc->o;
+	if (pc->servernames && pc->servernames[i])
+		o.servername = pc->servernames[i];
+	fleet_node_probe(&pc->fl->nodes[i], &o);
 }
 
 static bool stopped(const struct scan_cfg *cfg)
 {
 	return cfg->ex.stop && *cfg->ex.stop;
+}
+
+static const char *servername_of(const struct scan_cfg *cfg, size_t i)
+{
+	return cfg->servernames && cfg->servernames[i] ? cfg->servernames[i] : cfg->ex.servername;
 }
 
 void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
@@ -40,8 +49,11 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	fl->policy = xstrdup(cfg->policy->name);
 	fl->nnodes = cfg->ntargets;
 	fl->nodes = xcalloc(fl->nnodes, sizeof *fl->nodes);
-	for (size_t i = 0; i < fl->nnodes; i++)
+	for (size_t i = 0; i < fl->nnodes; i++) {
 		fl->nodes[i].target = xstrdup(cfg->targets[i]);
+		if (cfg->groups && cfg->groups[i])
+			fl->nodes[i].group = xstrdup(cfg->groups[i]);
+	}
 	run->scan = fl;
 
 	struct fleet_opts fo = {
@@ -51,7 +63,8 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	    .tls = cfg->ex.tls,
 	    .stop = cfg->ex.stop,
 	};
-	struct probe_ctx pc = {fl, &fo, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool))};
+	struct probe_ctx pc = {fl, &fo, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool)),
+	                       cfg->servernames};
 	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, probe_node, &pc);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const struct fleet_node *n = &fl->nodes[i];
@@ -61,7 +74,7 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 			run->has_tls = true;
 			run->tls = n->tls;
 		}
-		policy_eval(cfg->policy, n, cfg->ex.servername, run);
+		policy_eval(cfg->policy, n, servername_of(cfg, i), run);
 	}
 	free(pc.started);
 
@@ -78,6 +91,7 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 		    .nkeywords = cfg->nkeywords,
 		};
 		ro.ex.host = n->host;
+		ro.ex.servername = servername_of(cfg, i);
 		ro.ex.port = n->port;
 		struct run sub;
 		run_init(&sub);

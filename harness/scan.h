@@ -19,6 +19,12 @@
 struct scan_cfg {
 	char *const *targets;        /* "host:port" each, as given */
 	size_t ntargets;
+	/* Optional, one per target (stark scan --domain): the name each node is
+	 * checked against (SNI, certificate name; NULL entry: ex.servername)
+	 * and its group (the MX host it serves): the fleet view flags a
+	 * difference only between nodes of one group. */
+	char *const *servernames;
+	char *const *groups;
 	const struct policy *policy;
 	/* servername, helo, timeout, profile, trust anchors and stop flag; host
 	 * and port are filled in per node. */

@@ -42,6 +42,12 @@ struct wtls_cert {
 	int key_bits;
 	char sig_alg[48];    /* e.g. "sha256WithRSAEncryption", "ecdsa-with-SHA256" */
 	char sha256[65];     /* hex fingerprint of the DER */
+	/* For DANE (RFC 6698 2.1.2/2.1.3): SHA-512 of the DER, SHA-256 and
+	 * SHA-512 of the SubjectPublicKeyInfo; exact matching (type 0)
+	 * compares SHA-512s of the data. "" when unavailable. */
+	char sha512[129];
+	char spki_sha256[65];
+	char spki_sha512[129];
 	bool self_signed;    /* subject == issuer and the signature verifies by itself */
 	size_t nsan;
 	char san[WTLS_SAN_MAX][128]; /* DNS and IP SANs as text ("DNS:x", "IP:1.2.3.4") */
@@ -131,6 +137,9 @@ bool wtls_host_match(const struct wtls_cert *leaf, const char *name);
  * 0 ok, -1 unparsable (out is zeroed but for what could be filled). */
 int wtls_cert_from_der(const uint8_t *der, size_t len, struct wtls_cert *out);
 int wtls_cert_from_pem(const char *pem, size_t len, struct wtls_cert *out);
+/* Hex SHA-256 (bits 256) or SHA-512 (bits 512) of data into out (at least
+ * 129 bytes). 0 ok, -1 otherwise. */
+int wtls_digest_hex(int bits, const uint8_t *data, size_t len, char *out, size_t outlen);
 /* Whether this wolfSSL build can speak TLS 1.0 at all (Debian's cannot;
  * wtls_config_set_versions then refuses WTLS_V10 rather than silently
  * using TLS 1.1). Raw probes belong to the hello module. */

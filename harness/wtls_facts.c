@@ -13,6 +13,7 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/sha512.h>
 
 #include "util.h"
 
@@ -298,6 +299,39 @@ static const char *sig_alg_name(int nid)
 	}
 }
 
+int wtls_digest_hex(int bits, const uint8_t *data, size_t len, char *out, size_t outlen)
+{
+	uint8_t d[WC_SHA512_DIGEST_SIZE];
+	if (len > UINT32_MAX || outlen < 2 * sizeof d + 1)
+		return -1;
+	if (bits == 256 && wc_Sha256Hash(data, (word32)len, d) == 0) {
+		hex(d, WC_SHA256_DIGEST_SIZE, out);
+		return 0;
+	}
+	if (bits == 512 && wc_Sha512Hash(data, (word32)len, d) == 0) {
+		hex(d, WC_SHA512_DIGEST_SIZE, out);
+		return 0;
+	}
+	return -1;
+}
+
+/* The digests DANE matches against: the DER's SHA-512, the SPKI's (RFC
+ * 5280 4.1.2.7, re-encoded by wolfSSL from the parsed key) SHA-256/512. */
+static void dane_digests(WOLFSSL_X509 *x, const uint8_t *der, size_t derlen, struct wtls_cert *c)
+{
+	if (der != NULL)
+		wtls_digest_hex(512, der, derlen, c->sha512, sizeof c->sha512);
+	WOLFSSL_EVP_PKEY *pk = wolfSSL_X509_get_pubkey(x);
+	unsigned char *spki = NULL;
+	int n = pk ? wolfSSL_i2d_PUBKEY(pk, &spki) : -1;
+	if (n > 0 && spki != NULL) {
+		wtls_digest_hex(256, spki, (size_t)n, c->spki_sha256, sizeof c->spki_sha256);
+		wtls_digest_hex(512, spki, (size_t)n, c->spki_sha512, sizeof c->spki_sha512);
+	}
+	XFREE(spki, NULL, DYNAMIC_TYPE_OPENSSL);
+	wolfSSL_EVP_PKEY_free(pk);
+}
+
 /* Fill c from a parsed certificate; der is its encoding (for the hash). */
 static void cert_facts(WOLFSSL_X509 *x, const uint8_t *der, size_t derlen, struct wtls_cert *c)
 {
@@ -323,6 +357,7 @@ static void cert_facts(WOLFSSL_X509 *x, const uint8_t *der, size_t derlen, struc
 		wolfSSL_EVP_PKEY_free(pk);
 	}
 	sans_collect(x, c);
+	dane_digests(x, der, derlen, c);
 }
 
 int wtls_facts_cert_from_der(const uint8_t *der, size_t len, struct wtls_cert *out)
