@@ -302,7 +302,7 @@ static const char *sig_alg_name(int nid)
 int wtls_digest_hex(int bits, const uint8_t *data, size_t len, char *out, size_t outlen)
 {
 	uint8_t d[WC_SHA512_DIGEST_SIZE];
-	if (len > UINT32_MAX || outlen < 2 * sizeof d + 1)
+	if (len > UINT32_MAX || outlen < (size_t)bits / 4 + 1)
 		return -1;
 	if (bits == 256 && wc_Sha256Hash(data, (word32)len, d) == 0) {
 		hex(d, WC_SHA256_DIGEST_SIZE, out);
@@ -315,21 +315,75 @@ int wtls_digest_hex(int bits, const uint8_t *data, size_t len, char *out, size_t
 	return -1;
 }
 
-/* The digests DANE matches against: the DER's SHA-512, the SPKI's (RFC
- * 5280 4.1.2.7, re-encoded by wolfSSL from the parsed key) SHA-256/512. */
-static void dane_digests(WOLFSSL_X509 *x, const uint8_t *der, size_t derlen, struct wtls_cert *c)
+/* One DER TLV at p[*off..len): its tag, and where its content starts and
+ * ends. 0 ok, -1 truncated or a length form DER does not allow. */
+static int der_tlv(const uint8_t *p, size_t len, size_t *off, uint8_t *tag, size_t *start,
+                   size_t *end)
 {
-	if (der != NULL)
-		wtls_digest_hex(512, der, derlen, c->sha512, sizeof c->sha512);
-	WOLFSSL_EVP_PKEY *pk = wolfSSL_X509_get_pubkey(x);
-	unsigned char *spki = NULL;
-	int n = pk ? wolfSSL_i2d_PUBKEY(pk, &spki) : -1;
-	if (n > 0 && spki != NULL) {
-		wtls_digest_hex(256, spki, (size_t)n, c->spki_sha256, sizeof c->spki_sha256);
-		wtls_digest_hex(512, spki, (size_t)n, c->spki_sha512, sizeof c->spki_sha512);
+	size_t i = *off;
+	if (i + 2 > len)
+		return -1;
+	*tag = p[i++];
+	size_t n = p[i++];
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 4 || i + k > len)
+			return -1;
+		n = 0;
+		while (k--)
+			n = n << 8 | p[i++];
 	}
-	XFREE(spki, NULL, DYNAMIC_TYPE_OPENSSL);
-	wolfSSL_EVP_PKEY_free(pk);
+	if (n > len - i)
+		return -1;
+	*start = i;
+	*end = i + n;
+	*off = i + n;
+	return 0;
+}
+
+/* The SubjectPublicKeyInfo as it is encoded in the certificate (RFC 5280
+ * 4.1: Certificate > TBSCertificate > [0] version?, serial, signature,
+ * issuer, validity, subject, SPKI), which is what DANE selector 1 hashes
+ * (RFC 6698 2.1.3): found by walking the TLVs, never re-encoded. */
+static int cert_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_t *spkilen)
+{
+	size_t off = 0, s, e, ts, te;
+	uint8_t tag;
+	if (der_tlv(der, len, &off, &tag, &s, &e) || tag != 0x30)
+		return -1;
+	off = s;
+	if (der_tlv(der, e, &off, &tag, &ts, &te) || tag != 0x30)
+		return -1;
+	off = ts;
+	size_t fs, fe, at = off;
+	if (der_tlv(der, te, &off, &tag, &fs, &fe))
+		return -1;
+	if (tag != 0xa0)
+		off = at; /* no version field: v1 */
+	for (int field = 0; field < 5; field++) /* serial, signature, issuer, validity, subject */
+		if (der_tlv(der, te, &off, &tag, &fs, &fe))
+			return -1;
+	at = off;
+	if (der_tlv(der, te, &off, &tag, &fs, &fe) || tag != 0x30)
+		return -1;
+	*spki = der + at;
+	*spkilen = fe - at;
+	return 0;
+}
+
+/* The digests DANE matches against: the DER's SHA-512, the SPKI's
+ * SHA-256/512. */
+static void dane_digests(const uint8_t *der, size_t derlen, struct wtls_cert *c)
+{
+	const uint8_t *spki;
+	size_t n;
+	if (der == NULL)
+		return;
+	wtls_digest_hex(512, der, derlen, c->sha512, sizeof c->sha512);
+	if (cert_spki(der, derlen, &spki, &n) == 0) {
+		wtls_digest_hex(256, spki, n, c->spki_sha256, sizeof c->spki_sha256);
+		wtls_digest_hex(512, spki, n, c->spki_sha512, sizeof c->spki_sha512);
+	}
 }
 
 /* Fill c from a parsed certificate; der is its encoding (for the hash). */
@@ -357,7 +411,7 @@ static void cert_facts(WOLFSSL_X509 *x, const uint8_t *der, size_t derlen, struc
 		wolfSSL_EVP_PKEY_free(pk);
 	}
 	sans_collect(x, c);
-	dane_digests(x, der, derlen, c);
+	dane_digests(der, derlen, c);
 }
 
 int wtls_facts_cert_from_der(const uint8_t *der, size_t len, struct wtls_cert *out)
