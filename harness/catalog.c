@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dane.h"
 #include "policy.h"
 #include "report_escape.h"
 #include "runner.h"
@@ -58,8 +59,9 @@ static const struct {
     {"O-01", CATALOG_FEATURE, "The EHLO name is configurable", "",
      "`--helo NAME` of stark run, scan and serve"},
     {"O-02", CATALOG_FEATURE, "Every node behind a name is tested and compared", "",
-     "stark scan with several `--target` or `--targets FILE` (the nodes are given, no MX lookup); "
-     "fleet/ results for every property on which they disagree"},
+     "stark scan with several `--target` or `--targets FILE`, or every address of every MX "
+     "host of `--domain NAME` (MX, A, AAAA with DNSSEC); fleet/ results for every property on "
+     "which they disagree (with --domain: the addresses of one MX host)"},
     {"O-03", CATALOG_FEATURE, "Throttling is never a finding", "RFC 5321 3.8",
      "an unexpected 421 is INCONCLUSIVE (scenario S-20); the scan's probes retry a 421 with "
      "backoff; `-j 1` runs one scenario at a time"},
@@ -184,6 +186,18 @@ static void add_policies(struct catalog *c)
 	}
 }
 
+/* The domain checks of stark scan --domain (dane.c's rule table). */
+static void add_domain_checks(struct catalog *c)
+{
+	for (const struct dane_rule *r = dane_rules(); r->id; r++) {
+		struct catalog_entry *e = add(c, r->catalog, CATALOG_POLICY, r->title, r->severity, r->id);
+		e->refs = split_refs(r->ref, &e->nrefs);
+		e->policies = xcalloc(1, sizeof *e->policies);
+		e->policies[0] = xstrdup("stark scan --domain");
+		e->npolicies = 1;
+	}
+}
+
 static void add_features(struct catalog *c)
 {
 	for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
@@ -281,6 +295,7 @@ int catalog_build(struct catalog *c, char *const *paths, size_t npaths, const ch
 		if (add_scenarios(c, paths[i], diag) != 0)
 			rc = -1;
 	add_policies(c);
+	add_domain_checks(c);
 	add_features(c);
 	if (add_pending(c, pending, diag) != 0)
 		rc = -1;
