@@ -13,6 +13,9 @@ PKGS=(
 	libwolfssl-dev libjansson-dev check
 	# DNS with DNSSEC validation (stark scan --domain) and the root trust anchor
 	libunbound-dev dns-root-data
+	# MTA-STS policy fetch: libcurl, GnuTLS flavour (the OpenSSL one would share the
+	# process with wolfSSL's OpenSSL-compatible symbols)
+	libcurl4-gnutls-dev
 	# tests: report well-formedness and schema, real peers
 	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
 	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
@@ -23,6 +26,8 @@ PKGS=(
 	testssl.sh mmdebstrap
 	# the DNS fixture (tests/real/lib/dnsfix.bash): NSD, ldns-signzone, openssl
 	nsd ldnsutils openssl
+	# MTA-STS tests: the policy host (tests/real/mtasts.sh)
+	nginx
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)
