@@ -87,7 +87,7 @@ struct cli {
 	bool no_suite;
 	char **domains;           /* stark scan --domain / --domains */
 	size_t ndomains;
-	const char *resolver, *trust_anchor, *mx_port;
+	const char *resolver, *trust_anchor, *mx_port, *sts_port;
 	bool serve;               /* stark serve: client role */
 	const char *trigger;
 	char *lhost, *lport;
@@ -123,7 +123,8 @@ static void push(char ***v, size_t *n, const char *s)
 enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_PROFILE, OPT_XFAIL,
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
        OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
-       OPT_NOSUITE, OPT_DOMAIN, OPT_DOMAINS, OPT_RESOLVER, OPT_TANCHOR, OPT_PORT };
+       OPT_NOSUITE, OPT_DOMAIN, OPT_DOMAINS, OPT_RESOLVER, OPT_TANCHOR, OPT_PORT,
+       OPT_STSPORT };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -138,6 +139,7 @@ static const struct option run_longopts[] = {
 	{"domain", required_argument, 0, OPT_DOMAIN}, {"domains", required_argument, 0, OPT_DOMAINS},
 	{"resolver", required_argument, 0, OPT_RESOLVER},
 	{"trust-anchor", required_argument, 0, OPT_TANCHOR}, {"port", required_argument, 0, OPT_PORT},
+	{"mta-sts-port", required_argument, 0, OPT_STSPORT},
 	{0, 0, 0, 0},
 };
 
@@ -252,12 +254,14 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 		}
 		case OPT_RESOLVER: c->resolver = optarg; break;
 		case OPT_TANCHOR: c->trust_anchor = optarg; break;
-		case OPT_PORT: {
+		case OPT_PORT:
+		case OPT_STSPORT: {
 			char *end;
 			long p = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || p < 1 || p > 65535)
-				return cmd_usage_error(cmd, "--port wants 1..65535, got '%s'", optarg);
-			c->mx_port = optarg;
+				return cmd_usage_error(cmd, "--%s wants 1..65535, got '%s'",
+				                       ch == OPT_PORT ? "port" : "mta-sts-port", optarg);
+			*(ch == OPT_PORT ? &c->mx_port : &c->sts_port) = optarg;
 			break;
 		}
 		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
@@ -303,9 +307,9 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((c->resolver || c->trust_anchor || c->mx_port) && c->ndomains == 0)
-		return cmd_usage_error(cmd, "--resolver, --trust-anchor and --port belong to stark scan "
-		                            "--domain");
+	if ((c->resolver || c->trust_anchor || c->mx_port || c->sts_port) && c->ndomains == 0)
+		return cmd_usage_error(cmd, "--resolver, --trust-anchor, --port and --mta-sts-port belong "
+		                            "to stark scan --domain");
 	if (c->scan) {
 		if (c->ntargets && c->ndomains)
 			return cmd_usage_error(cmd, "scan takes nodes (--target, --targets) or mail domains "
@@ -583,7 +587,9 @@ static int scan_domains(const struct cli *c, const struct scan_cfg *sc, struct r
 	if (dns == NULL)
 		return refuse(err);
 	struct domain_cfg dc = {.domains = c->domains, .ndomains = c->ndomains, .dns = dns,
-	                        .port = c->mx_port ? c->mx_port : "25", .scan = *sc};
+	                        .port = c->mx_port ? c->mx_port : "25",
+	                        .sts_port = (uint16_t)(c->sts_port ? atoi(c->sts_port) : 0),
+	                        .scan = *sc};
 	struct domain_set ds = {0};
 	struct buf tg = {0};
 	for (size_t i = 0; i < c->ndomains; i++)

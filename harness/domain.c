@@ -19,6 +19,8 @@
 #include <time.h>
 
 #include "dane.h"
+#include "mtasts.h"
+#include "tlsrpt.h"
 #include "util.h"
 
 static char *strip_dot(const char *s)
@@ -224,8 +226,8 @@ static void view_result(const struct domain *d, const struct domain_set *ds, siz
 		                              .addr = {&m->addr[0], &m->addr[1]},
 		                              .tlsa = &m->tlsa},
 		            nodes, m->nnodes, now, dane, sizeof dane);
-		buf_appendf(&notes, "%sMX %u %s: DANE %s, MTA-STS not checked by this build",
-		            i ? "; " : "", m->pref, m->host, dane);
+		buf_appendf(&notes, "%sMX %u %s: DANE %s; MTA-STS %s", i ? "; " : "", m->pref, m->host,
+		            dane, m->sts[0] ? m->sts : "not judged");
 		for (size_t k = 0; k < m->nnodes; k++) {
 			const struct fleet_node *n = nodes[k];
 			if (n->tls_ok && n->tls.nchain)
@@ -271,6 +273,143 @@ static void view_result(const struct domain *d, const struct domain_set *ds, siz
 	buf_free(&bad);
 }
 
+/* ---- MTA-STS and TLS-RPT (mtasts.c, tlsrpt.c judge; this file looks up) -- */
+
+/* A TXT answer as mtasts wants it; strings in *txt (free with strv_free). */
+static void txtset_of(const struct dns_answer *a, struct mtasts_txtset *set, char ***txt,
+                      char *err, size_t errlen)
+{
+	memset(set, 0, sizeof *set);
+	*txt = NULL;
+	set->qname = a->qname;
+	set->dnssec = a->ok ? dns_sec_name(a->sec) : NULL;
+	if (!a->ok || a->sec == DNS_SEC_BOGUS ||
+	    (a->rcode != DNS_RCODE_NOERROR && a->rcode != DNS_RCODE_NXDOMAIN)) {
+		dns_answer_summary(a, err, errlen);
+		set->status = MTASTS_DNS_FAIL;
+		set->error = err;
+		return;
+	}
+	if (a->n == 0) {
+		set->status = MTASTS_DNS_NONE;
+		return;
+	}
+	set->status = MTASTS_DNS_ANSWER;
+	*txt = xcalloc(a->n, sizeof **txt);
+	for (size_t i = 0; i < a->n; i++) {
+		char buf[4096];
+		if (dns_rr_txt(&a->rr[i], buf, sizeof buf) != 0)
+			buf[0] = '\0';
+		(*txt)[i] = xstrdup(buf);
+	}
+	set->txt = (const char *const *)*txt;
+	set->ntxt = a->n;
+}
+
+static const char *mode_name(enum mtasts_mode m)
+{
+	return m == MTASTS_MODE_ENFORCE ? "enforce" : m == MTASTS_MODE_TESTING ? "testing" : "none";
+}
+
+static void mta_sts(const struct domain_cfg *cfg, struct domain *d,
+                    const struct domain_set *ds, struct run *run)
+{
+	struct dns_answer txt, addr[2];
+	struct mtasts_txtset set;
+	struct mtasts_state st;
+	struct result r;
+	char **strs, err[400];
+	char *q = xasprintf("_mta-sts.%s", d->name);
+	dns_query(cfg->dns, q, DNS_T_TXT, &txt);
+	free(q);
+	txtset_of(&txt, &set, &strs, err, sizeof err);
+	mtasts_state_init(&st);
+	mtasts_judge_txt(&st, d->name, &set, &r);
+	run_add(run, &r);
+	strv_free(strs, set.ntxt);
+	dns_answer_free(&txt);
+
+	if (st.txt_ok) {
+		char *host = xasprintf("mta-sts.%s", d->name);
+		dns_query(cfg->dns, host, DNS_T_A, &addr[0]);
+		dns_query(cfg->dns, host, DNS_T_AAAA, &addr[1]);
+		free(host);
+		char *addrs[32];
+		size_t na = 0;
+		struct mtasts_fetch_opts fo = {.addrs = (const char *const *)addrs,
+		                               .port = cfg->sts_port,
+		                               .ca_file = cfg->scan.ex.ca_file,
+		                               .timeout_ms = (int)cfg->scan.ex.timeout_ms};
+		bool failed = false, any = false;
+		for (int k = 0; k < 2; k++) {
+			const struct dns_answer *a = &addr[k];
+			if (!a->ok || a->sec == DNS_SEC_BOGUS) {
+				failed = true;
+				dns_answer_summary(a, err, sizeof err);
+			}
+			for (size_t j = 0; a->ok && a->sec != DNS_SEC_BOGUS && j < a->n && na < 32; j++) {
+				char ip[64];
+				if (dns_rr_addr(a->qtype, &a->rr[j], ip, sizeof ip) == 0)
+					addrs[na++] = xstrdup(ip), any = true;
+			}
+		}
+		fo.naddrs = na;
+		fo.addr_status = any ? MTASTS_DNS_ANSWER : failed ? MTASTS_DNS_FAIL : MTASTS_DNS_NONE;
+		fo.addr_error = failed && !any ? err : NULL;
+		struct mtasts_fetched f;
+		memset(&f, 0, sizeof f);
+		mtasts_fetch(d->name, &fo, &f);
+		mtasts_judge_policy(&st, d->name, &f, &r);
+		/* the policy host's DNS answers are evidence too */
+		struct buf ev = {0};
+		dns_answer_describe(&addr[0], &ev);
+		dns_answer_describe(&addr[1], &ev);
+		char *copy = xstrdup(buf_cstr(&ev));
+		for (char *l = strtok(copy, "\n"); l; l = strtok(NULL, "\n"))
+			transcript_note(&r.tr, TLAYER_PLAIN, "%s", l);
+		free(copy);
+		buf_free(&ev);
+		run_add(run, &r);
+		mtasts_fetched_free(&f);
+		for (size_t i = 0; i < na; i++)
+			free(addrs[i]);
+		dns_answer_free(&addr[0]);
+		dns_answer_free(&addr[1]);
+	} else {
+		mtasts_judge_policy(&st, d->name, NULL, &r);
+		run_add(run, &r);
+	}
+
+	struct mtasts_mx *mx = xcalloc(d->nmx ? d->nmx : 1, sizeof *mx);
+	for (size_t i = 0; i < d->nmx; i++) {
+		struct domain_mx *m = &d->mxs[i];
+		if (!st.policy_ok)
+			snprintf(m->sts, sizeof m->sts, "%s", st.published ? "no valid policy" : "not published");
+		else
+			snprintf(m->sts, sizeof m->sts, "mode %s, %s", mode_name(st.policy.mode),
+			         mtasts_mx_match(&st.policy, m->host) ? "matches the policy"
+			                                               : "outside the policy's mx patterns");
+		const char **targets = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *targets);
+		for (size_t k = 0; k < m->nnodes; k++)
+			targets[k] = ds->fl.nodes[m->first + k].target;
+		mtasts_mx_from_run(&mx[i], m->host, run, targets, m->nnodes);
+		free(targets);
+	}
+	mtasts_judge_mx(&st, d->name, mx, d->nmx, &r);
+	run_add(run, &r);
+	free(mx);
+	mtasts_state_free(&st);
+
+	q = xasprintf("_smtp._tls.%s", d->name);
+	dns_query(cfg->dns, q, DNS_T_TXT, &txt);
+	free(q);
+	txtset_of(&txt, &set, &strs, err, sizeof err);
+	tlsrpt_judge(d->name, &set, &r);
+	run_add(run, &r);
+	strv_free(strs, set.ntxt);
+	dns_answer_free(&txt);
+}
+
 void domain_run(const struct domain_cfg *cfg, struct domain_set *ds, struct run *run)
 {
 	int64_t t0 = mono_ms();
@@ -312,7 +451,7 @@ void domain_run(const struct domain_cfg *cfg, struct domain_set *ds, struct run 
 	int64_t now = (int64_t)time(NULL);
 	bool stop = cfg->scan.ex.stop && *cfg->scan.ex.stop;
 	for (size_t i = 0; i < ds->n && !stop; i++) {
-		const struct domain *d = &ds->d[i];
+		struct domain *d = &ds->d[i];
 		mx_result(d, run);
 		for (size_t m = 0; m < d->nmx; m++) {
 			const struct domain_mx *mx = &d->mxs[m];
@@ -325,6 +464,8 @@ void domain_run(const struct domain_cfg *cfg, struct domain_set *ds, struct run 
 			if (mx->nnodes)
 				free((void *)nodes);
 		}
+		if (d->nmx)
+			mta_sts(cfg, d, ds, run);
 		view_result(d, ds, from, run, now);
 	}
 	ds->lookups = dns_lookups(cfg->dns);

@@ -3,14 +3,16 @@
  * domain: stark scan --domain, a mail domain from its MX set to one
  * verdict. Resolves the MX set (MX, then A/AAAA of each host, RFC 5321
  * 5.1) and each host's TLSA with DNSSEC (dns), scans every MX host and
- * address as stark scan does (scan), judges DANE per MX host (dane), and
- * adds the domain view. Public: domain_run, domain_free. Prints nothing,
+ * address as stark scan does (scan), judges DANE per MX host (dane),
+ * MTA-STS and TLS-RPT per domain (mtasts, tlsrpt: their TXT records looked
+ * up here, the policy fetched by mtasts_fetch), and adds the domain view. Public: domain_run, domain_free. Prints nothing,
  * writes no report.
  */
 #ifndef STARK_DOMAIN_H
 #define STARK_DOMAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dns.h"
 #include "fleet.h"
@@ -22,6 +24,7 @@ struct domain_cfg {
 	size_t ndomains;
 	struct dns *dns;
 	const char *port;   /* the port every MX is scanned on: "25" unless --port */
+	uint16_t sts_port;  /* the MTA-STS policy host's port: 0 = 443 (--mta-sts-port) */
 	/* policy, exec options, suite, -k, -j: as for stark scan; targets,
 	 * servernames and groups are filled in from the MX set */
 	struct scan_cfg scan;
@@ -33,6 +36,7 @@ struct domain_mx {
 	struct dns_answer addr[2]; /* A, AAAA */
 	struct dns_answer tlsa;    /* _25._tcp.<host> */
 	size_t first, nnodes;      /* its nodes in the fleet */
+	char sts[96];              /* MTA-STS for the domain view: "enforce, matches mx1.x" */
 };
 
 struct domain {

@@ -270,13 +270,13 @@ static const struct command commands[] = {
      OPTS_COMMON OPTS_TRUST OPTS_SERVER OPTS_XFAIL EXIT_HELP, NULL},
     {"scan", cmd_scan, "--target HOST:PORT... | --domain NAME... [options]",
      "TLS facts judged by a policy, the suite per node, a fleet view; or every MX of a mail "
-     "domain with DANE",
+     "domain with DANE, MTA-STS and TLS-RPT",
      "  --target HOST:PORT     a node; repeat for a fleet\n"
      "  --targets FILE         nodes, one HOST:PORT per line ('#' comments)\n"
      "  --domain NAME          a mail domain: every address of every MX host (MX, A, AAAA),\n"
      "                         each scanned and checked against its MX host name, DANE\n"
-     "                         (TLSA, DNSSEC validated by stark) and the domain view;\n"
-     "                         repeatable\n"
+     "                         (TLSA, DNSSEC validated by stark), MTA-STS, TLS-RPT and the\n"
+     "                         domain view (repeatable)\n"
      "  --domains FILE         mail domains, one per line ('#' comments)\n"
      "  --resolver ADDR[:PORT] DNS server to send queries to (default: /etc/resolv.conf);\n"
      "                         its AD bit is never trusted\n"
@@ -284,6 +284,8 @@ static const struct command commands[] = {
      "                         /usr/share/dns/root.key, Debian's dns-root-data)\n"
      "  --port PORT            connect to every MX on PORT instead of 25 (test set-ups; TLSA\n"
      "                         is still looked up at _25._tcp.<mx>)\n"
+     "  --mta-sts-port PORT    fetch the MTA-STS policy from mta-sts.<domain> on PORT\n"
+     "                         instead of 443 (test set-ups)\n"
      "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
      "  --no-suite             only TLS facts, no state-machine scenarios\n" OPTS_COMMON
          OPTS_TRUST OPTS_SERVER EXIT_HELP,

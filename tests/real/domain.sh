@@ -41,6 +41,9 @@ W=$(mktemp -d /tmp/stark-domain.XXXXXX)
 PIDS=()
 # shellcheck source=lib/dnsfix.bash
 . "$SRC/tests/real/lib/dnsfix.bash"
+# shellcheck source=lib/mtasts-https.bash
+MTASTS_DOMAIN=three.test
+. "$SRC/tests/real/lib/mtasts-https.bash"
 # shellcheck source=../../bench/postfix-instance.sh
 . "$SRC/bench/postfix-instance.sh"
 cleanup()
@@ -49,6 +52,7 @@ cleanup()
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	pf_stop
+	mtasts_https_stop
 	dnsfix_stop
 	rm -rf "$W"
 }
@@ -78,7 +82,7 @@ getchain()
 	[ -s "$W/$1/cert0.pem" ] || { echo "domain: no certificate from $1:$PORT" >&2; exit 1; }
 }
 refserver 127.0.0.2 mx1.three.test good
-refserver 127.0.0.3 mx2.three.test good
+refserver 127.0.0.3 b.mx.three.test good
 refserver 127.0.0.4 mx.tam.test chain
 refserver 127.0.0.5 mx.exp.test expired
 mkdir -p "$W/127.0.0.1" && getchain 127.0.0.1 mx3.three.test
@@ -119,13 +123,15 @@ zone nx.test signed 127.0.0.2 # no TLSA: signed NXDOMAIN
 zone roll.test signed 127.0.0.2 # current key and the next one
 dnsfix_tlsa roll.test _25._tcp.mx "$A" 3 1 1
 dnsfix_rr roll.test "_25._tcp.mx TLSA 3 1 1 $WRONG"
-# three MX: two reference targets and Postfix; mx2's TLSA is wrong
+# three MX: two reference targets and Postfix; b.mx's TLSA is wrong, and
+# mx3 is outside the MTA-STS policy's patterns (mx1.three.test,
+# *.mx.three.test: tests/real/lib/mtasts-https.bash, variant good)
 dnsfix_zone three.test signed
 dnsfix_rr three.test '@ MX 10 mx1'
-dnsfix_rr three.test '@ MX 20 mx2'
+dnsfix_rr three.test '@ MX 20 b.mx'
 dnsfix_rr three.test '@ MX 30 mx3'
 dnsfix_rr three.test 'mx1 A 127.0.0.2'
-dnsfix_rr three.test 'mx2 A 127.0.0.3'
+dnsfix_rr three.test 'b.mx A 127.0.0.3'
 dnsfix_rr three.test 'mx3 A 127.0.0.1'
 for m in 1 3; do
 	c=$W/127.0.0.2/cert0.pem
@@ -133,17 +139,22 @@ for m in 1 3; do
 	dnsfix_tlsa three.test _25._tcp.mx$m "$c" 3 1 1
 	dnsfix_tlsa three.test _25._tcp.mx$m "$c" 3 0 1 # rollover-ready: two records
 done
-dnsfix_rr three.test "_25._tcp.mx2 TLSA 3 1 1 $WRONG"
-dnsfix_rr three.test "_25._tcp.mx2 TLSA 3 1 2 ${WRONG}${WRONG}"
+dnsfix_rr three.test "_25._tcp.b.mx TLSA 3 1 1 $WRONG"
+dnsfix_rr three.test "_25._tcp.b.mx TLSA 3 1 2 ${WRONG}${WRONG}"
+dnsfix_rr three.test '_mta-sts TXT "v=STSv1; id=20261203"'
+dnsfix_rr three.test 'mta-sts A 127.0.0.1'
+dnsfix_rr three.test '_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls-reports@three.test"'
 dnsfix_start
+mtasts_https_start "$STARK" "$W/https"
 
-cat "$W"/127.0.0.{2,3,4,5}/ca.pem "$PF_CA" >"$W/cas.pem"
+cat "$W"/127.0.0.{2,3,4,5}/ca.pem "$PF_CA" "$MTASTS_CA" >"$W/cas.pem"
 scan()
 {
 	local out=$1
 	shift
 	timeout -k 5 120 "$STARK" scan --resolver "$DNSFIX_RESOLVER" --trust-anchor "$DNSFIX_ANCHOR" \
-		--port "$PORT" --ca "$W/cas.pem" --no-system-ca -j 4 -q --out "$W/$out" "$@"
+		--port "$PORT" --mta-sts-port "${MTASTS_PORT[good]}" --ca "$W/cas.pem" --no-system-ca -j 4 -q \
+		--out "$W/$out" "$@"
 }
 
 # check DOMAIN RC 'P-ids and verdicts': the dane/ and domain/ verdicts of
@@ -212,12 +223,14 @@ d = json.load(open(sys.argv[1]))
 rc, port = int(sys.argv[2]), sys.argv[3]
 bad = sorted((r["id"], r.get("node")) for r in d["results"] if r["verdict"] == "fail")
 pf = f"127.0.0.1:{port}"
-# The domain's findings: P-02 on mx2, whose TLSA matches nothing, and the
-# domain verdict naming it. Postfix (mx3) brings its own, committed in
+# The domain's findings: P-02 on b.mx (127.0.0.3), whose TLSA matches
+# nothing, P-08 for mx3, outside the MTA-STS patterns, and the domain
+# verdict naming both. Postfix (mx3) brings its own, committed in
 # tests/real/postfix.expected (S-21: smuggling, Postfix's default on the
 # wire) and the rfc policy's (T-03: the instance still offers TLS 1.0/1.1;
 # T-10: its ServerKeyExchange is signed with rsa_pkcs1_sha1, RFC 9155).
-want = sorted([("dane/p02-match", f"127.0.0.3:{port}"), ("domain/verdict", "three.test")] +
+want = sorted([("dane/p02-match", f"127.0.0.3:{port}"), ("mta-sts/p08-mx", "three.test"),
+               ("domain/verdict", "three.test")] +
               [(f"server/s21-smuggling-{t}", pf) for t in
                ("crlf-dot-lf", "lf-dot-crlf", "lf-dot-lf", "tls-crlf-dot-lf",
                 "tls-lf-dot-crlf", "tls-lf-dot-lf")] +
@@ -233,8 +246,15 @@ assert p02 == {f"127.0.0.2:{port}": "pass", f"127.0.0.3:{port}": "fail",
                f"127.0.0.1:{port}": "pass"}, p02
 suite = [r for r in d["results"] if r["id"].startswith("server/")]
 assert len(suite) > 60, f"the suite ran on every MX ({len(suite)} results)"
+p08 = [r for r in d["results"] if r["id"] == "mta-sts/p08-mx"][0]
+assert "mx3.three.test" in p08["reason"] and "b.mx.three.test" not in p08["reason"], p08["reason"]
+dom = {r["id"]: r["verdict"] for r in d["results"] if r.get("node") == "three.test"}
+assert dom == {"domain/mx": "pass", "mta-sts/p06-txt": "pass", "mta-sts/p07-policy": "pass",
+               "mta-sts/p08-mx": "fail", "tls-rpt/p09-record": "pass",
+               "domain/verdict": "fail"}, dom
 assert rc == 1, f"exit {rc}"
-print(f"domain: three.test   ok   3 MX, {len(d['results'])} results, one finding: P-02 on mx2")
+print(f"domain: three.test   ok   3 MX, {len(d['results'])} results; findings: P-02 on b.mx, "
+      f"P-08: {p08['reason'][:90]}...")
 PY
 
 # Resolvers that never help: ERROR within the deadline (timeout(1) is only
