@@ -577,15 +577,9 @@ int cmd_serve(const struct command *cmd, int argc, char **argv)
 
 /* stark scan --domain: the MX set of every domain through a validating
  * resolver, then scan, DANE and the domain view (domain_run), the reports. */
-static int scan_domains(const struct cli *c, const struct scan_cfg *sc, struct run *run,
-                        const char *out, int argc, char **argv)
+static int scan_domains(const struct cli *c, struct dns *dns, const struct scan_cfg *sc,
+                        struct run *run, const char *out, int argc, char **argv)
 {
-	char err[512];
-	struct dns_opts dno = {.resolver = c->resolver, .trust_anchor = c->trust_anchor,
-	                       .timeout_ms = sc->ex.timeout_ms, .stop = &cmd_stop};
-	struct dns *dns = dns_new(&dno, err, sizeof err);
-	if (dns == NULL)
-		return refuse(err);
 	struct domain_cfg dc = {.domains = c->domains, .ndomains = c->ndomains, .dns = dns,
 	                        .port = c->mx_port ? c->mx_port : "25",
 	                        .sts_port = (uint16_t)(c->sts_port ? atoi(c->sts_port) : 0),
@@ -603,7 +597,6 @@ static int scan_domains(const struct cli *c, const struct scan_cfg *sc, struct r
 	/* the run borrows the fleet: reports first, then free it */
 	run->scan = NULL;
 	domain_free(&ds);
-	dns_free(dns);
 	return r;
 }
 
@@ -621,6 +614,7 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	size_t nscns = 0;
 	struct wtls_config *cfg = NULL;
 	struct fleet fl = {0};
+	struct dns *dns = NULL;
 	struct run run;
 	run_init(&run);
 	r = 2;
@@ -628,6 +622,18 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	if (!c.no_suite && (load_scenarios(&c, "server", &scns, &nscns) != 0 ||
 	                    check_selection(&c, SCN_TARGET_SERVER, scns, nscns) != 0))
 		goto out;
+	/* --resolver and --trust-anchor before the report directory: a refused
+	 * run leaves none */
+	if (c.ndomains) {
+		char err[512];
+		struct dns_opts dno = {.resolver = c.resolver, .trust_anchor = c.trust_anchor,
+		                       .timeout_ms = c.timeout_ms ? c.timeout_ms : STARK_DEFAULT_TIMEOUT_MS,
+		                       .stop = &cmd_stop};
+		if ((dns = dns_new(&dno, err, sizeof err)) == NULL) {
+			refuse(err);
+			goto out;
+		}
+	}
 	if ((c.ntargets && check_targets(&c) != 0) || check_out(out) != 0 ||
 	    (cfg = client_tls_config(&c)) == NULL)
 		goto out;
@@ -643,7 +649,7 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	    .jobs = c.jobs ? c.jobs : 4,
 	};
 	if (c.ndomains) {
-		r = scan_domains(&c, &sc, &run, out, argc, argv);
+		r = scan_domains(&c, dns, &sc, &run, out, argc, argv);
 		goto out;
 	}
 	struct buf tg = {0};
@@ -654,6 +660,7 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	scan_run(&sc, &fl, &run);
 	r = finish_run(&c, &run, out);
 out:
+	dns_free(dns);
 	free(out);
 	run_free(&run);
 	fleet_free(&fl);

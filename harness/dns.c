@@ -12,11 +12,13 @@
 #include "dns.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unbound.h>
+#include <unistd.h>
 
 #define DNS_ROOT_ANCHOR "/usr/share/dns/root.key"
 
@@ -86,6 +88,12 @@ struct dns *dns_new(const struct dns_opts *o, char *err, size_t errlen)
 		r = ub_ctx_set_option(ctx, "local-zone:", "test. transparent");
 	if (r == 0) {
 		const char *ta = o->trust_anchor ? o->trust_anchor : DNS_ROOT_ANCHOR;
+		if (access(ta, R_OK) != 0) {
+			snprintf(err, errlen, "trust anchor %s: %s%s", ta, strerror(errno),
+			         o->trust_anchor ? "" : " (install dns-root-data, or give --trust-anchor)");
+			ub_ctx_delete(ctx);
+			return NULL;
+		}
 		if ((r = ub_ctx_add_ta_file(ctx, ta)) != 0) {
 			snprintf(err, errlen, "trust anchor %s: %s", ta, ub_strerror(r));
 			ub_ctx_delete(ctx);

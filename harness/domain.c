@@ -192,7 +192,7 @@ static const struct fleet_node *const *nodes_of(const struct domain_set *ds,
 		return none;
 	const struct fleet_node **v = xcalloc(m->nnodes, sizeof *v);
 	for (size_t i = 0; i < m->nnodes; i++)
-		v[i] = &ds->fl.nodes[m->first + i];
+		v[i] = &ds->fl.nodes[m->node[i]];
 	return v;
 }
 
@@ -204,7 +204,7 @@ static bool node_of_domain(const struct domain *d, const struct domain_set *ds, 
 		if (strcmp(node, d->mxs[i].host) == 0)
 			return true;
 		for (size_t k = 0; k < d->mxs[i].nnodes; k++)
-			if (strcmp(node, ds->fl.nodes[d->mxs[i].first + k].target) == 0)
+			if (strcmp(node, ds->fl.nodes[d->mxs[i].node[k]].target) == 0)
 				return true;
 	}
 	return false;
@@ -391,7 +391,7 @@ static void mta_sts(const struct domain_cfg *cfg, struct domain *d,
 			                                               : "outside the policy's mx patterns");
 		const char **targets = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *targets);
 		for (size_t k = 0; k < m->nnodes; k++)
-			targets[k] = ds->fl.nodes[m->first + k].target;
+			targets[k] = ds->fl.nodes[m->node[k]].target;
 		mtasts_mx_from_run(&mx[i], m->host, run, targets, m->nnodes);
 		free(targets);
 	}
@@ -418,35 +418,59 @@ void domain_run(const struct domain_cfg *cfg, struct domain_set *ds, struct run 
 	for (size_t i = 0; i < ds->n; i++)
 		lookup_domain(cfg->dns, cfg->domains[i], &ds->d[i]);
 
-	/* every address of every MX host, one scan */
-	char **targets = NULL, **names = NULL, **groups = NULL;
+	/* every address of every MX host, one scan; a node is an (MX host,
+	 * address) pair, labelled "HOST[ADDR]:PORT", scanned once however many
+	 * domains name that host */
+	char **targets = NULL, **names = NULL, **connect = NULL;
 	size_t nt = 0;
 	for (size_t i = 0; i < ds->n; i++)
 		for (size_t m = 0; m < ds->d[i].nmx; m++) {
 			struct domain_mx *mx = &ds->d[i].mxs[m];
-			mx->first = nt;
 			for (int k = 0; k < 2; k++)
 				for (size_t j = 0; j < mx->addr[k].n; j++) {
 					char addr[64];
 					if (mx->addr[k].sec == DNS_SEC_BOGUS ||
 					    dns_rr_addr(mx->addr[k].qtype, &mx->addr[k].rr[j], addr, sizeof addr))
 						continue; /* bogus addresses are where an attacker sends you */
-					targets = xrealloc(targets, (nt + 1) * sizeof *targets);
-					names = xrealloc(names, (nt + 1) * sizeof *names);
-					groups = xrealloc(groups, (nt + 1) * sizeof *groups);
-					targets[nt] = xasprintf(k ? "[%s]:%s" : "%s:%s", addr, cfg->port);
-					names[nt] = xstrdup(mx->host);
-					groups[nt] = xasprintf("%s %s", ds->d[i].name, mx->host);
-					nt++;
+					char *label = xasprintf("%s[%s]:%s", mx->host, addr, cfg->port);
+					size_t at = 0;
+					while (at < nt && strcmp(targets[at], label) != 0)
+						at++;
+					if (at == nt) {
+						targets = xrealloc(targets, (nt + 1) * sizeof *targets);
+						names = xrealloc(names, (nt + 1) * sizeof *names);
+						connect = xrealloc(connect, (nt + 1) * sizeof *connect);
+						targets[nt] = label;
+						names[nt] = xstrdup(mx->host);
+						connect[nt] = xasprintf(k ? "[%s]:%s" : "%s:%s", addr, cfg->port);
+						nt++;
+					} else {
+						free(label);
+					}
+					mx->node = xrealloc(mx->node, (mx->nnodes + 1) * sizeof *mx->node);
+					mx->node[mx->nnodes++] = at;
 				}
-			mx->nnodes = nt - mx->first;
 		}
 	struct scan_cfg sc = cfg->scan;
 	sc.targets = targets;
 	sc.ntargets = nt;
 	sc.servernames = names;
-	sc.groups = groups;
+	sc.groups = names; /* the addresses of one MX host must agree */
+	sc.connect = connect;
 	scan_run(&sc, &ds->fl, run);
+	ds->fl.ndomains = ds->n;
+	ds->fl.domains = xcalloc(ds->n ? ds->n : 1, sizeof *ds->fl.domains);
+	for (size_t i = 0; i < ds->n; i++) {
+		struct fleet_domain *fd = &ds->fl.domains[i];
+		fd->name = xstrdup(ds->d[i].name);
+		fd->nmx = ds->d[i].nmx;
+		fd->mx = xcalloc(fd->nmx ? fd->nmx : 1, sizeof *fd->mx);
+		fd->pref = xcalloc(fd->nmx ? fd->nmx : 1, sizeof *fd->pref);
+		for (size_t m = 0; m < fd->nmx; m++) {
+			fd->mx[m] = xstrdup(ds->d[i].mxs[m].host);
+			fd->pref[m] = ds->d[i].mxs[m].pref;
+		}
+	}
 	size_t from = 0;
 	int64_t now = (int64_t)time(NULL);
 	bool stop = cfg->scan.ex.stop && *cfg->scan.ex.stop;
@@ -471,7 +495,7 @@ void domain_run(const struct domain_cfg *cfg, struct domain_set *ds, struct run 
 	ds->lookups = dns_lookups(cfg->dns);
 	strv_free(targets, nt);
 	strv_free(names, nt);
-	strv_free(groups, nt);
+	strv_free(connect, nt);
 	run->elapsed_ms = mono_ms() - t0;
 }
 
@@ -481,6 +505,7 @@ void domain_free(struct domain_set *ds)
 		struct domain *d = &ds->d[i];
 		for (size_t m = 0; m < d->nmx; m++) {
 			free(d->mxs[m].host);
+			free(d->mxs[m].node);
 			dns_answer_free(&d->mxs[m].addr[0]);
 			dns_answer_free(&d->mxs[m].addr[1]);
 			dns_answer_free(&d->mxs[m].tlsa);

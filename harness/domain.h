@@ -35,7 +35,8 @@ struct domain_mx {
 	unsigned pref;
 	struct dns_answer addr[2]; /* A, AAAA */
 	struct dns_answer tlsa;    /* _25._tcp.<host> */
-	size_t first, nnodes;      /* its nodes in the fleet */
+	size_t *node;              /* its nodes: indexes into the fleet */
+	size_t nnodes;
 	char sts[96];              /* MTA-STS for the domain view: "enforce, matches mx1.x" */
 };
 

@@ -286,6 +286,12 @@ void fleet_free(struct fleet *f)
 	}
 	free(f->rows);
 	free(f->policy);
+	for (size_t d = 0; d < f->ndomains; d++) {
+		strv_free(f->domains[d].mx, f->domains[d].nmx);
+		free(f->domains[d].pref);
+		free(f->domains[d].name);
+	}
+	free(f->domains);
 	memset(f, 0, sizeof *f);
 }
 

@@ -66,8 +66,18 @@ struct fleet_row {
 	char **values;   /* one per node, in node order */
 };
 
+/* stark scan --domain: a mail domain and its MX hosts (the nodes' groups). */
+struct fleet_domain {
+	char *name;
+	size_t nmx;
+	char **mx;        /* MX host names, in preference order */
+	unsigned *pref;
+};
+
 struct fleet {
 	char *policy;
+	struct fleet_domain *domains; /* stark scan --domain, else none */
+	size_t ndomains;
 	struct fleet_node *nodes;
 	size_t nnodes;
 	struct fleet_row *rows;

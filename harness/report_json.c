@@ -195,6 +195,8 @@ static json_t *scan_json(const struct fleet *fl)
 		const struct probe_report *p = &n->probe;
 		json_t *j = must(json_object());
 		set(j, "target", jstr(n->target));
+		if (n->group)
+			set(j, "group", jstr(n->group));
 		set(j, "error", n->probe_rc != 0 && p->nerrors ? jstr(p->errors[0]) : json_null());
 		json_t *vers = must(json_object()), *suites = must(json_object()),
 		       *order = must(json_object());
@@ -249,6 +251,22 @@ static json_t *scan_json(const struct fleet *fl)
 		push(rows, row);
 	}
 	set(o, "consistency", rows);
+	if (fl->ndomains) {
+		json_t *doms = must(json_array());
+		for (size_t d = 0; d < fl->ndomains; d++) {
+			json_t *dj = must(json_object()), *mx = must(json_array());
+			set(dj, "domain", jstr(fl->domains[d].name));
+			for (size_t m = 0; m < fl->domains[d].nmx; m++) {
+				json_t *mj = must(json_object());
+				set(mj, "host", jstr(fl->domains[d].mx[m]));
+				set(mj, "preference", jint(fl->domains[d].pref[m]));
+				push(mx, mj);
+			}
+			set(dj, "mx", mx);
+			push(doms, dj);
+		}
+		set(o, "domains", doms);
+	}
 	return o;
 }
 

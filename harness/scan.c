@@ -53,6 +53,9 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 		fl->nodes[i].target = xstrdup(cfg->targets[i]);
 		if (cfg->groups && cfg->groups[i])
 			fl->nodes[i].group = xstrdup(cfg->groups[i]);
+		if (cfg->connect && cfg->connect[i] &&
+		    split_hostport(cfg->connect[i], &fl->nodes[i].host, &fl->nodes[i].port) != 0)
+			fl->nodes[i].host = fl->nodes[i].port = NULL; /* fleet_node_probe says why */
 	}
 	run->scan = fl;
 

@@ -25,6 +25,9 @@ struct scan_cfg {
 	 * difference only between nodes of one group. */
 	char *const *servernames;
 	char *const *groups;
+	/* Optional, one per target: the "ADDR:PORT" to connect to when the
+	 * target is a label ("mx1.example.test[192.0.2.1]:25"). */
+	char *const *connect;
 	const struct policy *policy;
 	/* servername, helo, timeout, profile, trust anchors and stop flag; host
 	 * and port are filled in per node. */

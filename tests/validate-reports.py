@@ -103,8 +103,17 @@ def check_meaning(doc, errs):
     if scan is None:
         return
     targets = [n["target"] for n in scan["nodes"]]
+    # stark scan --domain: domain checks belong to a domain or an MX host
+    named = set(targets)
+    for d in scan.get("domains", []):
+        named.add(d["domain"])
+        named.update(m["host"] for m in d["mx"])
+    for n in scan["nodes"]:
+        if "group" in n and n["group"] not in named:
+            errs.append("scan.nodes %r: group %r is no MX host of scan.domains"
+                        % (n["target"], n["group"]))
     for i, r in enumerate(results):
-        if "node" in r and r["node"] not in targets:
+        if "node" in r and r["node"] not in named:
             errs.append("results[%d].node %r is not a scan node %s" % (i, r["node"], targets))
     for i, n in enumerate(scan["nodes"]):
         on = {v for v, ok in n["versions"].items() if ok is True}
@@ -118,8 +127,11 @@ def check_meaning(doc, errs):
         if sorted(row["values"]) != sorted(set(targets)):
             errs.append("scan.consistency[%d].values has %s, the nodes are %s"
                         % (i, sorted(row["values"]), targets))
-        vals = list(row["values"].values())
-        if row["consistent"] != all(x == vals[0] for x in vals):
+        group = {n["target"]: n.get("group") for n in scan["nodes"]}
+        by = {}
+        for t, x in row["values"].items():
+            by.setdefault(group.get(t), []).append(x)
+        if row["consistent"] != all(all(x == v[0] for x in v) for v in by.values()):
             errs.append("scan.consistency[%d] (%s): consistent=%s but values %s"
                         % (i, row["property"], row["consistent"], row["values"]))
 

@@ -222,14 +222,15 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 rc, port = int(sys.argv[2]), sys.argv[3]
 bad = sorted((r["id"], r.get("node")) for r in d["results"] if r["verdict"] == "fail")
-pf = f"127.0.0.1:{port}"
+pf = f"mx3.three.test[127.0.0.1]:{port}"
+mx2 = f"b.mx.three.test[127.0.0.3]:{port}"
 # The domain's findings: P-02 on b.mx (127.0.0.3), whose TLSA matches
 # nothing, P-08 for mx3, outside the MTA-STS patterns, and the domain
 # verdict naming both. Postfix (mx3) brings its own, committed in
 # tests/real/postfix.expected (S-21: smuggling, Postfix's default on the
 # wire) and the rfc policy's (T-03: the instance still offers TLS 1.0/1.1;
 # T-10: its ServerKeyExchange is signed with rsa_pkcs1_sha1, RFC 9155).
-want = sorted([("dane/p02-match", f"127.0.0.3:{port}"), ("mta-sts/p08-mx", "three.test"),
+want = sorted([("dane/p02-match", mx2), ("mta-sts/p08-mx", "three.test"),
                ("domain/verdict", "three.test")] +
               [(f"server/s21-smuggling-{t}", pf) for t in
                ("crlf-dot-lf", "lf-dot-crlf", "lf-dot-lf", "tls-crlf-dot-lf",
@@ -240,10 +241,17 @@ for r in d["results"]:
         print(f"domain: three.test   mx3 (Postfix) {r['id']}: {r['reason']}")
 assert bad == want, f"findings {bad}\n want {want}"
 nodes = [n["target"] for n in d["scan"]["nodes"]]
-assert nodes == [f"127.0.0.{i}:{port}" for i in (2, 3, 1)], nodes
+mx1 = f"mx1.three.test[127.0.0.2]:{port}"
+assert nodes == [mx1, mx2, pf], nodes
+assert [n["group"] for n in d["scan"]["nodes"]] == ["mx1.three.test", "b.mx.three.test",
+                                                    "mx3.three.test"]
+assert d["scan"]["domains"] == [{"domain": "three.test", "mx": [
+    {"host": "mx1.three.test", "preference": 10}, {"host": "b.mx.three.test", "preference": 20},
+    {"host": "mx3.three.test", "preference": 30}]}], d["scan"]["domains"]
 p02 = {r["node"]: r["verdict"] for r in d["results"] if r["id"] == "dane/p02-match"}
-assert p02 == {f"127.0.0.2:{port}": "pass", f"127.0.0.3:{port}": "fail",
-               f"127.0.0.1:{port}": "pass"}, p02
+assert p02 == {mx1: "pass", mx2: "fail", pf: "pass"}, p02
+# the fleet view compares the addresses of one MX host: nothing to flag here
+assert not [r for r in d["results"] if r["id"].startswith("fleet/")]
 suite = [r for r in d["results"] if r["id"].startswith("server/")]
 assert len(suite) > 60, f"the suite ran on every MX ({len(suite)} results)"
 p08 = [r for r in d["results"] if r["id"] == "mta-sts/p08-mx"][0]
@@ -256,6 +264,53 @@ assert rc == 1, f"exit {rc}"
 print(f"domain: three.test   ok   3 MX, {len(d['results'])} results; findings: P-02 on b.mx, "
       f"P-08: {p08['reason'][:90]}...")
 PY
+
+# The domain scan's reports, like any run's: results.json against the
+# schema, junit.xml well-formed, the findings in summary.md and index.html.
+python3 "$SRC/tests/validate-reports.py" "$W/three" >"$W/schema.out" 2>&1 ||
+	{ cat "$W/schema.out" >&2; echo "domain: results.json does not match the schema" >&2; fails=$((fails + 1)); }
+xmllint --noout "$W/three/junit.xml" || fails=$((fails + 1))
+for f in summary.md index.html; do
+	grep -q "dane/p02-match" "$W/three/$f" && grep -q "mta-sts/p08-mx" "$W/three/$f" ||
+		{ echo "domain: $f lacks the findings" >&2; fails=$((fails + 1)); }
+done
+
+# Several domains in one run (--domain and --domains): each judged on its own.
+printf '# two domains\nnx.test\n\nroll.test\n' >"$W/domains"
+rc=0
+scan multi --domain tam.test --domains "$W/domains" --no-suite || rc=$?
+python3 - "$W/multi/results.json" "$rc" <<'PY' || fails=$((fails + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = {(r["id"], r["node"]): r["verdict"] for r in d["results"]
+     if r["id"] in ("dane/p01-tlsa", "domain/verdict")}
+# tam.test: DANE passes, but neither MTA-STS nor TLS-RPT is published (WARN)
+want = {("dane/p01-tlsa", "mx.tam.test"): "pass", ("dane/p01-tlsa", "mx.nx.test"): "warn",
+        ("dane/p01-tlsa", "mx.roll.test"): "pass", ("domain/verdict", "tam.test"): "warn",
+        ("domain/verdict", "nx.test"): "fail", ("domain/verdict", "roll.test"): "fail"}
+assert v == want, v
+assert int(sys.argv[2]) == 1
+print(f"domain: 3 domains in one run: ok ({len(d['scan']['nodes'])} nodes)")
+PY
+
+# Bad input: a clear error, exit 2, no report, nothing sent.
+usage()
+{
+	local want=$1 rc=0
+	shift
+	"$STARK" scan --out "$W/usage" "$@" >/dev/null 2>"$W/usage.err" || rc=$?
+	if [ "$rc" -ne 2 ] || ! grep -q -- "$want" "$W/usage.err" || [ -e "$W/usage" ]; then
+		echo "domain: '$*': exit $rc, want 2 and '$want'; got: $(cat "$W/usage.err")" >&2
+		fails=$((fails + 1))
+	fi
+}
+usage "only letters, digits" --domain 'bad domain.test'
+usage "not both" --domain three.test --target 127.0.0.2:25
+usage "--resolver wants ADDR" --domain three.test --resolver ns.example
+usage "trust anchor /nonexistent" --domain three.test --trust-anchor /nonexistent
+usage "belong to stark scan --domain" --target 127.0.0.2:25 --port 2525
+usage "--domains $W/none" --domains "$W/none"
+echo "domain: bad input refused (6 cases)"
 
 # Resolvers that never help: ERROR within the deadline (timeout(1) is only
 # the backstop; the reason must name stark's own deadline or failure).
