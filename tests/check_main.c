@@ -28,6 +28,7 @@ Suite *policy_suite(void);
 Suite *runner_suite(void);
 Suite *preconditions_suite(void);
 Suite *mtasts_suite(void);
+Suite *dns_suite(void);
 
 static const struct {
 	const char *name;
@@ -41,6 +42,7 @@ static const struct {
 	{"runner", runner_suite},
 	{"preconditions", preconditions_suite},
 	{"mtasts", mtasts_suite},
+	{"dns", dns_suite},
 };
 
 int main(int argc, char **argv)
