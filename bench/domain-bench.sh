@@ -109,7 +109,7 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 md=$(median "${dom[@]}") ms=$(median "${single[@]}")
 nres=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$W/d1/results.json")
-echo "domain-bench: three.test, 3 MX (2 reference targets, Postfix), server suite + DANE, -j $JOBS, $REPEAT runs"
+echo "domain-bench: three.test, 3 MX (2 reference targets, Postfix), server suite, DANE, MTA-STS/TLS-RPT lookups, -j $JOBS, $REPEAT runs"
 echo "  domain scan (--domain):          median ${md} ms  (runs: ${dom[*]}), $nres results"
 echo "  sum of 3 single-host scans:      median ${ms} ms  (runs: ${single[*]})"
 awk -v a="$md" -v b="$ms" 'BEGIN { printf "  ratio domain / sum of singles:   %.2f\n", a / b }'
