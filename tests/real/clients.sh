@@ -41,8 +41,8 @@ STARK=$(realpath "$1")
 SRC=$(realpath "$2")
 HERE=$SRC/tests/real/clients
 STEP_TIMEOUT=${STARK_CLIENTS_TIMEOUT:-2s}
-# a client's suite takes a few seconds; 90 s keeps the script inside ctest's
-# 300 s TIMEOUT even if a client hangs in every scenario
+# a client's suite takes a few seconds; 90 s per client keeps the eight
+# inside ctest's 900 s TIMEOUT (tests/CMakeLists.txt) even if each hangs
 RUN_TIMEOUT=90
 
 # name profile needed-command
