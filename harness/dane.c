@@ -207,7 +207,7 @@ static void p01(const struct dane_mx *mx, struct run *run, size_t nusable)
 	} else if (t->n > 0 && aok && asec != DNS_SEC_SECURE) {
 		v = V_FAIL;
 		snprintf(msg, sizeof msg, "secure TLSA records, but the address records of %s are "
-		         "insecure: senders do not look up TLSA for it (RFC 7672 2.2.2)", mx->host);
+		         "insecure: senders do not look up TLSA for it (RFC 7672 2.2.3)", mx->host);
 	} else if (t->n > 0) {
 		v = V_PASS;
 		snprintf(msg, sizeof msg, "_25._tcp.%s TLSA: %s (%zu usable for SMTP)%s", mx->host, sum,

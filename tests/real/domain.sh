@@ -123,6 +123,11 @@ zone nx.test signed 127.0.0.2 # no TLSA: signed NXDOMAIN
 zone roll.test signed 127.0.0.2 # current key and the next one
 dnsfix_tlsa roll.test _25._tcp.mx "$A" 3 1 1
 dnsfix_rr roll.test "_25._tcp.mx TLSA 3 1 1 $WRONG"
+dnsfix_zone implicit.test signed # no MX: the domain itself is the MX (RFC 5321 5.1)
+dnsfix_rr implicit.test '@ A 127.0.0.2'
+dnsfix_tlsa implicit.test _25._tcp "$A" 3 1 1
+dnsfix_zone nullmx.test signed # a null MX (RFC 7505): accepts no mail
+dnsfix_rr nullmx.test '@ MX 0 .'
 # three MX: two reference targets and Postfix; b.mx's TLSA is wrong, and
 # mx3 is outside the MTA-STS policy's patterns (mx1.three.test,
 # *.mx.three.test: tests/real/lib/mtasts-https.bash, variant good)
@@ -208,6 +213,11 @@ check bogus.test 1 "mx=pass p01=fail p02=skip p03=skip p04=skip p05=skip"
 # WARN P-01: no TLSA, and that is proven (signed NXDOMAIN)
 check nx.test 1 "mx=pass p01=warn p02=skip p03=skip p04=skip p05=skip"
 check roll.test 1 "mx=pass p01=pass p02=pass p03=pass p04=pass p05=pass"
+check implicit.test 1 "mx=pass p01=pass p02=pass p03=pass p04=pass p05=warn"
+grep -q "implicit MX" "$W/implicit.test/results.json" ||
+	{ echo "domain: implicit.test: the implicit MX is not named" >&2; fails=$((fails + 1)); }
+# ERROR (exit 2): nothing to scan, which is no finding about the domain
+check nullmx.test 2 "mx=error"
 grep -q "authenticated denial" "$W/nx.test/results.json" ||
 	{ echo "domain: nx.test: no authenticated denial in the evidence" >&2; fails=$((fails + 1)); }
 grep -q "outside its validity dates" "$W/exp.test/results.json" ||
