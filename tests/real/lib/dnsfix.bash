@@ -50,9 +50,18 @@ DNSFIX_PIDS=()
 
 dnsfix__free_port()
 {
+	# a port free for UDP and TCP alike (the kernel picks the UDP one; the
+	# TCP one may be taken, e.g. in TIME_WAIT: then another)
 	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockname()[1])'
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    try:
+        t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1]))
+    except OSError:
+        continue
+    print(s.getsockname()[1]); break
+else:
+    raise SystemExit("dnsfix: no port free for both UDP and TCP")'
 }
 
 dnsfix_init()
