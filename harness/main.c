@@ -26,6 +26,7 @@
 #include "catalog.h"
 #include "cert.h"
 #include "cmd.h"
+#include "diff.h"
 #include "hello.h"
 #include "refsrv.h"
 #include "runner.h"
@@ -47,7 +48,9 @@
 	"  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"  \
 	"  --out DIR              report directory (default reports/<role>-<time>-<pid>)\n"       \
 	"  -j N                   scenarios (and scan nodes) in parallel (default 4)\n"           \
-	"  -q                     no terminal summary\n"
+	"  -q                     no terminal summary and no progress line\n"                 \
+	"  --baseline OLD.json    judge the change: exit 1 only on a regression (stark diff),\n" \
+	"                         diff.json and diff.md beside the reports\n"
 #define OPTS_TRUST                                                                           \
 	"  --ca FILE              trust anchors (PEM) for the verification facts\n"               \
 	"  --no-system-ca         do not also trust the system store\n"                           \
@@ -254,6 +257,41 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* stark diff OLD.json NEW.json [--out DIR] [-q]: the CI gate on two
+ * finished runs (diff.c; the rules in docs/ci.md). */
+static int cmd_diff(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+	const char *out = NULL;
+	bool quiet = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'q')
+			quiet = true;
+		else
+			return cmd_usage_error(cmd, "bad option");
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error(cmd, "diff needs OLD.json and NEW.json");
+	char err[600];
+	struct diff d;
+	if (diff_files(argv[optind], argv[optind + 1], &d, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		return 2;
+	}
+	int rc = diff_exit_status(&d);
+	if (out && diff_write(&d, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		rc = 2;
+	}
+	diff_terminal(&d, quiet, stdout);
+	diff_free(&d);
+	return rc;
+}
+
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
 	printf("stark %s\n", STARK_VERSION);
@@ -273,7 +311,9 @@ static const struct command commands[] = {
      "  --target HOST:PORT     a node; repeat for a fleet\n"
      "  --targets FILE         nodes, one HOST:PORT per line ('#' comments)\n"
      "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
-     "  --no-suite             only TLS facts, no state-machine scenarios\n" OPTS_COMMON
+     "  --no-suite             only TLS facts, no state-machine scenarios\n"
+     "  --shard I/N            only the targets at list positions p with p mod N = I\n"
+     "                         (0 <= I < N); stark merge joins the shards\n" OPTS_COMMON
          OPTS_TRUST OPTS_SERVER EXIT_HELP,
      NULL},
     {"serve", cmd_serve, "--trigger CMD [options]",
@@ -313,6 +353,16 @@ static const struct command commands[] = {
      "every catalog id: title, severity, references, where it is checked",
      "  --format md|json       output format (default md; docs/catalog.md is this output)\n"
      "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios/)\n",
+     NULL},
+    {"diff", cmd_diff, "OLD.json NEW.json [--out DIR] [-q]",
+     "the CI gate: what got worse, what was fixed between two runs",
+     "  --out DIR              also write diff.json and diff.md there\n"
+     "  -q                     no summary\n"
+     "\nregression: a FAIL, ERROR or XPASS where the baseline had none (or a FAIL/XPASS\n"
+     "where it had an ERROR), a new id that fails, or an id the baseline PASSed that is\n"
+     "missing from a run of the same suite and target (docs/ci.md)\n"
+     "\nexit status: 1 any regression, 2 bad input or a run that cannot gate (other role,\n"
+     "interrupted, nothing shown), else 0\n",
      NULL},
     {"help", help_cmd, "[COMMAND]", "this list, or one command's options", "", NULL},
     {"version", cmd_version, "", "print stark's version", "", NULL},
