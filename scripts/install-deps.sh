@@ -13,6 +13,8 @@ PKGS=(
 	libwolfssl-dev libjansson-dev check
 	# tests: report well-formedness and schema, real peers
 	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
+	# tests: a pty for the progress line (script), sharded scans (GNU parallel)
+	bsdutils parallel
 	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
 	libnet-ssleay-perl
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
