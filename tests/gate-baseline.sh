@@ -9,7 +9,8 @@
 #          new FAILs are S-06/S-07's, the fixed ones are exactly one's FAILs
 # then `stark diff` on the same files gives the same lists and statuses,
 # every diff.json validates against reports/diff.schema.json, a baseline of
-# another role exits 2, and an id that goes missing because -k narrowed
+# another role exits 2, every results.sarif validates against the SARIF
+# 2.1.0 schema, and an id that goes missing because -k narrowed
 # the suite is listed as not run without failing the gate.
 # usage: tests/gate-baseline.sh STARK_BINARY SOURCE_DIR
 set -euo pipefail
@@ -145,6 +146,13 @@ import json, sys, jsonschema
 jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
 PY
 done
+
+# the SARIF of real runs (clean, a flaw, another flaw): the official schema
+# and stark's promises (tests/validate-sarif.py, beside each results.json)
+python3 "$SRC/tests/validate-sarif.py" "$WORK/clean" "$WORK/one" "$WORK/two" >"$WORK/sarif.log" 2>&1 &&
+	ok "results.sarif of clean, one, two valid (SARIF 2.1.0)" || fail "SARIF: $(cat "$WORK/sarif.log")"
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["runs"][0]["results"]))' "$WORK/one/results.sarif")
+[ "$n" -eq "$(echo "$one_fails" | wc -w)" ] && ok "one: $n SARIF results, one per FAIL" || fail "one: $n SARIF results"
 
 [ "$failures" -eq 0 ] || { echo "gate-baseline: $failures failure(s)"; exit 1; }
 echo "gate-baseline: all passed"

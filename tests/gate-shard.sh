@@ -140,7 +140,7 @@ t = re.sub(r"\"argv\": \[[^\]]*\]", "\"argv\": []", t)
 t = re.sub(r"<li>Command: <code>[^<]*</code>", "<li>Command: <code></code>", t)
 t = re.sub(r"Command: `[^`]*`", "Command: ``", t)
 sys.stdout.write(t)'; }
-for f in results.json junit.xml summary.md index.html; do
+for f in results.json junit.xml summary.md index.html results.sarif; do
 	if cmp -s <(times "$WORK/whole/$f") <(times "$WORK/again/$f"); then
 		ok "whole $f read back and rewritten: identical but for times and argv"
 	else
@@ -150,6 +150,8 @@ for f in results.json junit.xml summary.md index.html; do
 done
 python3 "$SRC/tests/validate-reports.py" "$WORK/merged/results.json" "$WORK/shard0/results.json" >/dev/null &&
 	ok "merged and shard results.json valid" || fail "schema: merged or shard results.json invalid"
+python3 "$SRC/tests/validate-sarif.py" "$WORK/merged" >/dev/null && ok "merged results.sarif valid" ||
+	fail "merged results.sarif invalid"
 n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["scan"]["consistency"]))' "$WORK/merged/results.json")
 [ "$n" -gt 0 ] && ok "the fleet view spans the merged nodes ($n rows)" || fail "no fleet view"
 
