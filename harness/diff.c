@@ -106,6 +106,7 @@ static void side_fill(struct diff_side *s, const char *path, json_t *root)
 	s->suite = dup_or_null(str_at(run, "suite"));
 	s->policy = dup_or_null(json_is_object(scan) ? str_at(scan, "policy") : NULL);
 	s->interrupted = json_is_true(json_object_get(run, "interrupted"));
+	s->identity = json_object_get(run, "suite") != NULL;
 	size_t i;
 	json_t *r;
 	json_array_foreach(json_object_get(root, "results"), i, r)
@@ -256,15 +257,23 @@ int diff_files(const char *old_path, const char *new_path, struct diff *d, char 
 	} else {
 		if (!same(d->old.target, d->now.target))
 			note(d, "target", d->old.target, d->now.target);
-		if (!same(d->old.servername, d->now.servername))
+		if (d->old.identity && d->now.identity && !same(d->old.servername, d->now.servername))
 			note(d, "servername", d->old.servername, d->now.servername);
 		if (!same(d->old.profile, d->now.profile))
 			note(d, "profile", d->old.profile, d->now.profile);
 		if (!same(d->old.policy, d->now.policy))
 			note(d, "policy", d->old.policy, d->now.policy);
-		if (!same(d->old.suite, d->now.suite))
-			note(d, "suite (other scenarios, selection or stark version)",
-			     d->old.suite ? d->old.suite : "unknown", d->now.suite);
+		if (d->old.identity && d->now.identity && !same(d->old.suite, d->now.suite))
+			note(d, "suite (other scenarios, selection or stark version)", d->old.suite,
+			     d->now.suite);
+		if (!d->old.identity || !d->now.identity) {
+			const struct diff_side *o = d->old.identity ? &d->now : &d->old;
+			d->notes = xrealloc(d->notes, (d->nnotes + 1) * sizeof *d->notes);
+			d->notes[d->nnotes++] = xasprintf(
+			    "%s (stark %s) does not say which suite or servername it ran: ids are "
+			    "compared, but an id missing from the newer run is never a regression",
+			    o->path, o->version ? o->version : "?");
+		}
 		compare(d, old, now);
 		if (d->now.interrupted)
 			d->unusable = "this run was interrupted";

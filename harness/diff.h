@@ -42,6 +42,7 @@ struct diff_item {
 struct diff_side {
 	char *path, *version, *role, *target, *servername, *profile, *suite, *policy;
 	bool interrupted;
+	bool identity;       /* run.suite and run.servername are in the file (newer stark) */
 	size_t shown;        /* results PASS, WARN or XFAIL: the run showed something */
 };
 

@@ -107,6 +107,18 @@ for pair in "clean.json one" "one/results.json two"; do
 		ok "stark diff = --baseline ($2)" || fail "stark diff differs from --baseline ($2)"
 done
 
+# a baseline written by a stark before run.suite/run.servername existed:
+# still compared (ids are stable), said so, the regressions still fail
+python3 - "$WORK/clean.json" "$WORK/older.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); del d["run"]["suite"], d["run"]["servername"], d["run"]["shard"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+rc=0; "$STARK" diff "$WORK/older.json" "$WORK/one/results.json" >"$WORK/older.log" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "does not say which suite" "$WORK/older.log" &&
+	[ "$(grep -c "REGRESSION" "$WORK/older.log")" -eq "$(echo "$one_fails" | wc -w)" ] &&
+	ok "an older baseline: compared, noted, exit 1" || fail "older baseline: exit $rc: $(cat "$WORK/older.log")"
+
 # a baseline of another role (a client run): not comparable, exit 2
 python3 - "$WORK/clean.json" "$WORK/client.json" <<'PY'
 import json, sys
