@@ -4,7 +4,8 @@
  * scans of disjoint target lists) joined into one run, as scan_run would
  * have made it in one go: nodes in the order of the whole list, results
  * in scan's order, the fleet view computed over every node
- * (fleet_consistency). Refuses parts that are not of one scan.
+ * (fleet_consistency). Refuses parts that are not of one scan. Never
+ * probes, plays a scenario or changes a part's verdict.
  */
 #ifndef STARK_MERGE_H
 #define STARK_MERGE_H
