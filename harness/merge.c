@@ -32,6 +32,34 @@ static int by_pos(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+struct name {
+	const char *target;
+	size_t pos, part;
+};
+
+static int by_target(const void *a, const void *b)
+{
+	return strcmp(((const struct name *)a)->target, ((const struct name *)b)->target);
+}
+
+struct ent {
+	int phase;      /* 0 policy finding, 1 suite result, 2 no node */
+	size_t pos;     /* the node's position in the merged list */
+	size_t part, k; /* where the result is */
+};
+
+static int by_ent(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
 static int check_parts(struct run *parts, struct fleet *pfl, const char *const *names, size_t n,
                        char *err, size_t errlen)
 {
@@ -113,16 +141,22 @@ int merge_runs(struct run *parts, struct fleet *pfl, const char *const *names, s
 		base += pfl[i].nnodes;
 	}
 	qsort(sl, total, sizeof *sl, by_pos);
-	for (size_t a = 0; a < total; a++)
-		for (size_t b = a + 1; b < total; b++)
-			if (strcmp(pfl[sl[a].part].nodes[sl[a].node].target,
-			           pfl[sl[b].part].nodes[sl[b].node].target) == 0) {
-				snprintf(err, errlen, "node %s is in %s and in %s",
-				         pfl[sl[a].part].nodes[sl[a].node].target, names[sl[a].part],
-				         names[sl[b].part]);
-				free(sl);
-				return -1;
-			}
+	/* targets sorted, for the duplicate check and each result's node */
+	struct name *names_by = xcalloc(total + 1, sizeof *names_by);
+	for (size_t a = 0; a < total; a++) {
+		names_by[a].target = pfl[sl[a].part].nodes[sl[a].node].target;
+		names_by[a].pos = a;
+		names_by[a].part = sl[a].part;
+	}
+	qsort(names_by, total, sizeof *names_by, by_target);
+	for (size_t a = 0; a + 1 < total; a++)
+		if (strcmp(names_by[a].target, names_by[a + 1].target) == 0) {
+			snprintf(err, errlen, "node %s is in %s and in %s", names_by[a].target,
+			         names[names_by[a].part], names[names_by[a + 1].part]);
+			free(names_by);
+			free(sl);
+			return -1;
+		}
 
 	/* the run: what every part shares, the span of their times */
 	out->role = xstrdup("scan");
@@ -160,22 +194,29 @@ int merge_runs(struct run *parts, struct fleet *pfl, const char *const *names, s
 			out->has_tls = true;
 			out->tls = fl->nodes[a].tls;
 		}
-	/* policy findings node by node, then the suite node by node */
-	for (int phase = 0; phase < 2; phase++)
-		for (size_t a = 0; a < total; a++) {
-			struct run *p = &parts[sl[a].part];
-			const char *t = fl->nodes[a].target;
-			for (size_t k = 0; k < p->n; k++) {
-				struct result *r = &p->results[k];
-				if (r->id == NULL || !same(r->node, t) || (r->file && r->file[0]) != (phase == 1))
-					continue;
-				run_add(out, r);
-			}
-		}
+	/* policy findings node by node, then the suite node by node, then
+	 * what has no node: one sort of every result by (phase, node position,
+	 * part, index), linear in the results but for the sort */
+	size_t nres = 0;
 	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < parts[i].n; k++)
-			if (parts[i].results[k].id)
-				run_add(out, &parts[i].results[k]); /* without a node: kept, last */
+		nres += parts[i].n;
+	struct ent *e = xcalloc(nres + 1, sizeof *e);
+	size_t ne = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < parts[i].n; k++) {
+			const struct result *r = &parts[i].results[k];
+			struct name key = {.target = r->node}, *hit = NULL;
+			if (r->node)
+				hit = bsearch(&key, names_by, total, sizeof *names_by, by_target);
+			e[ne++] = (struct ent){
+			    .phase = hit == NULL ? 2 : (r->file && r->file[0]) ? 1 : 0,
+			    .pos = hit ? hit->pos : 0, .part = i, .k = k};
+		}
+	qsort(e, ne, sizeof *e, by_ent);
+	for (size_t x = 0; x < ne; x++)
+		run_add(out, &parts[e[x].part].results[e[x].k]);
+	free(e);
+	free(names_by);
 	free(sl);
 	if (fl->nnodes > 1 && !out->interrupted)
 		fleet_consistency(fl, out);
