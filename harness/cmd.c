@@ -19,7 +19,9 @@
 #include "cert.h"
 #include "dns.h"
 #include "domain.h"
+#include "diff.h"
 #include "policy.h"
+#include "progress.h"
 #include "preflight.h"
 #include "refsrv.h"
 #include "report.h"
@@ -100,6 +102,8 @@ struct cli {
 	int64_t timeout_ms;
 	int jobs;
 	bool no_system_ca, quiet;
+	const char *baseline;     /* --baseline OLD.json: judge the change (diff) */
+	int shard_index, shard_count; /* --shard I/N of a scan's target list */
 };
 
 static void cli_free(struct cli *c)
@@ -124,7 +128,7 @@ enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_P
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
        OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
        OPT_NOSUITE, OPT_DOMAIN, OPT_DOMAINS, OPT_RESOLVER, OPT_TANCHOR, OPT_PORT,
-       OPT_STSPORT };
+       OPT_STSPORT, OPT_BASELINE, OPT_SHARD };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -140,6 +144,8 @@ static const struct option run_longopts[] = {
 	{"resolver", required_argument, 0, OPT_RESOLVER},
 	{"trust-anchor", required_argument, 0, OPT_TANCHOR}, {"port", required_argument, 0, OPT_PORT},
 	{"mta-sts-port", required_argument, 0, OPT_STSPORT},
+	{"baseline", required_argument, 0, OPT_BASELINE},
+	{"shard", required_argument, 0, OPT_SHARD},
 	{0, 0, 0, 0},
 };
 
@@ -208,6 +214,51 @@ static int read_domains(struct cli *c, const char *path)
 	return r;
 }
 
+/* --shard I/N: "I/N", 0 <= I < N. 0 or -1. */
+static int shard_parse(const char *arg, int *index, int *count)
+{
+	char *end;
+	errno = 0;
+	long i = strtol(arg, &end, 10);
+	if (end == arg || *end != '/' || errno)
+		return -1;
+	const char *q = end + 1;
+	long n = strtol(q, &end, 10);
+	if (end == q || *end || errno || n < 1 || n > 10000 || i < 0 || i >= n)
+		return -1;
+	*index = (int)i;
+	*count = (int)n;
+	return 0;
+}
+
+/* Keep the targets of shard I/N: those at list positions p with
+ * p mod N == I (docs/scale-out.md says why index, not hash). The list
+ * is the one the user gave, in order, each --target and --targets line
+ * in turn; stark merge interleaves the shards back by the same rule. */
+static void shard_select(struct cli *c)
+{
+	size_t k = 0;
+	for (size_t p = 0; p < c->ntargets; p++) {
+		if (p % (size_t)c->shard_count == (size_t)c->shard_index)
+			c->targets[k++] = c->targets[p];
+		else
+			free(c->targets[p]);
+	}
+	c->ntargets = k;
+}
+
+/* The live progress line: on stderr when it is a terminal and -q is not
+ * given; coloured unless NO_COLOR is set (https://no-color.org) or
+ * TERM=dumb. NULL: no line. */
+static struct progress_line *line_start(const struct cli *c, struct progress *p, const char *what)
+{
+	if (c->quiet || !isatty(STDERR_FILENO))
+		return NULL;
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	bool colour = !(nc && nc[0]) && !(term && strcmp(term, "dumb") == 0);
+	return progress_line_start(p, what, stderr, colour);
+}
+
 #define HELP_SHOWN (-1) /* parse_run_opts printed --help: exit 0 */
 
 static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target)
@@ -264,6 +315,12 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 			*(ch == OPT_PORT ? &c->mx_port : &c->sts_port) = optarg;
 			break;
 		}
+		case OPT_BASELINE: c->baseline = optarg; break;
+		case OPT_SHARD:
+			if (shard_parse(optarg, &c->shard_index, &c->shard_count) != 0)
+				return cmd_usage_error(cmd, "--shard wants I/N with 0 <= I < N <= 10000, got '%s'",
+				                   optarg);
+			break;
 		case OPT_SCEN: push(&c->scn, &c->nscn, optarg); break;
 		case 'k': push(&c->kw, &c->nkw, optarg); break;
 		case OPT_SNI: c->servername = optarg; break;
@@ -307,6 +364,13 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (c->baseline) {
+		char err[600];
+		if (diff_check_baseline(c->baseline, err, sizeof err) != 0)
+			return cmd_usage_error(cmd, "--baseline: %s", err);
+	}
+	if (c->shard_count && !c->scan)
+		return cmd_usage_error(cmd, "--shard splits the target list of stark scan");
 	if ((c->resolver || c->trust_anchor || c->mx_port || c->sts_port) && c->ndomains == 0)
 		return cmd_usage_error(cmd, "--resolver, --trust-anchor, --port and --mta-sts-port belong "
 		                            "to stark scan --domain");
@@ -320,6 +384,15 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 		if (c->ndomains && c->servername)
 			return cmd_usage_error(cmd, "--servername is not a domain scan option: each MX is "
 			                            "checked against its own host name");
+		if (c->ndomains && c->shard_count)
+			return cmd_usage_error(cmd, "--shard splits a --target list, not --domain");
+		if (c->shard_count) {
+			size_t all = c->ntargets;
+			shard_select(c);
+			if (c->ntargets == 0)
+				return cmd_usage_error(cmd, "--shard %d/%d of %zu target(s) is empty: use at most "
+				                        "%zu shards", c->shard_index, c->shard_count, all, all);
+		}
 		if (c->xfail || c->trigger || c->lhost || c->client_profile)
 			return cmd_usage_error(cmd, "--xfail, --trigger, --listen and --client-profile are not "
 			                        "scan options");
@@ -457,7 +530,27 @@ static int finish_run(const struct cli *c, struct run *run, const char *out)
 	}
 	if (!c->quiet)
 		report_terminal(run, out, stdout);
-	return run_exit_status(run);
+	if (c->baseline == NULL)
+		return run_exit_status(run);
+	/* The gate: the change against the baseline decides, read back from
+	 * the results.json just written, exactly as `stark diff` would. */
+	char *now = xasprintf("%s/results.json", out);
+	struct diff d;
+	int rc = diff_files(c->baseline, now, &d, err, sizeof err);
+	free(now);
+	if (rc != 0) {
+		fprintf(stderr, "stark: --baseline: %s\n", err);
+		return 2;
+	}
+	if (diff_write(&d, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: cannot write the diff: %s\n", err);
+		diff_free(&d);
+		return 2;
+	}
+	diff_terminal(&d, c->quiet, stdout);
+	rc = diff_exit_status(&d);
+	diff_free(&d);
+	return rc;
 }
 
 /* stark run / serve / demo: load scenarios, run them, write reports. */
@@ -533,7 +626,13 @@ static int do_run(struct cli *c, int argc, char **argv)
 	                                    c->port);
 	run_describe(&run, role, target, ro.ex.profile, argc, argv);
 	free(target);
+	run.servername = c->servername ? xstrdup(c->servername) : NULL;
+	run.suite = runner_suite_digest(scns, nscns, &ro, NULL);
+	struct progress prog = {0};
+	ro.progress = &prog;
+	struct progress_line *line = line_start(c, &prog, role);
 	runner_run(scns, nscns, &ro, &run);
+	progress_line_stop(line);
 
 	for (size_t i = 0; i < ro.nxfail; i++) {
 		bool used = false;
@@ -647,8 +746,14 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	    .keywords = c.kw,
 	    .nkeywords = c.nkw,
 	    .jobs = c.jobs ? c.jobs : 4,
+	    .no_fleet_view = c.shard_count > 0,
 	};
+	struct progress prog = {0};
+	sc.progress = &prog;
 	if (c.ndomains) {
+		struct runner_opts dsel = {.role = SCN_TARGET_SERVER, .keywords = c.kw,
+		                           .nkeywords = c.nkw};
+		run.suite = runner_suite_digest(scns, nscns, &dsel, sc.policy->name);
 		r = scan_domains(&c, dns, &sc, &run, out, argc, argv);
 		goto out;
 	}
@@ -657,7 +762,14 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 		buf_appendf(&tg, "%s%s", i ? " " : "", c.targets[i]);
 	run_describe(&run, "scan", buf_cstr(&tg), sc.ex.profile, argc, argv);
 	buf_free(&tg);
+	run.servername = c.servername ? xstrdup(c.servername) : NULL;
+	struct runner_opts sel = {.role = SCN_TARGET_SERVER, .keywords = c.kw, .nkeywords = c.nkw};
+	run.suite = runner_suite_digest(scns, nscns, &sel, sc.policy->name);
+	run.shard_index = c.shard_index;
+	run.shard_count = c.shard_count;
+	struct progress_line *line = line_start(&c, &prog, "scan");
 	scan_run(&sc, &fl, &run);
+	progress_line_stop(line);
 	r = finish_run(&c, &run, out);
 out:
 	dns_free(dns);

@@ -2,8 +2,8 @@
  * main: the stark command line's table and dispatch. One commands[] table
  * gives each command its name, handler, one-line summary and --help text;
  * the commands that play scenarios (run, serve, demo, scan) are cmd.c's,
- * the ones that play nothing (lint, dump, catalog, refserver, certs, help,
- * version) live here. Outside starkcore with cmd.c.
+ * the ones that play nothing (lint, dump, catalog, refserver, certs, diff,
+ * merge, help, version) live here. Outside starkcore with cmd.c.
  */
 /*
  * main: the stark command line, and nothing else. One commands[] table
@@ -26,6 +26,10 @@
 #include "catalog.h"
 #include "cert.h"
 #include "cmd.h"
+#include "diff.h"
+#include "merge.h"
+#include "report.h"
+#include "results_read.h"
 #include "hello.h"
 #include "refsrv.h"
 #include "runner.h"
@@ -47,7 +51,9 @@
 	"  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"  \
 	"  --out DIR              report directory (default reports/<role>-<time>-<pid>)\n"       \
 	"  -j N                   scenarios (and scan nodes) in parallel (default 4)\n"           \
-	"  -q                     no terminal summary\n"
+	"  -q                     no terminal summary and no progress line\n"                 \
+	"  --baseline OLD.json    judge the change: exit 1 only on a regression (stark diff),\n" \
+	"                         diff.json and diff.md beside the reports\n"
 #define OPTS_TRUST                                                                           \
 	"  --ca FILE              trust anchors (PEM) for the verification facts\n"               \
 	"  --no-system-ca         do not also trust the system store\n"                           \
@@ -254,6 +260,107 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* stark diff OLD.json NEW.json [--out DIR] [-q]: the CI gate on two
+ * finished runs (diff.c; the rules in docs/ci.md). */
+static int cmd_diff(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+	const char *out = NULL;
+	bool quiet = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'q')
+			quiet = true;
+		else
+			return cmd_usage_error(cmd, "bad option");
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error(cmd, "diff needs OLD.json and NEW.json");
+	char err[600];
+	struct diff d;
+	if (diff_files(argv[optind], argv[optind + 1], &d, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		return 2;
+	}
+	int rc = diff_exit_status(&d);
+	if (out && diff_write(&d, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: %s\n", err);
+		rc = 2;
+	}
+	diff_terminal(&d, quiet, stdout);
+	diff_free(&d);
+	return rc;
+}
+
+/* stark merge A.json B.json ... --out DIR [-q]: the parts of a scan
+ * (--shard I/N, or disjoint target lists) as one run (merge.c), every
+ * report format, the exit status of that one run. */
+static int cmd_merge(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+	const char *out = NULL;
+	bool quiet = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'q')
+			quiet = true;
+		else
+			return cmd_usage_error(cmd, "bad option");
+	}
+	size_t n = (size_t)(argc - optind);
+	if (n == 0)
+		return cmd_usage_error(cmd, "merge needs the results.json of every part");
+	if (out == NULL)
+		return cmd_usage_error(cmd, "merge needs --out DIR");
+	char err[600];
+	struct run *parts = xcalloc(n, sizeof *parts);
+	struct fleet *pfl = xcalloc(n, sizeof *pfl);
+	struct run run;
+	struct fleet fl = {0};
+	run_init(&run);
+	int rc = 2;
+	for (size_t i = 0; i < n; i++) {
+		run_init(&parts[i]);
+		if (results_read(argv[optind + (int)i], true, &parts[i], &pfl[i], err, sizeof err) != 0) {
+			fprintf(stderr, "stark: %s\n", err);
+			goto out;
+		}
+	}
+	if (merge_runs(parts, pfl, (const char *const *)argv + optind, n, &run, &fl, err,
+	               sizeof err) != 0) {
+		fprintf(stderr, "stark: merge: %s\n", err);
+		goto out;
+	}
+	run.argc = (size_t)argc + 1;
+	run.argv = xcalloc(run.argc + 1, sizeof *run.argv);
+	run.argv[0] = xstrdup("stark");
+	for (int i = 0; i < argc; i++)
+		run.argv[i + 1] = xstrdup(argv[i]);
+	if (report_write_all(&run, out, err, sizeof err) != 0) {
+		fprintf(stderr, "stark: cannot write reports: %s\n", err);
+		goto out;
+	}
+	if (!quiet)
+		report_terminal(&run, out, stdout);
+	rc = run_exit_status(&run);
+out:
+	for (size_t i = 0; i < n; i++) {
+		run_free(&parts[i]);
+		fleet_free(&pfl[i]);
+	}
+	free(parts);
+	free(pfl);
+	run_free(&run);
+	fleet_free(&fl);
+	return rc;
+}
+
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
 	printf("stark %s\n", STARK_VERSION);
@@ -287,7 +394,9 @@ static const struct command commands[] = {
      "  --mta-sts-port PORT    fetch the MTA-STS policy from mta-sts.<domain> on PORT\n"
      "                         instead of 443 (test set-ups)\n"
      "  --policy rfc|mta-sts   rule set for the findings (default rfc)\n"
-     "  --no-suite             only TLS facts, no state-machine scenarios\n" OPTS_COMMON
+     "  --no-suite             only TLS facts, no state-machine scenarios\n"
+     "  --shard I/N            only the targets at list positions p with p mod N = I\n"
+     "                         (0 <= I < N); stark merge joins the shards\n" OPTS_COMMON
          OPTS_TRUST OPTS_SERVER EXIT_HELP,
      NULL},
     {"serve", cmd_serve, "--trigger CMD [options]",
@@ -327,6 +436,25 @@ static const struct command commands[] = {
      "every catalog id: title, severity, references, where it is checked",
      "  --format md|json       output format (default md; docs/catalog.md is this output)\n"
      "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios/)\n",
+     NULL},
+    {"diff", cmd_diff, "OLD.json NEW.json [--out DIR] [-q]",
+     "the CI gate: what got worse, what was fixed between two runs",
+     "  --out DIR              also write diff.json and diff.md there\n"
+     "  -q                     no summary\n"
+     "\nregression: a FAIL, ERROR or XPASS where the baseline had none (or a FAIL/XPASS\n"
+     "where it had an ERROR), a new id that fails, or an id the baseline PASSed that is\n"
+     "missing from a run of the same suite and target (docs/ci.md)\n"
+     "\nexit status: 1 any regression, 2 bad input or a run that cannot gate (other role,\n"
+     "interrupted, nothing shown), else 0\n",
+     NULL},
+    {"merge", cmd_merge, "PART.json... --out DIR [-q]",
+     "the parts of a scan (--shard I/N) as one run, with every report",
+     "  --out DIR              where the merged reports go (results.json, junit.xml, ...)\n"
+     "  -q                     no terminal summary\n"
+     "\nshards are put back in the order of the whole target list (docs/scale-out.md);\n"
+     "the fleet view is computed over all nodes. Every shard 0..N-1 must be given once.\n"
+     "\nexit status: as the merged scan's (stark scan --help); 2 also when the parts are\n"
+     "not of one scan\n",
      NULL},
     {"help", help_cmd, "[COMMAND]", "this list, or one command's options", "", NULL},
     {"version", cmd_version, "", "print stark's version", "", NULL},

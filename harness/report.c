@@ -13,6 +13,7 @@
 #include "report_json.h"
 #include "report_junit.h"
 #include "report_md.h"
+#include "report_sarif.h"
 #include "report_view.h"
 #include "fleet.h"
 
@@ -284,6 +285,7 @@ int report_write_all(const struct run *run, const char *dir, char *err, size_t e
 		{"junit.xml", report_junit},
 		{"summary.md", report_md},
 		{"index.html", report_html},
+		{"results.sarif", report_sarif},
 	};
 	if (mkdir_all(dir, err, errlen) != 0)
 		return -1;

@@ -13,7 +13,7 @@
 
 #include "run.h"
 
-/* Write results.json, junit.xml, summary.md, index.html into dir (created if
+/* Write results.json, junit.xml, summary.md, index.html, results.sarif into dir (created if
  * missing). Each file is written to a temporary name and renamed, so a
  * reader never sees half a report. 0 ok, -1 with err filled. */
 int report_write_all(const struct run *run, const char *dir, char *err, size_t errlen);

@@ -233,6 +233,8 @@ static json_t *scan_json(const struct fleet *fl)
 		set(j, "tls", n->has_tls ? facts_json(&n->tls) : json_null());
 		set(j, "tls_error", n->tls_error[0] ? jstr(n->tls_error) : json_null());
 		set(j, "certificate_without_sni", n->nosni_sha256[0] ? jstr(n->nosni_sha256) : json_null());
+		set(j, "probe_failed", json_boolean(n->probe_rc != 0));
+		set(j, "certificate_from_probe", json_boolean(n->cert_from_probe));
 		set(j, "connections", jint((int64_t)p->connections + (n->has_tls ? 1 : 0) +
 		                           (n->has_nosni ? 1 : 0)));
 		set(j, "elapsed_ms", jint(n->elapsed_ms));
@@ -319,6 +321,16 @@ int report_json(const struct run *run, FILE *f)
 	set(jr, "role", jstr(run->role));
 	set(jr, "target", jstr(run->target));
 	set(jr, "profile", jstr(run->profile));
+	set(jr, "servername", run->servername ? jstr(run->servername) : json_null());
+	set(jr, "suite", run->suite ? jstr(run->suite) : json_null());
+	if (run->shard_count > 0) {
+		json_t *sh = must(json_object());
+		set(sh, "index", jint(run->shard_index));
+		set(sh, "count", jint(run->shard_count));
+		set(jr, "shard", sh);
+	} else {
+		set(jr, "shard", json_null());
+	}
 	set(jr, "argv", jstrv(run->argv, run->argc));
 	set(jr, "started", jiso(run->started_ms));
 	set(jr, "elapsed_ms", jint(run->elapsed_ms));

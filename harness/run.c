@@ -30,6 +30,8 @@ void run_free(struct run *run)
 	free(run->role);
 	free(run->target);
 	free(run->profile);
+	free(run->servername);
+	free(run->suite);
 	strv_free(run->argv, run->argc);
 	memset(run, 0, sizeof *run);
 }

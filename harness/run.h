@@ -22,6 +22,10 @@ struct run {
 	char *role;     /* "server" (stark run) or "client" (stark serve) */
 	char *target;   /* "HOST:PORT" or trigger command */
 	char *profile;
+	char *servername;   /* --servername, or NULL (the target's host name) */
+	char *suite;        /* digest of what was played (runner_suite_digest), or NULL */
+	int shard_index;    /* --shard I/N of a scan: I and N; shard_count 0 = not sharded */
+	int shard_count;
 	char **argv;
 	size_t argc;
 	int64_t started_ms; /* wall clock */

@@ -320,6 +320,37 @@ size_t runner_count_selected(struct scenario *const *s, size_t n, const struct r
 	return rest;
 }
 
+size_t runner_count_jobs(struct scenario *const *s, size_t n, const struct runner_opts *o)
+{
+	size_t nsanity, rest = runner_count_selected(s, n, o, &nsanity);
+	return rest + 2 * nsanity;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+char *runner_suite_digest(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                          const char *extra)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	if (extra)
+		h = fnv1a(h, extra, strlen(extra) + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!selected(s[i], o))
+			continue;
+		char *d = scenario_dump(s[i]);
+		h = fnv1a(h, d, strlen(d) + 1);
+		free(d);
+	}
+	return xasprintf("fnv1a64:%016llx", (unsigned long long)h);
+}
+
 int runner_check_selection(struct scenario *const *s, size_t n, const struct runner_opts *o,
                            char *err, size_t errlen)
 {
@@ -408,12 +439,29 @@ static void blame(struct job *j, const struct phase *ph)
 		}
 }
 
+static const struct xfail_entry *xfail_of(const struct result *r, const struct runner_opts *o)
+{
+	size_t idl = strcspn(r->id, "#");
+	for (size_t i = 0; i < o->nxfail; i++)
+		if (strlen(o->xfail[i].id) == idl && strncmp(o->xfail[i].id, r->id, idl) == 0)
+			return &o->xfail[i];
+	return NULL;
+}
+
+/* For the progress count: FAIL, ERROR or XPASS once xfail is applied. */
+static bool failing(const struct result *r, const struct runner_opts *o)
+{
+	bool xf = xfail_of(r, o) != NULL;
+	return r->verdict == V_ERROR || (r->verdict == V_FAIL && !xf) || (r->verdict == V_PASS && xf);
+}
+
 static void run_job(void *ctx, size_t i)
 {
 	const struct phase *ph = ctx;
 	const struct runner_opts *o = ph->o;
 	struct job *j = &ph->jobs[ph->idx[i]];
 	j->started = true;
+	progress_begin(o->progress);
 	if (o->play)
 		o->play(j->s, &o->ex, &j->r, o->play_ctx);
 	else if (o->role == SCN_TARGET_CLIENT)
@@ -426,23 +474,21 @@ static void run_job(void *ctx, size_t i)
 		free(j->r.id);
 		j->r.id = id;
 	}
+	progress_end(o->progress, failing(&j->r, o));
 }
 
 static void apply_xfail(struct result *r, const struct runner_opts *o)
 {
-	size_t idl = strcspn(r->id, "#");
-	for (size_t i = 0; i < o->nxfail; i++) {
-		if (strlen(o->xfail[i].id) != idl || strncmp(o->xfail[i].id, r->id, idl) != 0)
-			continue;
-		r->xfail_reason = xstrdup(o->xfail[i].reason);
-		if (r->verdict == V_FAIL) {
-			r->verdict = V_XFAIL;
-		} else if (r->verdict == V_PASS) {
-			r->verdict = V_XPASS;
-			free(r->reason);
-			r->reason = xasprintf("expected to fail (%s) but passed", o->xfail[i].reason);
-		}
+	const struct xfail_entry *x = xfail_of(r, o);
+	if (x == NULL)
 		return;
+	r->xfail_reason = xstrdup(x->reason);
+	if (r->verdict == V_FAIL) {
+		r->verdict = V_XFAIL;
+	} else if (r->verdict == V_PASS) {
+		r->verdict = V_XPASS;
+		free(r->reason);
+		r->reason = xasprintf("expected to fail (%s) but passed", x->reason);
 	}
 }
 
@@ -501,6 +547,8 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 		jobs[nj++].closing = true;
 	}
 	assign_phases(jobs, nopen, nj);
+	if (!o->progress_planned)
+		progress_plan(o->progress, nj);
 	size_t *idx = xcalloc(nj + 1, sizeof *idx);
 	int last = 0;
 	for (size_t i = 0; i < nj; i++)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "exec.h"
+#include "progress.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -35,6 +36,11 @@ struct runner_opts {
 	void (*play)(const struct scenario *s, const struct exec_opts *o, struct result *r,
 	             void *ctx);
 	void *play_ctx;
+	/* Counted as scenarios start and end (NULL: none). The runner adds
+	 * its jobs to progress->total unless progress_planned (the caller,
+	 * e.g. scan, announced them with runner_count_jobs already). */
+	struct progress *progress;
+	bool progress_planned;
 };
 
 /* Load every .scn under paths (files or directories, recursively, sorted).
@@ -52,6 +58,15 @@ void runner_free_xfail(struct xfail_entry *x, size_t n);
  * scenarios; returns the number of the others. */
 size_t runner_count_selected(struct scenario *const *s, size_t n, const struct runner_opts *o,
                              size_t *nsanity);
+/* How many scenario runs runner_run makes for o: the selected ones, and
+ * sanity twice. */
+size_t runner_count_jobs(struct scenario *const *s, size_t n, const struct runner_opts *o);
+/* What a run plays, as "fnv1a64:<16 hex>" over extra (e.g. the scan's
+ * policy name, may be NULL) and the canonical dump of every scenario o
+ * selects, in listing order: equal digests mean the same checks with the
+ * same expectations, so two runs' ids can be compared one to one. */
+char *runner_suite_digest(struct scenario *const *s, size_t n, const struct runner_opts *o,
+                          const char *extra);
 /* No green run without work: after the role and -k something besides
  * sanity must be left. 0, or -1 with why. */
 int runner_check_selection(struct scenario *const *s, size_t n, const struct runner_opts *o,

@@ -21,6 +21,7 @@ struct probe_ctx {
 	const struct fleet_opts *o;
 	bool *started; /* per node: its probe ran (pool_run skips the rest after a stop) */
 	char *const *servernames; /* per node, or NULL */
+	struct progress *progress;
 };
 
 static void probe_node(void *ctx, size_t i)
@@ -30,7 +31,9 @@ static void probe_node(void *ctx, size_t i)
 	struct fleet_opts o = *pc->o;
 	if (pc->servernames && pc->servernames[i])
 		o.servername = pc->servernames[i];
+	progress_begin(pc->progress);
 	fleet_node_probe(&pc->fl->nodes[i], &o);
+	progress_end(pc->progress, pc->fl->nodes[i].probe_rc != 0);
 }
 
 static bool stopped(const struct scan_cfg *cfg)
@@ -67,7 +70,11 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	    .stop = cfg->ex.stop,
 	};
 	struct probe_ctx pc = {fl, &fo, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool)),
-	                       cfg->servernames};
+	                       cfg->servernames, cfg->progress};
+	struct runner_opts count = {.role = SCN_TARGET_SERVER, .keywords = cfg->keywords,
+	                            .nkeywords = cfg->nkeywords};
+	progress_plan(cfg->progress, fl->nnodes * (1 + (cfg->nscns ? runner_count_jobs(
+	                                                     cfg->scns, cfg->nscns, &count) : 0)));
 	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, probe_node, &pc);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const struct fleet_node *n = &fl->nodes[i];
@@ -84,14 +91,19 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	/* The state machine per node, so the fleet view compares it too. */
 	for (size_t i = 0; i < fl->nnodes && cfg->nscns && !stopped(cfg); i++) {
 		struct fleet_node *n = &fl->nodes[i];
-		if (n->host == NULL)
+		if (n->host == NULL) {
+			/* no address: no suite, so its runs leave the plan */
+			progress_unplan(cfg->progress, runner_count_jobs(cfg->scns, cfg->nscns, &count));
 			continue;
+		}
 		struct runner_opts ro = {
 		    .ex = cfg->ex,
 		    .role = SCN_TARGET_SERVER,
 		    .jobs = cfg->jobs,
 		    .keywords = cfg->keywords,
 		    .nkeywords = cfg->nkeywords,
+		    .progress = cfg->progress,
+		    .progress_planned = true,
 		};
 		ro.ex.host = n->host;
 		ro.ex.servername = servername_of(cfg, i);
@@ -107,7 +119,7 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	}
 	/* An interrupted scan compares facts and verdicts some nodes never
 	 * got: every "inconsistency" would be made up. */
-	if (fl->nnodes > 1 && !stopped(cfg))
+	if (fl->nnodes > 1 && !stopped(cfg) && !cfg->no_fleet_view)
 		fleet_consistency(fl, run);
 	run->elapsed_ms = mono_ms() - t0;
 	run->interrupted = stopped(cfg);

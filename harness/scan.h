@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "fleet.h"
 #include "policy.h"
+#include "progress.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -37,6 +38,9 @@ struct scan_cfg {
 	char **keywords;             /* -k, as for stark run */
 	size_t nkeywords;
 	int jobs;                    /* nodes probed (and scenarios run) side by side */
+	struct progress *progress;   /* node probes and scenarios counted here, or NULL */
+	bool no_fleet_view;          /* --shard: a shard's nodes are part of a fleet; stark
+	                                merge compares them all */
 };
 
 /* Fill fl (zeroed by the caller; it owns fl and frees it with fleet_free

@@ -18,6 +18,8 @@ PKGS=(
 	libcurl4-gnutls-dev
 	# tests: report well-formedness and schema, real peers
 	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
+	# tests: a pty for the progress line (script), sharded scans (GNU parallel)
+	bsdutils parallel
 	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
 	libnet-ssleay-perl
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "report_escape.h"
 #include "report_html.h"
+#include "report_sarif.h"
 #include "report_json.h"
 #include "report_junit.h"
 #include "report_md.h"
@@ -612,6 +613,9 @@ START_TEST(test_golden_md) { golden_of("summary.md", report_md); }
 END_TEST
 START_TEST(test_golden_html) { golden_of("index.html", report_html); }
 END_TEST
+
+START_TEST(test_golden_sarif) { golden_of("results.sarif", report_sarif); }
+END_TEST
 START_TEST(test_golden_terminal) { golden_of("terminal.txt", term_adapter); }
 END_TEST
 
@@ -625,8 +629,9 @@ START_TEST(test_golden_scan)
 	build_scan_run(&run);
 	ck_assert_uint_gt(run.scan->nrows, 0);
 	ck_assert_msg(report_write_all(&run, tmpl, err, sizeof err) == 0, "%s", err);
-	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html",
+	                                    "results.sarif"};
+	for (size_t i = 0; i < 5; i++) {
 		char *p = xasprintf("%s/%s", tmpl, names[i]);
 		size_t len;
 		char *got = support_slurp(p, &len);
@@ -1007,8 +1012,9 @@ START_TEST(test_write_all)
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
 	/* Again over existing files: rename replaces them. */
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
-	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html",
+	                                    "results.sarif"};
+	for (size_t i = 0; i < 5; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		char *t = xasprintf("%s/%s.tmp", dir, names[i]);
 		struct stat st;
@@ -1074,6 +1080,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_golden_junit);
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_html);
+	tcase_add_test(tc, test_golden_sarif);
 	tcase_add_test(tc, test_golden_terminal);
 	tcase_add_test(tc, test_golden_scan);
 	tcase_add_test(tc, test_golden_wellformed);

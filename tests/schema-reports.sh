@@ -11,7 +11,8 @@
 #   scan       stark scan of two refservers that differ (TLS 1.2 only vs the
 #              default) and a refused port: nodes, an error, fleet rows
 #   interrupt  stark run against a listener that never answers, SIGINT
-# Each step's exit status is checked as well (a report of a broken run is no
+# Every results.sarif beside them validates against the SARIF 2.1.0 schema
+# (tests/validate-sarif.py). Each step's exit status is checked as well (a report of a broken run is no
 # evidence), and its role. Loopback only; everything started here is stopped
 # by its pid on exit.
 # usage: tests/schema-reports.sh STARK_BINARY SOURCE_DIR
@@ -123,6 +124,8 @@ if [ "$rc" -eq 2 ]; then echo "ok    interrupt: exit status 2"; else fail "inter
 
 # every report validates, and each step wrote the role it should have
 python3 "$SRC/tests/validate-reports.py" --min 6 "$WORK/r" || failures=$((failures + 1))
+# and results.sarif of every role against the SARIF 2.1.0 schema
+python3 "$SRC/tests/validate-sarif.py" "$WORK/r" || failures=$((failures + 1))
 python3 - "$WORK/r" <<'PY' || failures=$((failures + 1))
 import json, os, sys
 want = {"demo": ("server", False), "run": ("server", False), "serve": ("client", False),
