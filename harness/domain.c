@@ -340,6 +340,7 @@ static void mta_sts(const struct domain_cfg *cfg, struct domain *d,
 		                               .port = cfg->sts_port,
 		                               .ca_file = cfg->scan.ex.ca_file,
 		                               .no_system_ca = !cfg->scan.ex.system_ca,
+		                               .stop = cfg->scan.ex.stop,
 		                               .timeout_ms = (int)cfg->scan.ex.timeout_ms};
 		bool failed = false, any = false;
 		for (int k = 0; k < 2; k++) {
