@@ -45,15 +45,6 @@ static void h(struct buf *b, const char *s)
 	report_escape_html(b, (const uint8_t *)s, strlen(s));
 }
 
-static void h_list(struct buf *b, char *const *v, size_t n, const char *sep)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			h(b, sep);
-		h(b, report_view_str(v[i]));
-	}
-}
-
 static void verdict_span(struct buf *b, enum verdict v)
 {
 	buf_appendf(b, "<span class=\"verdict\">%s</span>", result_verdict_label(v));
@@ -64,13 +55,8 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 	struct report_view_kv rows[REPORT_VIEW_ROWS];
 	size_t n = report_view_facts_rows(f, rows);
 	buf_appendf(b, "<table class=\"facts\">\n");
-	for (size_t i = 0; i < n; i++) {
-		buf_appendf(b, "<tr><th>%s</th><td>", rows[i].key);
-		h(b, rows[i].val);
-		buf_appendf(b, "</td></tr>\n");
-	}
+	report_view_kv_render(b, rows, n, report_escape_html, "<tr><th>", "</th><td>", "</td></tr>\n");
 	buf_appendf(b, "</table>\n");
-	report_view_kv_free(rows, n);
 }
 
 static void details(struct buf *b, const struct result *r, size_t index)
@@ -91,12 +77,7 @@ static void details(struct buf *b, const struct result *r, size_t index)
 	struct report_view_kv rows[REPORT_VIEW_ROWS];
 	size_t nrows = report_view_detail_rows(r, rows);
 	buf_appendf(b, "<ul>\n");
-	for (size_t i = 0; i < nrows; i++) {
-		buf_appendf(b, "<li>%s: ", rows[i].key);
-		h(b, rows[i].val);
-		buf_appendf(b, "</li>\n");
-	}
-	report_view_kv_free(rows, nrows);
+	report_view_kv_render(b, rows, nrows, report_escape_html, "<li>", ": ", "</li>\n");
 	buf_appendf(b, "</ul>\n");
 
 	if (r->tr.n == 0 && r->tr.dropped == 0) {
@@ -126,62 +107,61 @@ trigger:
 	buf_free(&t);
 }
 
-/* One table row, every cell escaped: <tr ATTR><TAG>first</TAG><TAG>cell</TAG>...</tr>
- * (first may be NULL). */
-static void table_row(struct buf *b, const char *attr, const char *tag, const char *first,
-                      const char *const *cells, size_t n)
+static void row_open(struct buf *b, const struct report_view_row *row)
 {
-	buf_appendf(b, "<tr%s>", attr);
-	for (size_t k = first ? 0 : 1; k <= n; k++) {
-		buf_appendf(b, "<%s>", tag);
-		h(b, k == 0 ? first : cells[k - 1]);
-		buf_appendf(b, "</%s>", tag);
-	}
-	buf_appendf(b, "</tr>");
+	if (row->verdict >= 0)
+		buf_appendf(b, "<tr class=\"v-%s\">", result_verdict_name((enum verdict)row->verdict));
+	else
+		buf_appendf(b, "<tr>");
 }
 
-/* stark scan: the nodes, then the properties they disagree on. */
-static void scan_tables(struct buf *b, const struct fleet *fl)
+/* The verdict as a coloured label. */
+static void verdict_cell(struct buf *b, const struct report_view_row *row, const char *label)
 {
-	buf_appendf(b, "<h2>Nodes (policy ");
-	h(b, fl->policy);
-	buf_appendf(b, ")</h2>\n<table class=\"results\">\n<thead>");
-	table_row(b, "", "th", NULL, report_view_node_heads, REPORT_VIEW_NODE_COLS);
-	buf_appendf(b, "</thead>\n<tbody>\n");
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		char *cells[REPORT_VIEW_NODE_COLS];
-		report_view_node_cells(&fl->nodes[i], cells);
-		table_row(b, "", "td", NULL, (const char *const *)cells, REPORT_VIEW_NODE_COLS);
-		buf_appendf(b, "\n");
-		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
-			free(cells[k]);
-	}
-	buf_appendf(b, "</tbody>\n</table>\n");
-	if (fl->nnodes < 2)
-		return;
-	size_t bad = report_view_fleet_differ(fl);
-	buf_appendf(b, "<h2>Fleet consistency</h2>\n<p>%zu of %zu properties differ between nodes.</p>\n",
-	            bad, fl->nrows);
-	if (bad == 0)
-		return;
-	const char **targets = report_view_node_targets(fl);
-	buf_appendf(b, "<table class=\"results\">\n<thead>");
-	table_row(b, "", "th", "property", targets, fl->nnodes);
-	buf_appendf(b, "</thead>\n<tbody>\n");
-	free(targets);
-	for (size_t r = 0; r < fl->nrows; r++) {
-		if (fl->rows[r].consistent)
-			continue;
-		table_row(b, " class=\"v-fail\"", "td", fl->rows[r].property,
-		          (const char *const *)fl->rows[r].values, fl->nnodes);
-		buf_appendf(b, "\n");
-	}
-	buf_appendf(b, "</tbody>\n</table>\n");
+	(void)label;
+	verdict_span(b, (enum verdict)row->verdict);
 }
+
+/* The id, linked to its details section when it has one. */
+static void link_cell(struct buf *b, const struct report_view_row *row, const char *text)
+{
+	if (row->anchor >= 0)
+		buf_appendf(b, "<a href=\"#r%ld\">", row->anchor);
+	h(b, text);
+	if (row->anchor >= 0)
+		buf_appendf(b, "</a>");
+}
+
+static const struct report_view_markup html_table = {
+	"<table class=\"results\">\n<thead><tr>", "<th>", "</th>", "</tr></thead>\n<tbody>\n", /* open, head cell and its end, end of heads */
+	"", "", /* rule (per column) and its end */
+	"<td>", "</td>", "</tr>\n", "</tbody>\n</table>\n", /* cell and its end, row end, close */
+	report_escape_html, row_open, verdict_cell, link_cell};
+
+static void table(struct buf *b, const struct report_view_table *t)
+{
+	report_view_table_render(b, t, &html_table);
+}
+
+static void heading(struct buf *b, int level, const char *text)
+{
+	buf_appendf(b, "<h%d>", level);
+	h(b, text);
+	buf_appendf(b, "</h%d>\n", level);
+}
+
+static void para(struct buf *b, const char *text)
+{
+	buf_appendf(b, "<p>");
+	h(b, text);
+	buf_appendf(b, "</p>\n");
+}
+
+static const struct report_view_syntax html_syntax = {heading, para, table};
 
 int report_html(const struct run *run, FILE *f)
 {
-	struct buf b = {0}, t = {0};
+	struct buf b = {0};
 	size_t c[V__COUNT];
 	char ts[32];
 
@@ -207,7 +187,7 @@ int report_html(const struct run *run, FILE *f)
 		                "are partial.</p>\n");
 
 	if (run->scan) {
-		scan_tables(&b, run->scan); /* the TLS facts, per node */
+		report_view_scan_part(&b, run->scan, &html_syntax); /* the TLS facts, per node */
 	} else {
 		buf_appendf(&b, "<h2>TLS of the target</h2>\n");
 		if (run->has_tls)
@@ -227,58 +207,7 @@ int report_html(const struct run *run, FILE *f)
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
 	size_t roots = report_view_order(run, idx);
-	if (roots > 0) {
-		/* one cause, one failure: what each root cause blocked */
-		buf_appendf(&b, "<h3>Root causes</h3>\n<table class=\"results\">\n<thead><tr><th>verdict"
-		                "</th><th>id</th><th>blocks</th><th>reason</th></tr></thead>\n<tbody>\n");
-		for (size_t k = 0; k < roots; k++) {
-			const struct result *r = &run->results[idx[k]];
-			buf_appendf(&b, "<tr class=\"v-%s\"><td>", result_verdict_name(r->verdict));
-			verdict_span(&b, r->verdict);
-			buf_appendf(&b, "</td><td><a href=\"#r%zu\">", idx[k]);
-			if (r->node) {
-				h(&b, r->node);
-				buf_appendf(&b, " ");
-			}
-			h(&b, report_view_str(r->id));
-			buf_appendf(&b, "</a></td><td>%zu</td><td>", report_view_blocks(run, r));
-			buf_reset(&t);
-			report_view_reason(&t, r);
-			h(&b, buf_cstr(&t));
-			buf_appendf(&b, "</td></tr>\n");
-		}
-		buf_appendf(&b, "</tbody>\n</table>\n<h3>All results</h3>\n");
-	}
-	if (run->n > 0) {
-		buf_appendf(&b, "<table class=\"results\">\n<thead><tr><th>verdict</th><th>id</th>"
-		                "<th>severity</th><th>catalog</th><th>reason</th></tr></thead>\n<tbody>\n");
-		for (size_t k = 0; k < run->n; k++) {
-			const struct result *r = &run->results[idx[k]];
-			buf_appendf(&b, "<tr class=\"v-%s\"><td>", result_verdict_name(r->verdict));
-			verdict_span(&b, r->verdict);
-			buf_appendf(&b, "</td><td>");
-			/* Only non-PASS results have a details section to link to. */
-			if (r->verdict != V_PASS)
-				buf_appendf(&b, "<a href=\"#r%zu\">", idx[k]);
-			if (r->node) {
-				h(&b, r->node);
-				buf_appendf(&b, " ");
-			}
-			h(&b, report_view_str(r->id));
-			if (r->verdict != V_PASS)
-				buf_appendf(&b, "</a>");
-			buf_appendf(&b, "</td><td>");
-			h(&b, report_view_str(r->severity));
-			buf_appendf(&b, "</td><td>");
-			h_list(&b, r->catalog, r->ncatalog, ", ");
-			buf_appendf(&b, "</td><td>");
-			buf_reset(&t);
-			report_view_reason(&t, r);
-			h(&b, buf_cstr(&t));
-			buf_appendf(&b, "</td></tr>\n");
-		}
-		buf_appendf(&b, "</tbody>\n</table>\n");
-	}
+	report_view_results_part(&b, run, idx, roots, &html_syntax);
 
 	bool any = false;
 	for (size_t k = 0; k < run->n; k++) {
@@ -296,6 +225,5 @@ int report_html(const struct run *run, FILE *f)
 	buf_appendf(&b, "</body>\n</html>\n");
 	fwrite(b.data, 1, b.len, f);
 	buf_free(&b);
-	buf_free(&t);
 	return ferror(f) ? -1 : 0;
 }

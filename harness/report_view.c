@@ -310,27 +310,192 @@ void report_view_kv_free(struct report_view_kv *rows, size_t n)
 	}
 }
 
+void report_view_kv_render(struct buf *out, struct report_view_kv *rows, size_t n,
+                           void (*esc)(struct buf *, const uint8_t *, size_t), const char *pre,
+                           const char *mid, const char *post)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf_appendf(out, "%s%s%s", pre, rows[i].key, mid);
+		esc(out, (const uint8_t *)rows[i].val, strlen(rows[i].val));
+		buf_appendf(out, "%s", post);
+	}
+	report_view_kv_free(rows, n);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static void table_init(struct report_view_table *t, size_t ncols, size_t nrows)
+{
+	memset(t, 0, sizeof *t);
+	t->ncols = ncols;
+	t->heads = xcalloc(ncols, sizeof *t->heads);
+	t->rows = xcalloc(nrows ? nrows : 1, sizeof *t->rows);
+	t->verdict_col = t->link_col = -1;
+}
+
+static char **row_add(struct report_view_table *t, int verdict, long anchor)
+{
+	struct report_view_row *row = &t->rows[t->nrows++];
+	row->cells = xcalloc(t->ncols, sizeof *row->cells);
+	row->verdict = verdict;
+	row->anchor = anchor;
+	return row->cells;
+}
+
+void report_view_table_free(struct report_view_table *t)
+{
+	for (size_t i = 0; i < t->nrows; i++) {
+		for (size_t k = 0; k < t->ncols; k++)
+			free(t->rows[i].cells[k]);
+		free(t->rows[i].cells);
+	}
+	free(t->rows);
+	free(t->heads);
+	memset(t, 0, sizeof *t);
+}
+
+static void esc_str(struct buf *b, const struct report_view_markup *m, const char *s)
+{
+	m->esc(b, (const uint8_t *)s, strlen(s));
+}
+
+void report_view_table_render(struct buf *b, const struct report_view_table *t,
+                              const struct report_view_markup *m)
+{
+	buf_appendf(b, "%s", m->open);
+	for (size_t k = 0; k < t->ncols; k++) {
+		buf_appendf(b, "%s", m->head_cell);
+		esc_str(b, m, t->heads[k]);
+		buf_appendf(b, "%s", m->head_cell_end);
+	}
+	buf_appendf(b, "%s", m->heads_end);
+	for (size_t k = 0; k < t->ncols && *m->rule; k++)
+		buf_appendf(b, "%s", m->rule);
+	buf_appendf(b, "%s", m->rule_end);
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct report_view_row *row = &t->rows[i];
+		m->row_open(b, row);
+		for (size_t k = 0; k < t->ncols; k++) {
+			buf_appendf(b, "%s", m->cell);
+			if ((int)k == t->verdict_col)
+				m->verdict_cell(b, row, row->cells[k]);
+			else if ((int)k == t->link_col)
+				m->link_cell(b, row, row->cells[k]);
+			else
+				esc_str(b, m, row->cells[k]);
+			buf_appendf(b, "%s", m->cell_end);
+		}
+		buf_appendf(b, "%s", m->row_end);
+	}
+	buf_appendf(b, "%s", m->close);
+}
+
+static void set_heads(struct report_view_table *t, const char *const *heads)
+{
+	for (size_t k = 0; k < t->ncols; k++)
+		t->heads[k] = heads[k];
+}
+
+/* "node id" when the result belongs to a scan node, else "id". */
+static char *node_id(const struct result *r)
+{
+	return r->node ? xasprintf("%s %s", r->node, report_view_str(r->id))
+	               : xstrdup(report_view_str(r->id));
+}
+
+static char *reason_cell(const struct result *r)
+{
+	struct buf b = {0};
+	report_view_reason(&b, r);
+	char *s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+void report_view_roots_table(const struct run *run, const size_t *idx, size_t roots,
+                             struct report_view_table *t)
+{
+	static const char *const heads[] = {"verdict", "id", "blocks", "reason"};
+	table_init(t, 4, roots);
+	set_heads(t, heads);
+	t->verdict_col = 0;
+	t->link_col = 1;
+	for (size_t k = 0; k < roots; k++) {
+		const struct result *r = &run->results[idx[k]];
+		char **c = row_add(t, (int)r->verdict, (long)idx[k]);
+		c[0] = xstrdup(result_verdict_label(r->verdict));
+		c[1] = node_id(r);
+		c[2] = xasprintf("%zu", report_view_blocks(run, r));
+		c[3] = reason_cell(r);
+	}
+}
+
+void report_view_results_table(const struct run *run, const size_t *idx,
+                               struct report_view_table *t)
+{
+	static const char *const heads[] = {"verdict", "id", "severity", "catalog", "reason"};
+	table_init(t, 5, run->n);
+	set_heads(t, heads);
+	t->verdict_col = 0;
+	t->link_col = 1;
+	for (size_t k = 0; k < run->n; k++) {
+		const struct result *r = &run->results[idx[k]];
+		/* Only non-PASS results have a details section to link to. */
+		char **c = row_add(t, (int)r->verdict, r->verdict != V_PASS ? (long)idx[k] : -1);
+		c[0] = xstrdup(result_verdict_label(r->verdict));
+		c[1] = node_id(r);
+		c[2] = xstrdup(report_view_str(r->severity));
+		struct buf b = {0};
+		for (size_t i = 0; i < r->ncatalog; i++)
+			buf_appendf(&b, "%s%s", i ? ", " : "", report_view_str(r->catalog[i]));
+		c[3] = xstrdup(buf_cstr(&b));
+		buf_free(&b);
+		c[4] = reason_cell(r);
+	}
+}
+
 /* ---- scan nodes -------------------------------------------------------- */
 
-const char *const report_view_node_heads[REPORT_VIEW_NODE_COLS] = {
-	"node", "versions", "TLS in use", "cipher in use", "certificate", "verify", "connections"};
-
-void report_view_node_cells(const struct fleet_node *n, char *cells[REPORT_VIEW_NODE_COLS])
+void report_view_nodes_table(const struct fleet *fl, struct report_view_table *t)
 {
-	char vers[128];
-	fleet_versions_str(&n->probe, vers, sizeof vers);
-	bool cert = (n->tls_ok || n->cert_from_probe) && n->tls.nchain > 0;
-	cells[0] = xstrdup(n->target);
-	cells[1] = xstrdup(vers);
-	cells[2] = xstrdup(n->tls_ok ? n->tls.version : "-");
-	cells[3] = xstrdup(n->tls_ok ? n->tls.cipher : "-");
-	cells[4] = cert ? xasprintf("%s%s, sha256 %.16s…", n->tls.chain[0].subject,
-	                            n->tls.chain[0].self_signed ? " (self-signed)" : "",
-	                            n->tls.chain[0].sha256)
-	                : xstrdup("-");
-	cells[5] = xstrdup(!cert ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
-	cells[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0) +
-	                                (n->cert_from_probe ? 1 : 0));
+	static const char *const heads[] = {"node",        "versions", "TLS in use", "cipher in use",
+	                                    "certificate", "verify",   "connections"};
+	table_init(t, 7, fl->nnodes);
+	set_heads(t, heads);
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct fleet_node *n = &fl->nodes[i];
+		char **c = row_add(t, -1, -1);
+		char vers[128];
+		fleet_versions_str(&n->probe, vers, sizeof vers);
+		bool cert = (n->tls_ok || n->cert_from_probe) && n->tls.nchain > 0;
+		c[0] = xstrdup(n->target);
+		c[1] = xstrdup(vers);
+		c[2] = xstrdup(n->tls_ok ? n->tls.version : "-");
+		c[3] = xstrdup(n->tls_ok ? n->tls.cipher : "-");
+		c[4] = cert ? xasprintf("%s%s, sha256 %.16s…", n->tls.chain[0].subject,
+		                        n->tls.chain[0].self_signed ? " (self-signed)" : "",
+		                        n->tls.chain[0].sha256)
+		            : xstrdup("-");
+		c[5] = xstrdup(!cert ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
+		c[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) +
+		                            (n->has_nosni ? 1 : 0) + (n->cert_from_probe ? 1 : 0));
+	}
+}
+
+void report_view_fleet_table(const struct fleet *fl, struct report_view_table *t)
+{
+	table_init(t, fl->nnodes + 1, fl->nrows);
+	t->heads[0] = "property";
+	for (size_t i = 0; i < fl->nnodes; i++)
+		t->heads[i + 1] = fl->nodes[i].target;
+	for (size_t r = 0; r < fl->nrows; r++) {
+		if (fl->rows[r].consistent)
+			continue;
+		char **c = row_add(t, V_FAIL, -1);
+		c[0] = xstrdup(fl->rows[r].property);
+		for (size_t i = 0; i < fl->nnodes; i++)
+			c[i + 1] = xstrdup(report_view_str(fl->rows[r].values[i]));
+	}
 }
 
 size_t report_view_fleet_differ(const struct fleet *fl)
@@ -341,10 +506,47 @@ size_t report_view_fleet_differ(const struct fleet *fl)
 	return bad;
 }
 
-const char **report_view_node_targets(const struct fleet *fl)
+/* ---- parts --------------------------------------------------------------- */
+
+void report_view_results_part(struct buf *b, const struct run *run, const size_t *idx,
+                              size_t roots, const struct report_view_syntax *syn)
 {
-	const char **t = xcalloc(fl->nnodes + 1, sizeof *t);
-	for (size_t i = 0; i < fl->nnodes; i++)
-		t[i] = fl->nodes[i].target;
-	return t;
+	struct report_view_table t;
+	if (roots > 0) {
+		/* one cause, one failure: what each root cause blocked */
+		syn->heading(b, 3, "Root causes");
+		report_view_roots_table(run, idx, roots, &t);
+		syn->table(b, &t);
+		report_view_table_free(&t);
+		syn->heading(b, 3, "All results");
+	}
+	if (run->n == 0)
+		return;
+	report_view_results_table(run, idx, &t);
+	syn->table(b, &t);
+	report_view_table_free(&t);
+}
+
+void report_view_scan_part(struct buf *b, const struct fleet *fl,
+                           const struct report_view_syntax *syn)
+{
+	struct report_view_table t;
+	char *title = xasprintf("Nodes (policy %s)", fl->policy);
+	syn->heading(b, 2, title);
+	free(title);
+	report_view_nodes_table(fl, &t);
+	syn->table(b, &t);
+	report_view_table_free(&t);
+	if (fl->nnodes < 2)
+		return;
+	size_t bad = report_view_fleet_differ(fl);
+	syn->heading(b, 2, "Fleet consistency");
+	char *what = xasprintf("%zu of %zu properties differ between nodes.", bad, fl->nrows);
+	syn->para(b, what);
+	free(what);
+	if (bad == 0)
+		return;
+	report_view_fleet_table(fl, &t);
+	syn->table(b, &t);
+	report_view_table_free(&t);
 }
