@@ -11,6 +11,7 @@
 #include "report_view.h"
 #include "report_escape.h"
 #include "fleet.h"
+#include "remedy.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -549,4 +550,106 @@ void report_view_scan_part(struct buf *b, const struct fleet *fl,
 	report_view_fleet_table(fl, &t);
 	syn->table(b, &t);
 	report_view_table_free(&t);
+}
+
+/* ---- the audit report ------------------------------------------------------ */
+
+long report_view_decisive_event(const struct transcript *tr)
+{
+	static const char mark[] = "verdict ";
+	for (size_t i = tr->n; i-- > 0;) {
+		const struct tevent *e = &tr->ev[i];
+		if (e->dir == TDIR_NOTE && e->len >= sizeof mark - 1 &&
+		    memcmp(e->data, mark, sizeof mark - 1) == 0)
+			return i > 0 ? (long)i - 1 : (long)i;
+	}
+	return tr->n > 0 ? (long)tr->n - 1 : -1;
+}
+
+const char *report_view_headline(const struct run *run, enum verdict *colour, struct buf *why)
+{
+	size_t c[V__COUNT];
+	run_summary(run, c);
+	size_t bad = c[V_FAIL] + c[V_XPASS];
+	if (run->interrupted) {
+		*colour = V_ERROR;
+		buf_appendf(why, "the run was stopped: the results are partial");
+		return "INCOMPLETE";
+	}
+	if (bad > 0) {
+		*colour = V_FAIL;
+		buf_appendf(why, "%zu finding%s fail%s the run", bad, bad == 1 ? "" : "s", bad == 1 ? "s" : "");
+		if (c[V_ERROR] > 0)
+			buf_appendf(why, "; %zu check%s could not be judged", c[V_ERROR], c[V_ERROR] == 1 ? "" : "s");
+		return "FAIL";
+	}
+	if (c[V_ERROR] > 0) {
+		*colour = V_ERROR;
+		buf_appendf(why, "%zu check%s could not be judged (ERROR); no finding fails the run",
+		            c[V_ERROR], c[V_ERROR] == 1 ? "" : "s");
+		return "ERROR";
+	}
+	if (c[V_PASS] == 0) {
+		*colour = V_INCONCLUSIVE;
+		buf_appendf(why, "no check passed: the run shows nothing about the target");
+		return "NOTHING SHOWN";
+	}
+	if (c[V_WARN] > 0) {
+		*colour = V_WARN;
+		buf_appendf(why, "no finding fails the run; %zu warning%s below", c[V_WARN], c[V_WARN] == 1 ? "" : "s");
+		return "WARN";
+	}
+	*colour = V_PASS;
+	buf_appendf(why, "no finding: %zu check%s passed", c[V_PASS], c[V_PASS] == 1 ? "" : "s");
+	return "PASS";
+}
+
+void report_view_run_line(struct buf *out, const struct run *run)
+{
+	char ts[32];
+	iso8601_ms(run->started_ms, ts);
+	buf_appendf(out, "Target %s · role %s · profile %s · started %s · elapsed ",
+	            report_view_str(run->target), report_view_str(run->role),
+	            report_view_str(run->profile), ts);
+	report_view_secs(out, run->elapsed_ms);
+	buf_appendf(out, " s · stark %s", report_view_str(run->tool_version));
+}
+
+void report_view_node_findings_table(const struct run *run, struct report_view_table *t)
+{
+	static const char *const heads[] = {"node", "fail", "warn", "error", "other not passed", "findings"};
+	const struct fleet *fl = run->scan;
+	table_init(t, 6, fl->nnodes);
+	set_heads(t, heads);
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const char *node = fl->nodes[i].target;
+		size_t n[4] = {0};
+		struct buf ids = {0};
+		for (size_t k = 0; k < run->n; k++) {
+			const struct result *r = &run->results[k];
+			if (r->verdict == V_PASS || !same_node(r->node, node))
+				continue;
+			n[r->verdict == V_FAIL || r->verdict == V_XPASS ? 0 : r->verdict == V_WARN ? 1
+			  : r->verdict == V_ERROR                       ? 2
+			                                                : 3]++;
+			buf_appendf(&ids, "%s%s %s", ids.len ? ", " : "", result_verdict_label(r->verdict),
+			            report_view_str(r->id));
+		}
+		char **c = row_add(t, n[0] ? V_FAIL : n[2] ? V_ERROR : n[1] ? V_WARN : V_PASS, -1);
+		c[0] = xstrdup(node);
+		for (int k = 0; k < 4; k++)
+			c[k + 1] = xasprintf("%zu", n[k]);
+		c[5] = xstrdup(ids.len ? buf_cstr(&ids) : "none");
+		buf_free(&ids);
+	}
+}
+
+const struct remedy *report_view_remedy(const struct result *r)
+{
+	for (size_t i = 0; i < r->ncatalog; i++) {
+		const struct remedy *m = remedy_find(report_view_str(r->catalog[i]));
+		if (m)
+			return m;
+	}
+	return NULL;
 }

@@ -129,6 +129,23 @@ void report_view_results_part(struct buf *b, const struct run *run, const size_t
  * nodes "Fleet consistency", how many properties differ, and those rows. */
 void report_view_scan_part(struct buf *b, const struct fleet *fl,
                            const struct report_view_syntax *syn);
+/* The transcript event a reader should look at first: the last event
+ * before the engine's "verdict ..." note, else the last event; -1 if the
+ * transcript is empty. */
+long report_view_decisive_event(const struct transcript *tr);
+/* The run in one word (FAIL, ERROR, WARN, PASS, INCOMPLETE, NOTHING SHOWN),
+ * the verdict whose colour it takes, and a sentence saying why (raw). */
+const char *report_view_headline(const struct run *run, enum verdict *colour, struct buf *why);
+/* The run line: "Target T · role R · profile P · started S · elapsed E s
+ * · stark V" (raw). */
+void report_view_run_line(struct buf *out, const struct run *run);
+/* stark scan: per node, its findings (node, fail, warn, error, other
+ * non-PASS, finding ids); rows link nowhere (the ids name sections). */
+void report_view_node_findings_table(const struct run *run, struct report_view_table *t);
+struct remedy;
+/* The remedy of a result: the first of its catalog ids that has one. */
+const struct remedy *report_view_remedy(const struct result *r);
+
 /* Length of a fixed-size string field that may lack its NUL. */
 #define REPORT_VIEW_FLEN(arr) strnlen((arr), sizeof(arr))
 /* NULL-safe C string. */

@@ -625,8 +625,10 @@ START_TEST(test_golden_scan)
 	build_scan_run(&run);
 	ck_assert_uint_gt(run.scan->nrows, 0);
 	ck_assert_msg(report_write_all(&run, tmpl, err, sizeof err) == 0, "%s", err);
-	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html"};
-	for (size_t i = 0; i < 4; i++) {
+	/* two nodes: fleet.html too */
+	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html",
+	                                    "fleet.html"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char *p = xasprintf("%s/%s", tmpl, names[i]);
 		size_t len;
 		char *got = support_slurp(p, &len);
@@ -1007,6 +1009,7 @@ START_TEST(test_write_all)
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
 	/* Again over existing files: rename replaces them. */
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
+	/* one target, no nodes: no fleet.html (checked below) */
 	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html"};
 	for (size_t i = 0; i < 4; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
@@ -1018,6 +1021,9 @@ START_TEST(test_write_all)
 		free(p);
 		free(t);
 	}
+	char *fleet = xasprintf("%s/fleet.html", dir);
+	ck_assert_msg(access(fleet, F_OK) != 0, "fleet.html written for a run without nodes");
+	free(fleet);
 	size_t len, glen;
 	char *p = xasprintf("%s/results.json", dir);
 	char *want = render(report_json, &run, &len);
