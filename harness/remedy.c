@@ -164,7 +164,7 @@ static const struct remedy table[] = {
       "`action NAME relay tls` (without `no-verify`)",
       "access map entries `TLS_Srv:` with `VERIFY` or `ENCR:bits`",
       "`force_tls_hosts[]` in the `[outbound]` section of config/tls.ini"}},
-    {"C-06 C-07 C-08 C-09 C-10 C-15", "The client's STARTTLS state machine",
+    {"C-06 C-07 C-08 C-09 C-10 C-15 C-16 C-17 C-18 C-19", "The client's STARTTLS state machine",
      "The client read replies that arrived before the handshake as if they came inside TLS, kept "
      "capabilities from before TLS, sent a second STARTTLS, or misparsed a reply.",
      "Data an attacker injected in plaintext is believed as if the server had sent it inside TLS "
