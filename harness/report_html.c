@@ -77,6 +77,18 @@ static void verdict_span(struct buf *b, enum verdict v)
 	buf_appendf(b, "<span class=\"verdict\">%s</span>", result_verdict_label(v));
 }
 
+/* stark scan: a node's TLS as the seed checked it, under its name. */
+static void node_summary(struct buf *b, const struct fleet_node *n)
+{
+	struct report_view_kv rows[REPORT_VIEW_ROWS];
+	size_t k = report_view_node_summary_rows(n, rows);
+	buf_appendf(b, "<h3>Node ");
+	h(b, n->target);
+	buf_appendf(b, "</h3>\n<table class=\"facts\">\n");
+	report_view_kv_render(b, rows, k, report_escape_html, "<tr><th>", "</th><td>", "</td></tr>\n");
+	buf_appendf(b, "</table>\n");
+}
+
 static void facts_table(struct buf *b, const struct wtls_facts *f)
 {
 	struct report_view_kv rows[REPORT_VIEW_ROWS];
@@ -179,16 +191,20 @@ static void evidence(struct buf *b, const struct result *r)
 		else
 			rows[keep++] = rows[i];
 	}
-	long mark = report_view_decisive_event(&r->tr);
-	buf_appendf(b, "<details><summary>Evidence: transcript (%zu event%s", r->tr.n, r->tr.n == 1 ? "" : "s");
-	if (r->tr.dropped > 0)
-		buf_appendf(b, "; %zu bytes over the cap not stored", r->tr.dropped);
-	buf_appendf(b, ")</summary>\n<ul>\n");
+	bool quoted;
+	long mark = report_view_decisive_event(r, &quoted);
+	if (r->tr.n == 0 && r->tr.dropped == 0) {
+		buf_appendf(b, "<details><summary>Evidence (no transcript)</summary>\n<ul>\n");
+	} else {
+		buf_appendf(b, "<details><summary>Evidence: transcript (%zu event%s", r->tr.n,
+		            r->tr.n == 1 ? "" : "s");
+		if (r->tr.dropped > 0)
+			buf_appendf(b, "; %zu bytes over the cap not stored", r->tr.dropped);
+		buf_appendf(b, ")</summary>\n<ul>\n");
+	}
 	report_view_kv_render(b, rows, keep, report_escape_html, "<li>", ": ", "</li>\n");
 	buf_appendf(b, "</ul>\n");
-	if (r->tr.n == 0)
-		buf_appendf(b, "<p>Transcript: empty.</p>\n");
-	else
+	if (r->tr.n > 0)
 		buf_appendf(b, "<pre>");
 	for (size_t i = 0; i < r->tr.n; i++) {
 		buf_reset(&t);
@@ -197,7 +213,8 @@ static void evidence(struct buf *b, const struct result *r)
 			buf_appendf(b, "<mark>");
 		report_escape_html(b, t.data, t.len);
 		if ((long)i == mark)
-			buf_appendf(b, "</mark> ◀ last event before the verdict");
+			buf_appendf(b, "</mark> ◀ %s", quoted ? "the reply the verdict quotes"
+			                                         : "last event before the verdict");
 		buf_appendf(b, "\n");
 	}
 	buf_appendf(b, "%s</details>\n", r->tr.n ? "</pre>" : "");
@@ -368,10 +385,14 @@ int report_html(const struct run *run, FILE *f)
 	}
 
 	buf_appendf(&b, "<h2 id=\"tls\">TLS summary</h2>\n");
-	if (run->scan) {
+	if (run->scan && !fleet) {
+		if (run->scan->nnodes > 0) /* the one node: its TLS as the seed read it */
+			node_summary(&b, &run->scan->nodes[0]);
+		report_view_scan_part(&b, run->scan, &html_syntax);
+	} else if (run->scan) {
 		report_view_scan_part(&b, run->scan, &html_syntax); /* the TLS facts, per node */
-		if (fleet)
-			buf_appendf(&b, "<p>Per node findings: <a href=\"fleet.html\">the fleet page</a>.</p>\n");
+		buf_appendf(&b, "<p>Each node's TLS and findings: <a href=\"fleet.html\">the fleet "
+		                "page</a>.</p>\n");
 	} else if (run->has_tls) {
 		facts_table(&b, &run->tls);
 	} else {
@@ -418,6 +439,9 @@ int report_html_fleet(const struct run *run, FILE *f)
 		table(&b, &tab);
 		report_view_table_free(&tab);
 		report_view_scan_part(&b, run->scan, &html_syntax);
+		heading(&b, 2, "Each node's TLS");
+		for (size_t i = 0; i < run->scan->nnodes; i++)
+			node_summary(&b, &run->scan->nodes[i]);
 	}
 	page_foot(&b);
 	fwrite(b.data, 1, b.len, f);

@@ -11,6 +11,7 @@
 #include "report_view.h"
 #include "report_escape.h"
 #include "fleet.h"
+#include "hello.h"
 #include "remedy.h"
 
 #include <inttypes.h>
@@ -499,6 +500,64 @@ void report_view_fleet_table(const struct fleet *fl, struct report_view_table *t
 	}
 }
 
+size_t report_view_node_summary_rows(const struct fleet_node *n,
+                                     struct report_view_kv rows[REPORT_VIEW_ROWS])
+{
+	struct buf b = {0};
+	size_t k = 0;
+	char vers[128], until[32];
+	if (n->probe_rc != 0 && n->probe.max_version == 0) {
+		buf_appendf(&b, "%s", n->probe.nerrors ? n->probe.errors[0] : "unknown error");
+		kv_add(rows, &k, "Not probed", &b);
+		buf_free(&b);
+		return k;
+	}
+	fleet_versions_str(&n->probe, vers, sizeof vers);
+	buf_appendf(&b, "%s", vers);
+	kv_add(rows, &k, "SSL/TLS versions offered", &b);
+	if (n->tls_ok) {
+		APPEND_FACT(&b, n->tls.version);
+		kv_add(rows, &k, "TLS version in use", &b);
+		int id = hello_suite_by_name(n->tls.cipher);
+		const struct hello_suite *hs = id >= 0 ? hello_suite_find((uint16_t)id) : NULL;
+		if (hs && hs->openssl) {
+			buf_appendf(&b, "%s", hs->openssl);
+			if (hs->iana && strcmp(hs->openssl, hs->iana) != 0)
+				buf_appendf(&b, " (%s)", hs->iana);
+		} else {
+			APPEND_FACT(&b, n->tls.cipher);
+		}
+		kv_add(rows, &k, "Cipher in use", &b);
+	} else {
+		buf_appendf(&b, "%s", n->tls_error[0] ? n->tls_error : "failed");
+		kv_add(rows, &k, "Handshake", &b);
+	}
+	if ((n->tls_ok || n->cert_from_probe) && n->tls.nchain > 0) {
+		const struct wtls_cert *c = &n->tls.chain[0];
+		report_view_iso_sec(c->not_after, until);
+		APPEND_FACT(&b, c->subject);
+		buf_appendf(&b, "%s, ", c->self_signed ? " (self-signed)" : "");
+		APPEND_FACT(&b, c->key_type);
+		buf_appendf(&b, " %d, valid until %s", c->key_bits, until);
+		kv_add(rows, &k, "Certificate", &b);
+		if (n->tls.verify_ok) {
+			buf_appendf(&b, "ok");
+		} else {
+			buf_appendf(&b, "FAILED (");
+			APPEND_FACT(&b, n->tls.verify_error);
+			buf_appendf(&b, ")");
+		}
+		buf_appendf(&b, ", host match: %s", n->tls.host_ok ? "yes" : "no");
+		kv_add(rows, &k, "Verification", &b);
+	}
+	buf_appendf(&b, "%zu, %lld ms", n->probe.connections + (n->has_tls ? 1 : 0) +
+	                                     (n->has_nosni ? 1 : 0) + (n->cert_from_probe ? 1 : 0),
+	            (long long)n->elapsed_ms);
+	kv_add(rows, &k, "Connections", &b);
+	buf_free(&b);
+	return k;
+}
+
 size_t report_view_fleet_differ(const struct fleet *fl)
 {
 	size_t bad = 0;
@@ -554,15 +613,69 @@ void report_view_scan_part(struct buf *b, const struct fleet *fl,
 
 /* ---- the audit report ------------------------------------------------------ */
 
-long report_view_decisive_event(const struct transcript *tr)
+/* The last RECV event before end whose escaped bytes hold want, or -1. */
+static long recv_holding(const struct transcript *tr, size_t end, const char *want)
+{
+	for (size_t i = end; i-- > 0;) {
+		const struct tevent *e = &tr->ev[i];
+		if (e->dir != TDIR_RECV)
+			continue;
+		char *esc = escape_bytes(e->data, e->len);
+		bool hit = strstr(esc, want) != NULL;
+		free(esc);
+		if (hit)
+			return (long)i;
+	}
+	return -1;
+}
+
+long report_view_decisive_event(const struct result *r, bool *quoted)
 {
 	static const char mark[] = "verdict ";
+	const struct transcript *tr = &r->tr;
+	size_t end = tr->n;
 	for (size_t i = tr->n; i-- > 0;) {
 		const struct tevent *e = &tr->ev[i];
 		if (e->dir == TDIR_NOTE && e->len >= sizeof mark - 1 &&
-		    memcmp(e->data, mark, sizeof mark - 1) == 0)
-			return i > 0 ? (long)i - 1 : (long)i;
+		    memcmp(e->data, mark, sizeof mark - 1) == 0) {
+			end = i;
+			break;
+		}
 	}
+	/* The reason's "quoted" excerpts (escape_bytes text, maybe cut with
+	 * "..."), the last first: a reply it quotes is what decided. */
+	const char *reason = report_view_str(r->reason);
+	const char *qp[8];
+	size_t qn[8], nq = 0;
+	for (const char *c = reason; *c && nq < 8; c++) {
+		if (*c != '"')
+			continue;
+		const char *e = c + 1;
+		while (*e && *e != '"')
+			e += (*e == '\\' && e[1]) ? 2 : 1;
+		if (!*e)
+			break;
+		qp[nq] = c + 1;
+		qn[nq++] = (size_t)(e - c - 1);
+		c = e;
+	}
+	*quoted = false;
+	for (size_t k = nq; k-- > 0;) {
+		size_t n = qn[k];
+		if (n >= 3 && memcmp(qp[k] + n - 3, "...", 3) == 0)
+			n -= 3;
+		if (n < 4)
+			continue;
+		char *want = xstrndup(qp[k], n);
+		long hit = recv_holding(tr, end, want);
+		free(want);
+		if (hit >= 0) {
+			*quoted = true;
+			return hit;
+		}
+	}
+	if (end < tr->n)
+		return end > 0 ? (long)end - 1 : (long)end;
 	return tr->n > 0 ? (long)tr->n - 1 : -1;
 }
 

@@ -107,6 +107,14 @@ struct report_view_markup {
 };
 void report_view_table_render(struct buf *b, const struct report_view_table *t,
                               const struct report_view_markup *m);
+struct fleet_node;
+/* stark scan: one node's TLS as the seed checked it by hand, as label/value
+ * rows (raw, malloc'd): versions offered, version and cipher in use (the
+ * OpenSSL name, IANA's beside it when they differ), the certificate
+ * (subject, self-signed, key, validity end, verification, host match),
+ * connections; or why the node could not be probed. */
+size_t report_view_node_summary_rows(const struct fleet_node *n,
+                                     struct report_view_kv rows[REPORT_VIEW_ROWS]);
 /* How many fleet rows differ between nodes. */
 size_t report_view_fleet_differ(const struct fleet *fl);
 
@@ -129,10 +137,11 @@ void report_view_results_part(struct buf *b, const struct run *run, const size_t
  * nodes "Fleet consistency", how many properties differ, and those rows. */
 void report_view_scan_part(struct buf *b, const struct fleet *fl,
                            const struct report_view_syntax *syn);
-/* The transcript event a reader should look at first: the last event
- * before the engine's "verdict ..." note, else the last event; -1 if the
- * transcript is empty. */
-long report_view_decisive_event(const struct transcript *tr);
+/* The transcript event a reader should look at first: the last received
+ * event before the engine's "verdict ..." note that holds a reply the
+ * reason quotes (*quoted set), else the last event before that note (or
+ * the last event); -1 if the transcript is empty. */
+long report_view_decisive_event(const struct result *r, bool *quoted);
 /* The run in one word (FAIL, ERROR, WARN, PASS, INCOMPLETE, NOTHING SHOWN),
  * the verdict whose colour it takes, and a sentence saying why (raw). */
 const char *report_view_headline(const struct run *run, enum verdict *colour, struct buf *why);

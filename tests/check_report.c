@@ -1072,6 +1072,40 @@ START_TEST(test_write_unwritable)
 }
 END_TEST
 
+/* The marked transcript line: the reply the reason quotes, the last of its
+ * kind before the engine's verdict note; else the last event before it. */
+START_TEST(test_decisive_event)
+{
+	struct result r;
+	memset(&r, 0, sizeof r);
+	transcript_init(&r.tr);
+	bool quoted = true;
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), -1);
+	EVS(&r.tr, 1, TDIR_RECV, TLAYER_PLAIN, "250 2.0.0 Ok\r\n"); /* 0: same text, before TLS */
+	EVS(&r.tr, 2, TDIR_SEND, TLAYER_TLS, "NOOP\r\n");
+	EVS(&r.tr, 3, TDIR_RECV, TLAYER_TLS, "250 2.0.0 Ok\r\n"); /* 2 */
+	EVS(&r.tr, 4, TDIR_RECV, TLAYER_TLS, "221 \"Bye\"\r\n");
+	EVS(&r.tr, 5, TDIR_NOTE, TLAYER_TLS, "verdict FAIL: line 3: ...");
+	EVS(&r.tr, 6, TDIR_RECV, TLAYER_TLS, "250 2.0.0 Ok\r\n"); /* after the verdict */
+	r.reason = (char *)"line 3: one reply too many (got 250 \"250 2.0.0 Ok\")";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 2);
+	ck_assert(quoted);
+	/* an escaped quote inside the excerpt, cut with "..." */
+	r.reason = (char *)"got \"221 \\\"Bye...\"";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(quoted);
+	/* nothing quoted, or a quote no reply holds: the last event before the verdict */
+	r.reason = (char *)"timeout after 5000 ms";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(!quoted);
+	r.reason = (char *)"got \"554 no\"";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(!quoted);
+	r.reason = NULL;
+	transcript_free(&r.tr);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -1091,6 +1125,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_hostile_views);
 	tcase_add_test(tc, test_empty_run);
 	tcase_add_test(tc, test_exit_status_warn);
+	tcase_add_test(tc, test_decisive_event);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");
