@@ -37,6 +37,13 @@ static const char css[] =
 	"th{background:#f6f8fa}\n"
 	"table.facts th{width:14em}table.fix th{width:8em}\n"
 	"table.results th:first-child{width:7.5em}\n"
+	/* the long columns (id, reason, findings) get the room */
+	"table.t-results th:nth-child(1),table.t-roots th:nth-child(1){width:12%}"
+	"table.t-results th:nth-child(2),table.t-roots th:nth-child(2){width:30%}"
+	"table.t-results th:nth-child(3){width:12%}"
+	"table.t-results th:nth-child(4),table.t-roots th:nth-child(3){width:10%}\n"
+	"@media (max-width:700px){body{padding:.5em}table{font-size:13px}th,td{padding:.25em .3em}}\n"
+	".t-node-findings th:nth-child(n+2):nth-child(-n+5){width:4.5em}\n"
 	"pre{background:#f6f8fa;padding:.8em;white-space:pre-wrap;overflow-wrap:anywhere;"
 	"word-break:break-all;font-size:12px;max-width:100%}\n"
 	"code{font-size:.92em;background:#eff1f3;padding:0 .2em;border-radius:3px}\n"
@@ -289,9 +296,14 @@ static const struct report_view_markup html_table = {
 	"<td>", "</td>", "</tr>\n", "</tbody>\n</table>\n", /* cell and its end, row end, close */
 	report_escape_html, row_open, verdict_cell, link_cell};
 
+/* The table's name as a class, for its column widths. */
 static void table(struct buf *b, const struct report_view_table *t)
 {
-	report_view_table_render(b, t, &html_table);
+	struct report_view_markup m = html_table;
+	char open[96];
+	snprintf(open, sizeof open, "<table class=\"results t-%s\">\n<thead><tr>", t->name);
+	m.open = open;
+	report_view_table_render(b, t, &m);
 }
 
 static void heading(struct buf *b, int level, const char *text)

@@ -326,9 +326,10 @@ void report_view_kv_render(struct buf *out, struct report_view_kv *rows, size_t 
 
 /* ---- tables ------------------------------------------------------------ */
 
-static void table_init(struct report_view_table *t, size_t ncols, size_t nrows)
+static void table_init(struct report_view_table *t, const char *name, size_t ncols, size_t nrows)
 {
 	memset(t, 0, sizeof *t);
+	t->name = name;
 	t->ncols = ncols;
 	t->heads = xcalloc(ncols, sizeof *t->heads);
 	t->rows = xcalloc(nrows ? nrows : 1, sizeof *t->rows);
@@ -418,7 +419,7 @@ void report_view_roots_table(const struct run *run, const size_t *idx, size_t ro
                              struct report_view_table *t)
 {
 	static const char *const heads[] = {"verdict", "id", "blocks", "reason"};
-	table_init(t, 4, roots);
+	table_init(t, "roots", 4, roots);
 	set_heads(t, heads);
 	t->verdict_col = 0;
 	t->link_col = 1;
@@ -436,7 +437,7 @@ void report_view_results_table(const struct run *run, const size_t *idx,
                                struct report_view_table *t)
 {
 	static const char *const heads[] = {"verdict", "id", "severity", "catalog", "reason"};
-	table_init(t, 5, run->n);
+	table_init(t, "results", 5, run->n);
 	set_heads(t, heads);
 	t->verdict_col = 0;
 	t->link_col = 1;
@@ -462,7 +463,7 @@ void report_view_nodes_table(const struct fleet *fl, struct report_view_table *t
 {
 	static const char *const heads[] = {"node",        "versions", "TLS in use", "cipher in use",
 	                                    "certificate", "verify",   "connections"};
-	table_init(t, 7, fl->nnodes);
+	table_init(t, "nodes", 7, fl->nnodes);
 	set_heads(t, heads);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const struct fleet_node *n = &fl->nodes[i];
@@ -486,7 +487,7 @@ void report_view_nodes_table(const struct fleet *fl, struct report_view_table *t
 
 void report_view_fleet_table(const struct fleet *fl, struct report_view_table *t)
 {
-	table_init(t, fl->nnodes + 1, fl->nrows);
+	table_init(t, "fleet", fl->nnodes + 1, fl->nrows);
 	t->heads[0] = "property";
 	for (size_t i = 0; i < fl->nnodes; i++)
 		t->heads[i + 1] = fl->nodes[i].target;
@@ -732,7 +733,7 @@ void report_view_node_findings_table(const struct run *run, struct report_view_t
 {
 	static const char *const heads[] = {"node", "fail", "warn", "error", "other not passed", "findings"};
 	const struct fleet *fl = run->scan;
-	table_init(t, 6, fl->nnodes);
+	table_init(t, "node-findings", 6, fl->nnodes);
 	set_heads(t, heads);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const char *node = fl->nodes[i].target;

@@ -71,6 +71,7 @@ struct report_view_row {
 	long anchor;  /* >= 0: link_col links to the details section r<anchor> */
 };
 struct report_view_table {
+	const char *name;   /* which table: "roots", "results", "nodes", "fleet", "node-findings" */
 	const char **heads; /* ncols (array malloc'd, strings static or the run's) */
 	size_t ncols;
 	struct report_view_row *rows;
