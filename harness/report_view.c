@@ -685,17 +685,33 @@ const char *report_view_headline(const struct run *run, enum verdict *colour, st
 	size_t c[V__COUNT];
 	run_summary(run, c);
 	size_t bad = c[V_FAIL] + c[V_XPASS];
-	if (run->interrupted) {
-		*colour = V_ERROR;
-		buf_appendf(why, "the run was stopped: the results are partial");
-		return "INCOMPLETE";
-	}
-	if (bad > 0) {
+	/* the word follows the exit status, so the page and the CI agree */
+	switch (run_exit_status(run)) {
+	case 1:
 		*colour = V_FAIL;
 		buf_appendf(why, "%zu finding%s fail%s the run", bad, bad == 1 ? "" : "s", bad == 1 ? "s" : "");
 		if (c[V_ERROR] > 0)
 			buf_appendf(why, "; %zu check%s could not be judged", c[V_ERROR], c[V_ERROR] == 1 ? "" : "s");
+		if (run->interrupted)
+			buf_appendf(why, "; the run was stopped, the results are partial");
 		return "FAIL";
+	case 0:
+		if (c[V_WARN] > 0) {
+			*colour = V_WARN;
+			buf_appendf(why, "no finding fails the run; %zu warning%s below", c[V_WARN],
+			            c[V_WARN] == 1 ? "" : "s");
+			return "WARN";
+		}
+		*colour = V_PASS;
+		buf_appendf(why, "no finding: %zu check%s passed", c[V_PASS], c[V_PASS] == 1 ? "" : "s");
+		return "PASS";
+	default:
+		break;
+	}
+	if (run->interrupted) {
+		*colour = V_ERROR;
+		buf_appendf(why, "the run was stopped: the results are partial");
+		return "INCOMPLETE";
 	}
 	if (c[V_ERROR] > 0) {
 		*colour = V_ERROR;
@@ -703,19 +719,10 @@ const char *report_view_headline(const struct run *run, enum verdict *colour, st
 		            c[V_ERROR], c[V_ERROR] == 1 ? "" : "s");
 		return "ERROR";
 	}
-	if (c[V_PASS] == 0) {
-		*colour = V_INCONCLUSIVE;
-		buf_appendf(why, "no check passed: the run shows nothing about the target");
-		return "NOTHING SHOWN";
-	}
-	if (c[V_WARN] > 0) {
-		*colour = V_WARN;
-		buf_appendf(why, "no finding fails the run; %zu warning%s below", c[V_WARN], c[V_WARN] == 1 ? "" : "s");
-		return "WARN";
-	}
-	*colour = V_PASS;
-	buf_appendf(why, "no finding: %zu check%s passed", c[V_PASS], c[V_PASS] == 1 ? "" : "s");
-	return "PASS";
+	*colour = V_INCONCLUSIVE;
+	buf_appendf(why, "the run shows nothing about the target (nothing passed, or the sanity "
+	                 "check never did)");
+	return "NOTHING SHOWN";
 }
 
 void report_view_run_line(struct buf *out, const struct run *run)

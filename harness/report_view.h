@@ -143,7 +143,8 @@ void report_view_scan_part(struct buf *b, const struct fleet *fl,
  * reason quotes (*quoted set), else the last event before that note (or
  * the last event); -1 if the transcript is empty. */
 long report_view_decisive_event(const struct result *r, bool *quoted);
-/* The run in one word (FAIL, ERROR, WARN, PASS, INCOMPLETE, NOTHING SHOWN),
+/* The run in one word, following run_exit_status (1: FAIL; 2: INCOMPLETE,
+ * ERROR or NOTHING SHOWN; 0: WARN or PASS),
  * the verdict whose colour it takes, and a sentence saying why (raw). */
 const char *report_view_headline(const struct run *run, enum verdict *colour, struct buf *why);
 /* The run line: "Target T · role R · profile P · started S · elapsed E s

@@ -884,6 +884,50 @@ START_TEST(test_exit_status_warn)
 }
 END_TEST
 
+/* The word index.html leads with agrees with the exit status. */
+static const char *headline(const struct run *run, enum verdict *colour)
+{
+	struct buf why = {0};
+	const char *w = report_view_headline(run, colour, &why);
+	ck_assert_uint_gt(why.len, 0);
+	buf_free(&why);
+	return w;
+}
+
+START_TEST(test_headline)
+{
+	struct run run;
+	enum verdict colour;
+	memset(&run, 0, sizeof run);
+	add_result(&run, "server/s11", "not offered", V_SKIP, "applies elsewhere", 0);
+	ck_assert_str_eq(headline(&run, &colour), "NOTHING SHOWN");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	add_result(&run, "tls/t01-sslv2", "SSLv2 is refused", V_PASS, "", 0);
+	ck_assert_str_eq(headline(&run, &colour), "PASS");
+	ck_assert_int_eq(colour, V_PASS);
+	add_result(&run, "tls/t05-tls13", "TLS 1.3 is offered", V_WARN, "TLS 1.3 not offered", 0);
+	ck_assert_str_eq(headline(&run, &colour), "WARN");
+	ck_assert_int_eq(run_exit_status(&run), 0);
+	add_result(&run, "cert/x01-chain", "The chain validates", V_ERROR, "no certificate", 0);
+	ck_assert_str_eq(headline(&run, &colour), "ERROR");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	add_result(&run, "tls/t02-sslv3", "SSLv3 is refused", V_FAIL, "SSLv3 offered", 0);
+	ck_assert_str_eq(headline(&run, &colour), "FAIL");
+	ck_assert_int_eq(colour, V_FAIL);
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	run.interrupted = true; /* a FAIL stays a FAIL in a stopped run */
+	ck_assert_str_eq(headline(&run, &colour), "FAIL");
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	run_free(&run);
+	memset(&run, 0, sizeof run);
+	add_result(&run, "tls/t01-sslv2", "SSLv2 is refused", V_PASS, "", 0);
+	run.interrupted = true;
+	ck_assert_str_eq(headline(&run, &colour), "INCOMPLETE");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	run_free(&run);
+}
+END_TEST
+
 /* ---- escapers ----------------------------------------------------------- */
 
 START_TEST(test_escape_xml)
@@ -1126,6 +1170,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_empty_run);
 	tcase_add_test(tc, test_exit_status_warn);
 	tcase_add_test(tc, test_decisive_event);
+	tcase_add_test(tc, test_headline);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");
