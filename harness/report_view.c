@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report_view: the text every view of a run shares (times, the order: root
- * causes, then bad first; reasons, TLS facts and node cells as raw
- * label/value rows).
- * Public: report_view_* (report_view.h). Depends on report_escape and the
- * result data only, never on a writer or on report.c, so data flows one
- * way: report -> report_{json,junit,md,html} -> report_view -> report_escape.
- * Values are raw: each caller escapes for its format.
+ * report_view: the view model every report shares: times, the order (root
+ * causes, then bad first), reasons, TLS facts as label/value rows, tables
+ * as rows of raw cells (results, root causes, nodes, fleet, findings per
+ * node) with the renderer a writer drives through its markup, the parts of
+ * a document a writer writes through its syntax, the headline, the
+ * decisive transcript event, and a result's remedy.
+ * Public: report_view_* (report_view.h). Depends on report_escape, remedy
+ * and the result data only, never on a writer or on report.c, so data
+ * flows one way: report -> report_{json,junit,md,html} -> report_view ->
+ * report_escape. Values are raw: each caller escapes for its format.
  */
 #include "report_view.h"
 #include "report_escape.h"

@@ -2,8 +2,9 @@
 /*
  * report_view: what every view of a run shows the same way, shared by the
  * report_*.c writers and report_terminal (times, result order, reasons,
- * TLS facts and node cells as raw label/value text; each caller escapes
- * for its format). Everything here takes bytes from the wire or from
+ * TLS facts, tables and document parts, the headline, the decisive
+ * transcript event, remedies; raw text, each caller escapes for its
+ * format and renders in its own syntax). Everything here takes bytes from the wire or from
  * peer-controlled strings and must stay safe for any input.
  */
 #ifndef STARK_REPORT_VIEW_H
