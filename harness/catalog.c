@@ -2,9 +2,9 @@
 /*
  * catalog: builds the test catalog from the code (catalog_build/free,
  * catalog_markdown/json): scenario headers (runner_load), the policy rule
- * table (policy_rules), the domain rules (mtasts_rules, tlsrpt_rule), the
- * fuzz targets and features below, and the pending file for ids nothing
- * checks yet.
+ * table (policy_rules), the domain rules (mtasts_rules, tlsrpt_rule,
+ * dane_rules), the fuzz targets and features below, and the pending file
+ * for ids nothing checks yet; the remedies (remedy.c) as their own section.
  * Invariants: an id in the pending file is checked nowhere and pending
  * nowhere else; output order and bytes depend only on the inputs (no
  * time, no version), so docs/catalog.md can be compared in a test.
@@ -20,6 +20,7 @@
 #include "dane.h"
 #include "mtasts.h"
 #include "policy.h"
+#include "remedy.h"
 #include "report_escape.h"
 #include "runner.h"
 #include "tlsrpt.h"
@@ -472,6 +473,28 @@ char *catalog_markdown(const struct catalog *c)
 		md_where(&b, e);
 		buf_appendf(&b, " |\n");
 	}
+	size_t nrem;
+	const struct remedy *rem = remedy_all(&nrem);
+	buf_appendf(&b, "\n## Remedies\n\nWhat a FAIL or WARN means, why it matters and how to fix it, as "
+	                "`index.html` shows it with each finding (`harness/remedy.c`). ");
+	md_text(&b, remedy_sources);
+	buf_appendf(&b, " Where no setting changes the behaviour: ");
+	md_text(&b, remedy_no_setting);
+	buf_appendf(&b, "\n");
+	for (size_t i = 0; i < nrem; i++) {
+		buf_appendf(&b, "\n### %s: ", rem[i].ids);
+		md(&b, rem[i].topic);
+		buf_appendf(&b, "\n\n");
+		md_text(&b, rem[i].means);
+		buf_appendf(&b, " ");
+		md_text(&b, rem[i].matters);
+		buf_appendf(&b, "\n\n| MTA | how to fix it |\n|---|---|\n");
+		for (int k = 0; k < REMEDY__MTAS; k++) {
+			buf_appendf(&b, "| %s | ", remedy_mta_name[k]);
+			md_text(&b, rem[i].fix[k] ? rem[i].fix[k] : remedy_no_setting_short);
+			buf_appendf(&b, " |\n");
+		}
+	}
 	char *out = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return out;
@@ -507,6 +530,25 @@ char *catalog_json(const struct catalog *c)
 		json_object_set_new(o, "reason", str_or_null(e->reason));
 		json_array_append_new(arr, o);
 	}
+	size_t nrem;
+	const struct remedy *rem = remedy_all(&nrem);
+	json_t *rems = json_array();
+	for (size_t i = 0; i < nrem; i++) {
+		json_t *o = json_object(), *idv = json_array(), *fix = json_object();
+		char *copy = xstrdup(rem[i].ids);
+		for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			json_array_append_new(idv, json_string(w));
+		free(copy);
+		for (int k = 0; k < REMEDY__MTAS; k++)
+			json_object_set_new(fix, remedy_mta_name[k], rem[i].fix[k] ? json_string(rem[i].fix[k]) : json_null());
+		json_object_set_new(o, "ids", idv);
+		json_object_set_new(o, "topic", json_string(rem[i].topic));
+		json_object_set_new(o, "means", json_string(rem[i].means));
+		json_object_set_new(o, "matters", json_string(rem[i].matters));
+		json_object_set_new(o, "fix", fix);
+		json_array_append_new(rems, o);
+	}
+	json_object_set_new(root, "remedies", rems);
 	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (s == NULL)

@@ -279,18 +279,21 @@ int report_write_all(const struct run *run, const char *dir, char *err, size_t e
 	static const struct {
 		const char *name;
 		int (*fn)(const struct run *, FILE *);
+		bool (*wanted)(const struct run *); /* NULL: always */
 	} writers[] = {
 		/* Canonical first: if a later view fails, the evidence is on disk. */
-		{"results.json", report_json},
-		{"junit.xml", report_junit},
-		{"summary.md", report_md},
-		{"index.html", report_html},
-		{"results.sarif", report_sarif},
+		{"results.json", report_json, NULL},
+		{"junit.xml", report_junit, NULL},
+		{"summary.md", report_md, NULL},
+		{"index.html", report_html, NULL},
+		{"results.sarif", report_sarif, NULL},
+		{"fleet.html", report_html_fleet, report_html_fleet_wanted},
 	};
 	if (mkdir_all(dir, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
-		if (write_one(run, dir, writers[i].name, writers[i].fn, err, errlen) != 0)
+		if ((writers[i].wanted == NULL || writers[i].wanted(run)) &&
+		    write_one(run, dir, writers[i].name, writers[i].fn, err, errlen) != 0)
 			return -1;
 	return 0;
 }

@@ -6,6 +6,7 @@
  * present, and the output is valid JSON for any bytes in any field.
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,21 +91,114 @@ static json_t *jstrv(char *const *v, size_t n)
 	return a;
 }
 
+/*
+ * The flat members of a struct as data: key, kind, where. set_fields()
+ * writes them in table order, so the key order of results.json is the
+ * order of these tables.
+ */
+enum jkind {
+	J_FACT,    /* char[size], may lack its NUL */
+	J_STR,     /* char *, "" when NULL */
+	J_STR_NUL, /* char *, null when NULL */
+	J_STRV,    /* char **, count at off2 (size_t) */
+	J_BOOL,    /* bool */
+	J_INT,     /* int */
+	J_ISO_SEC, /* int64_t seconds, as an ISO 8601 date */
+	J_TRI,     /* enum probe_tri: true, false or null */
+};
+struct jfield {
+	const char *key;
+	enum jkind kind;
+	size_t off, size; /* size: J_FACT's array size; off2 of J_STRV */
+};
+#define JF(type, key, kind, m) {key, kind, offsetof(type, m), sizeof(((type *)0)->m)}
+#define JV(type, key, m, n) {key, J_STRV, offsetof(type, m), offsetof(type, n)}
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static json_t *tri(enum probe_tri t)
+{
+	return t == PROBE_TRI_UNKNOWN ? json_null() : json_boolean(t == PROBE_TRI_YES);
+}
+
+static void set_fields(json_t *o, const void *base, const struct jfield *f, size_t n)
+{
+	const char *p = base;
+	char t[32];
+	for (size_t i = 0; i < n; i++) {
+		const void *m = p + f[i].off;
+		const char *str = f[i].kind == J_STR || f[i].kind == J_STR_NUL ? *(char *const *)m : NULL;
+		switch (f[i].kind) {
+		case J_FACT: set(o, f[i].key, jstrn(m, strnlen(m, f[i].size))); break;
+		case J_STR: set(o, f[i].key, jstr(str)); break;
+		case J_STR_NUL: set(o, f[i].key, str ? jstr(str) : json_null()); break;
+		case J_STRV: set(o, f[i].key, jstrv(*(char **const *)m, *(const size_t *)(p + f[i].size))); break;
+		case J_BOOL: set(o, f[i].key, json_boolean(*(const bool *)m)); break;
+		case J_INT: set(o, f[i].key, jint(*(const int *)m)); break;
+		case J_ISO_SEC:
+			report_view_iso_sec(*(const int64_t *)m, t);
+			set(o, f[i].key, jstr(t));
+			break;
+		case J_TRI: set(o, f[i].key, tri(*(const enum probe_tri *)m)); break;
+		}
+	}
+}
+
+static const struct jfield cert_fields[] = {
+	JF(struct wtls_cert, "subject", J_FACT, subject),
+	JF(struct wtls_cert, "issuer", J_FACT, issuer),
+	JF(struct wtls_cert, "not_before", J_ISO_SEC, not_before),
+	JF(struct wtls_cert, "not_after", J_ISO_SEC, not_after),
+	JF(struct wtls_cert, "key_type", J_FACT, key_type),
+	JF(struct wtls_cert, "key_bits", J_INT, key_bits),
+	JF(struct wtls_cert, "sig_alg", J_FACT, sig_alg),
+	JF(struct wtls_cert, "sha256", J_FACT, sha256),
+	JF(struct wtls_cert, "self_signed", J_BOOL, self_signed),
+};
+
+static const struct jfield facts_fields[] = {
+	JF(struct wtls_facts, "handshake_ok", J_BOOL, handshake_ok),
+	JF(struct wtls_facts, "version", J_FACT, version),
+	JF(struct wtls_facts, "cipher", J_FACT, cipher),
+	JF(struct wtls_facts, "group", J_FACT, group),
+	JF(struct wtls_facts, "verify_ok", J_BOOL, verify_ok),
+	JF(struct wtls_facts, "verify_error", J_FACT, verify_error),
+	JF(struct wtls_facts, "host_ok", J_BOOL, host_ok),
+	JF(struct wtls_facts, "servername", J_FACT, servername),
+	JF(struct wtls_facts, "client_sni", J_FACT, client_sni),
+};
+
+/* The probe's yes/no/unknown answers of a scan node, after its suites. */
+static const struct jfield probe_fields[] = {
+	JF(struct probe_report, "fallback_scsv", J_TRI, fallback_scsv),
+	JF(struct probe_report, "secure_renegotiation", J_TRI, secure_reneg),
+	JF(struct probe_report, "extended_master_secret", J_TRI, ems),
+	JF(struct probe_report, "compression", J_TRI, compression),
+	JF(struct probe_report, "session_ticket", J_TRI, ticket),
+	JF(struct probe_report, "ocsp_stapling", J_TRI, ocsp_stapling),
+};
+
+/* A result's members up to and including notes; verdict is the one computed
+ * member among them (inserted after "file"). */
+static const struct jfield result_head[] = {
+	JF(struct result, "id", J_STR, id),
+	JF(struct result, "title", J_STR, title),
+	JF(struct result, "file", J_STR, file),
+};
+static const struct jfield result_body[] = {
+	JF(struct result, "severity", J_STR, severity),
+	JV(struct result, "catalog", catalog, ncatalog),
+	JV(struct result, "refs", refs, nrefs),
+	JV(struct result, "keywords", keywords, nkeywords),
+	JF(struct result, "reason", J_STR, reason),
+	JF(struct result, "line", J_INT, line),
+	JF(struct result, "xfail_reason", J_STR_NUL, xfail_reason),
+	JF(struct result, "notes", J_STR_NUL, notes),
+};
+
 static json_t *cert_json(const struct wtls_cert *c)
 {
-	char t[32];
 	json_t *o = must(json_object());
-	set(o, "subject", JFACT(c->subject));
-	set(o, "issuer", JFACT(c->issuer));
-	report_view_iso_sec(c->not_before, t);
-	set(o, "not_before", jstr(t));
-	report_view_iso_sec(c->not_after, t);
-	set(o, "not_after", jstr(t));
-	set(o, "key_type", JFACT(c->key_type));
-	set(o, "key_bits", jint(c->key_bits));
-	set(o, "sig_alg", JFACT(c->sig_alg));
-	set(o, "sha256", JFACT(c->sha256));
-	set(o, "self_signed", json_boolean(c->self_signed));
+	set_fields(o, c, cert_fields, NFIELDS(cert_fields));
 	json_t *san = must(json_array());
 	size_t nsan = c->nsan < WTLS_SAN_MAX ? c->nsan : WTLS_SAN_MAX;
 	for (size_t i = 0; i < nsan; i++)
@@ -116,15 +210,7 @@ static json_t *cert_json(const struct wtls_cert *c)
 static json_t *facts_json(const struct wtls_facts *f)
 {
 	json_t *o = must(json_object());
-	set(o, "handshake_ok", json_boolean(f->handshake_ok));
-	set(o, "version", JFACT(f->version));
-	set(o, "cipher", JFACT(f->cipher));
-	set(o, "group", JFACT(f->group));
-	set(o, "verify_ok", json_boolean(f->verify_ok));
-	set(o, "verify_error", JFACT(f->verify_error));
-	set(o, "host_ok", json_boolean(f->host_ok));
-	set(o, "servername", JFACT(f->servername));
-	set(o, "client_sni", JFACT(f->client_sni));
+	set_fields(o, f, facts_fields, NFIELDS(facts_fields));
 	json_t *chain = must(json_array());
 	size_t n = f->nchain < WTLS_CHAIN_MAX ? f->nchain : WTLS_CHAIN_MAX;
 	for (size_t i = 0; i < n; i++)
@@ -160,11 +246,6 @@ static json_t *transcript_json(const struct transcript *tr)
 	set(o, "events", evs);
 	set(o, "dropped_bytes", jint((int64_t)tr->dropped));
 	return o;
-}
-
-static json_t *tri(enum probe_tri t)
-{
-	return t == PROBE_TRI_UNKNOWN ? json_null() : json_boolean(t == PROBE_TRI_YES);
 }
 
 static json_t *suite_list(const uint16_t *ids, size_t n)
@@ -211,12 +292,7 @@ static json_t *scan_json(const struct fleet *fl)
 		set(j, "versions", vers);
 		set(j, "suites", suites);
 		set(j, "server_preference", order);
-		set(j, "fallback_scsv", tri(p->fallback_scsv));
-		set(j, "secure_renegotiation", tri(p->secure_reneg));
-		set(j, "extended_master_secret", tri(p->ems));
-		set(j, "compression", tri(p->compression));
-		set(j, "session_ticket", tri(p->ticket));
-		set(j, "ocsp_stapling", tri(p->ocsp_stapling));
+		set_fields(j, p, probe_fields, NFIELDS(probe_fields));
 		json_t *g = must(json_array());
 		for (size_t k = 0; k < p->ngroups12; k++)
 			push(g, jstr(hello_group_name(p->groups12[k]) ? hello_group_name(p->groups12[k]) : "?"));
@@ -275,18 +351,9 @@ static json_t *scan_json(const struct fleet *fl)
 static json_t *result_json(const struct result *r)
 {
 	json_t *o = must(json_object());
-	set(o, "id", jstr(r->id));
-	set(o, "title", jstr(r->title));
-	set(o, "file", jstr(r->file));
+	set_fields(o, r, result_head, NFIELDS(result_head));
 	set(o, "verdict", jstr(result_verdict_name(r->verdict)));
-	set(o, "severity", jstr(r->severity));
-	set(o, "catalog", jstrv(r->catalog, r->ncatalog));
-	set(o, "refs", jstrv(r->refs, r->nrefs));
-	set(o, "keywords", jstrv(r->keywords, r->nkeywords));
-	set(o, "reason", jstr(r->reason));
-	set(o, "line", jint(r->line));
-	set(o, "xfail_reason", r->xfail_reason ? jstr(r->xfail_reason) : json_null());
-	set(o, "notes", r->notes ? jstr(r->notes) : json_null());
+	set_fields(o, r, result_body, NFIELDS(result_body));
 	if (r->node)
 		set(o, "node", jstr(r->node));
 	if (r->blocked_by)

@@ -25,15 +25,6 @@ static void md(struct buf *b, const char *s)
 	report_escape_md(b, (const uint8_t *)s, strlen(s));
 }
 
-static void md_list(struct buf *b, char *const *v, size_t n, const char *sep)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_appendf(b, "%s", sep);
-		md(b, report_view_str(v[i]));
-	}
-}
-
 /* A fence longer than any backtick run in the content cannot be closed by it. */
 static void fenced(struct buf *b, const uint8_t *p, size_t n)
 {
@@ -60,13 +51,8 @@ static void facts_table(struct buf *b, const struct wtls_facts *f)
 	struct report_view_kv rows[REPORT_VIEW_ROWS];
 	size_t n = report_view_facts_rows(f, rows);
 	buf_appendf(b, "| fact | value |\n|---|---|\n");
-	for (size_t i = 0; i < n; i++) {
-		buf_appendf(b, "| %s | ", rows[i].key);
-		md(b, rows[i].val);
-		buf_appendf(b, " |\n");
-	}
+	report_view_kv_render(b, rows, n, report_escape_md, "| ", " | ", " |\n");
 	buf_append(b, "\n", 1);
-	report_view_kv_free(rows, n);
 }
 
 static void details(struct buf *b, const struct result *r)
@@ -82,12 +68,7 @@ static void details(struct buf *b, const struct result *r)
 	}
 	struct report_view_kv rows[REPORT_VIEW_ROWS];
 	size_t nrows = report_view_detail_rows(r, rows);
-	for (size_t i = 0; i < nrows; i++) {
-		buf_appendf(b, "- %s: ", rows[i].key);
-		md(b, rows[i].val);
-		buf_append(b, "\n", 1);
-	}
-	report_view_kv_free(rows, nrows);
+	report_view_kv_render(b, rows, nrows, report_escape_md, "- ", ": ", "\n");
 	buf_append(b, "\n", 1);
 
 	size_t first = r->tr.n > MD_TAIL ? r->tr.n - MD_TAIL : 0;
@@ -118,61 +99,55 @@ static void details(struct buf *b, const struct result *r)
 	buf_free(&t);
 }
 
-/* One table row, every cell escaped: "| first | cell | ... |" (first may be
- * NULL); with rule, the separator row under it. */
-static void table_row(struct buf *b, const char *first, const char *const *cells, size_t n,
-                      bool rule)
+static void row_open(struct buf *b, const struct report_view_row *row)
 {
+	(void)row;
 	buf_appendf(b, "|");
-	for (size_t k = first ? 0 : 1; k <= n; k++) {
-		buf_appendf(b, " ");
-		md(b, k == 0 ? first : cells[k - 1]);
-		buf_appendf(b, " |");
-	}
-	buf_appendf(b, "\n");
-	if (!rule)
-		return;
-	buf_appendf(b, "|");
-	for (size_t k = first ? 0 : 1; k <= n; k++)
-		buf_appendf(b, "---|");
-	buf_appendf(b, "\n");
 }
 
-/* stark scan: one row per node, then every property the nodes disagree on. */
-static void scan_tables(struct buf *b, const struct fleet *fl)
+/* Bold marks the verdicts that fail the run. */
+static void verdict_cell(struct buf *b, const struct report_view_row *row, const char *label)
 {
-	buf_appendf(b, "## Nodes (policy ");
-	md(b, fl->policy);
-	buf_appendf(b, ")\n\n");
-	table_row(b, NULL, report_view_node_heads, REPORT_VIEW_NODE_COLS, true);
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		char *cells[REPORT_VIEW_NODE_COLS];
-		report_view_node_cells(&fl->nodes[i], cells);
-		table_row(b, NULL, (const char *const *)cells, REPORT_VIEW_NODE_COLS, false);
-		for (int k = 0; k < REPORT_VIEW_NODE_COLS; k++)
-			free(cells[k]);
-	}
-	buf_append(b, "\n", 1);
-	if (fl->nnodes < 2)
-		return;
-	size_t bad = report_view_fleet_differ(fl);
-	buf_appendf(b, "## Fleet consistency\n\n%zu of %zu properties differ between nodes.\n\n", bad,
-	            fl->nrows);
-	if (bad == 0)
-		return;
-	const char **targets = report_view_node_targets(fl);
-	table_row(b, "property", targets, fl->nnodes, true);
-	free(targets);
-	for (size_t r = 0; r < fl->nrows; r++)
-		if (!fl->rows[r].consistent)
-			table_row(b, fl->rows[r].property, (const char *const *)fl->rows[r].values,
-			          fl->nnodes, false);
-	buf_append(b, "\n", 1);
+	buf_appendf(b, report_view_is_bad((enum verdict)row->verdict) ? "**%s**" : "%s", label);
 }
+
+/* No anchors in a job summary: the id as text. */
+static void link_cell(struct buf *b, const struct report_view_row *row, const char *text)
+{
+	(void)row;
+	md(b, text);
+}
+
+/* A GFM table, then a blank line. */
+static const struct report_view_markup md_table = {
+	"|", " ", " |", "\n|", /* open, head cell and its end, end of heads */
+	"---|", "\n", /* rule (per column) and its end */
+	" ", " |", "\n", "\n", /* cell and its end, row end, close */
+	report_escape_md, row_open, verdict_cell, link_cell};
+
+static void table(struct buf *b, const struct report_view_table *t)
+{
+	report_view_table_render(b, t, &md_table);
+}
+
+static void heading(struct buf *b, int level, const char *text)
+{
+	buf_appendf(b, "%.*s ", level, "######");
+	md(b, text);
+	buf_appendf(b, "\n\n");
+}
+
+static void para(struct buf *b, const char *text)
+{
+	md(b, text);
+	buf_appendf(b, "\n\n");
+}
+
+static const struct report_view_syntax md_syntax = {heading, para, table};
 
 int report_md(const struct run *run, FILE *f)
 {
-	struct buf b = {0}, t = {0};
+	struct buf b = {0};
 	size_t c[V__COUNT];
 	char ts[32];
 
@@ -195,7 +170,7 @@ int report_md(const struct run *run, FILE *f)
 		buf_appendf(&b, "**Interrupted:** the run was stopped; results are partial.\n\n");
 
 	if (run->scan) {
-		scan_tables(&b, run->scan); /* the TLS facts, per node */
+		report_view_scan_part(&b, run->scan, &md_syntax); /* the TLS facts, per node */
 	} else {
 		buf_appendf(&b, "## TLS of the target\n\n");
 		if (run->has_tls)
@@ -213,53 +188,7 @@ int report_md(const struct run *run, FILE *f)
 
 	size_t *idx = xcalloc(run->n, sizeof *idx);
 	size_t roots = report_view_order(run, idx);
-	if (roots > 0) {
-		/* one cause, one failure: what each root cause blocked */
-		buf_appendf(&b, "### Root causes\n\n| verdict | id | blocks | reason |\n|---|---|---|---|\n");
-		for (size_t k = 0; k < roots; k++) {
-			const struct result *r = &run->results[idx[k]];
-			buf_appendf(&b, "| **%s** | ", result_verdict_label(r->verdict));
-			if (r->node) {
-				md(&b, r->node);
-				buf_appendf(&b, " ");
-			}
-			md(&b, report_view_str(r->id));
-			buf_appendf(&b, " | %zu | ", report_view_blocks(run, r));
-			buf_reset(&t);
-			report_view_reason(&t, r);
-			md(&b, buf_cstr(&t));
-			buf_appendf(&b, " |\n");
-		}
-		buf_appendf(&b, "\n### All results\n\n");
-	}
-	if (run->n > 0) {
-		buf_appendf(&b, "| verdict | id | severity | catalog | reason |\n|---|---|---|---|---|\n");
-		for (size_t k = 0; k < run->n; k++) {
-			const struct result *r = &run->results[idx[k]];
-			/* Bold marks the verdicts that fail the run. */
-			buf_appendf(&b, "| ");
-			if (report_view_is_bad(r->verdict))
-				buf_appendf(&b, "**%s**", result_verdict_label(r->verdict));
-			else
-				buf_appendf(&b, "%s", result_verdict_label(r->verdict));
-			buf_appendf(&b, " | ");
-			if (r->node) {
-				md(&b, r->node);
-				buf_appendf(&b, " ");
-			}
-			md(&b, report_view_str(r->id));
-			buf_appendf(&b, " | ");
-			md(&b, report_view_str(r->severity));
-			buf_appendf(&b, " | ");
-			md_list(&b, r->catalog, r->ncatalog, ", ");
-			buf_appendf(&b, " | ");
-			buf_reset(&t);
-			report_view_reason(&t, r);
-			md(&b, buf_cstr(&t));
-			buf_appendf(&b, " |\n");
-		}
-		buf_append(&b, "\n", 1);
-	}
+	report_view_results_part(&b, run, idx, roots, &md_syntax);
 
 	bool any = false;
 	for (size_t k = 0; k < run->n; k++) {
@@ -276,6 +205,5 @@ int report_md(const struct run *run, FILE *f)
 	free(idx);
 	fwrite(b.data, 1, b.len, f);
 	buf_free(&b);
-	buf_free(&t);
 	return ferror(f) ? -1 : 0;
 }

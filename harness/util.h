@@ -75,19 +75,10 @@ void strv_free(char **v, size_t n);
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define STARK_ASAN 1
-/* Write text to path (created or truncated). 0, or -1 with "path: why". */
-int write_text_file(const char *path, const char *text, char *err, size_t errlen);
-
 #endif
-/* Write text to path (created or truncated). 0, or -1 with "path: why". */
-int write_text_file(const char *path, const char *text, char *err, size_t errlen);
-
 #endif
 #if defined(__SANITIZE_ADDRESS__) && !defined(STARK_ASAN)
 #define STARK_ASAN 1
-/* Write text to path (created or truncated). 0, or -1 with "path: why". */
-int write_text_file(const char *path, const char *text, char *err, size_t errlen);
-
 #endif
 #ifdef STARK_ASAN
 #include <sanitizer/asan_interface.h>
@@ -96,9 +87,6 @@ int write_text_file(const char *path, const char *text, char *err, size_t errlen
 #else
 #define STARK_POISON(p, n) ((void)(p), (void)(n))
 #define STARK_UNPOISON(p, n) ((void)(p), (void)(n))
-/* Write text to path (created or truncated). 0, or -1 with "path: why". */
-int write_text_file(const char *path, const char *text, char *err, size_t errlen);
-
 #endif
 
 /* "250ms", "2s", "1.5s", "1m" -> milliseconds. 0 ok, -1 invalid. */

@@ -24,6 +24,8 @@ PKGS=(
 	libnet-ssleay-perl
 	# fuzzing: wolfSSL rebuilt from its Debian source package (scripts/fuzz-build-wolfssl.sh)
 	autoconf automake libtool dpkg-dev
+	# the HTML report rendered in a browser (tests/report-browser.py)
+	chromium chromium-driver python3-selenium
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
 	# the DNS fixture (tests/real/lib/dnsfix.bash): NSD, ldns-signzone, openssl

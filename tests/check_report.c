@@ -629,9 +629,10 @@ START_TEST(test_golden_scan)
 	build_scan_run(&run);
 	ck_assert_uint_gt(run.scan->nrows, 0);
 	ck_assert_msg(report_write_all(&run, tmpl, err, sizeof err) == 0, "%s", err);
+	/* two nodes: fleet.html too */
 	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html",
-	                                    "results.sarif"};
-	for (size_t i = 0; i < 5; i++) {
+	                                    "results.sarif", "fleet.html"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char *p = xasprintf("%s/%s", tmpl, names[i]);
 		size_t len;
 		char *got = support_slurp(p, &len);
@@ -887,6 +888,50 @@ START_TEST(test_exit_status_warn)
 }
 END_TEST
 
+/* The word index.html leads with agrees with the exit status. */
+static const char *headline(const struct run *run, enum verdict *colour)
+{
+	struct buf why = {0};
+	const char *w = report_view_headline(run, colour, &why);
+	ck_assert_uint_gt(why.len, 0);
+	buf_free(&why);
+	return w;
+}
+
+START_TEST(test_headline)
+{
+	struct run run;
+	enum verdict colour;
+	memset(&run, 0, sizeof run);
+	add_result(&run, "server/s11", "not offered", V_SKIP, "applies elsewhere", 0);
+	ck_assert_str_eq(headline(&run, &colour), "NOTHING SHOWN");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	add_result(&run, "tls/t01-sslv2", "SSLv2 is refused", V_PASS, "", 0);
+	ck_assert_str_eq(headline(&run, &colour), "PASS");
+	ck_assert_int_eq(colour, V_PASS);
+	add_result(&run, "tls/t05-tls13", "TLS 1.3 is offered", V_WARN, "TLS 1.3 not offered", 0);
+	ck_assert_str_eq(headline(&run, &colour), "WARN");
+	ck_assert_int_eq(run_exit_status(&run), 0);
+	add_result(&run, "cert/x01-chain", "The chain validates", V_ERROR, "no certificate", 0);
+	ck_assert_str_eq(headline(&run, &colour), "ERROR");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	add_result(&run, "tls/t02-sslv3", "SSLv3 is refused", V_FAIL, "SSLv3 offered", 0);
+	ck_assert_str_eq(headline(&run, &colour), "FAIL");
+	ck_assert_int_eq(colour, V_FAIL);
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	run.interrupted = true; /* a FAIL stays a FAIL in a stopped run */
+	ck_assert_str_eq(headline(&run, &colour), "FAIL");
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	run_free(&run);
+	memset(&run, 0, sizeof run);
+	add_result(&run, "tls/t01-sslv2", "SSLv2 is refused", V_PASS, "", 0);
+	run.interrupted = true;
+	ck_assert_str_eq(headline(&run, &colour), "INCOMPLETE");
+	ck_assert_int_eq(run_exit_status(&run), 2);
+	run_free(&run);
+}
+END_TEST
+
 /* ---- escapers ----------------------------------------------------------- */
 
 START_TEST(test_escape_xml)
@@ -1012,9 +1057,10 @@ START_TEST(test_write_all)
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
 	/* Again over existing files: rename replaces them. */
 	ck_assert_msg(report_write_all(&run, dir, err, sizeof err) == 0, "%s", err);
+	/* one target, no nodes: no fleet.html (checked below) */
 	static const char *const names[] = {"results.json", "junit.xml", "summary.md", "index.html",
 	                                    "results.sarif"};
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		char *t = xasprintf("%s/%s.tmp", dir, names[i]);
 		struct stat st;
@@ -1024,6 +1070,9 @@ START_TEST(test_write_all)
 		free(p);
 		free(t);
 	}
+	char *fleet = xasprintf("%s/fleet.html", dir);
+	ck_assert_msg(access(fleet, F_OK) != 0, "fleet.html written for a run without nodes");
+	free(fleet);
 	size_t len, glen;
 	char *p = xasprintf("%s/results.json", dir);
 	char *want = render(report_json, &run, &len);
@@ -1072,6 +1121,40 @@ START_TEST(test_write_unwritable)
 }
 END_TEST
 
+/* The marked transcript line: the reply the reason quotes, the last of its
+ * kind before the engine's verdict note; else the last event before it. */
+START_TEST(test_decisive_event)
+{
+	struct result r;
+	memset(&r, 0, sizeof r);
+	transcript_init(&r.tr);
+	bool quoted = true;
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), -1);
+	EVS(&r.tr, 1, TDIR_RECV, TLAYER_PLAIN, "250 2.0.0 Ok\r\n"); /* 0: same text, before TLS */
+	EVS(&r.tr, 2, TDIR_SEND, TLAYER_TLS, "NOOP\r\n");
+	EVS(&r.tr, 3, TDIR_RECV, TLAYER_TLS, "250 2.0.0 Ok\r\n"); /* 2 */
+	EVS(&r.tr, 4, TDIR_RECV, TLAYER_TLS, "221 \"Bye\"\r\n");
+	EVS(&r.tr, 5, TDIR_NOTE, TLAYER_TLS, "verdict FAIL: line 3: ...");
+	EVS(&r.tr, 6, TDIR_RECV, TLAYER_TLS, "250 2.0.0 Ok\r\n"); /* after the verdict */
+	r.reason = (char *)"line 3: one reply too many (got 250 \"250 2.0.0 Ok\")";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 2);
+	ck_assert(quoted);
+	/* an escaped quote inside the excerpt, cut with "..." */
+	r.reason = (char *)"got \"221 \\\"Bye...\"";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(quoted);
+	/* nothing quoted, or a quote no reply holds: the last event before the verdict */
+	r.reason = (char *)"timeout after 5000 ms";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(!quoted);
+	r.reason = (char *)"got \"554 no\"";
+	ck_assert_int_eq(report_view_decisive_event(&r, &quoted), 3);
+	ck_assert(!quoted);
+	r.reason = NULL;
+	transcript_free(&r.tr);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -1092,6 +1175,8 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_hostile_views);
 	tcase_add_test(tc, test_empty_run);
 	tcase_add_test(tc, test_exit_status_warn);
+	tcase_add_test(tc, test_decisive_event);
+	tcase_add_test(tc, test_headline);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");
