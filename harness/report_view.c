@@ -739,32 +739,52 @@ void report_view_run_line(struct buf *out, const struct run *run)
 	buf_appendf(out, " s · stark %s", report_view_str(run->tool_version));
 }
 
+/* One row of the findings per node: what did not pass on node. */
+static void node_findings_row(const struct run *run, struct report_view_table *t, const char *node)
+{
+	size_t n[4] = {0};
+	struct buf ids = {0};
+	for (size_t k = 0; k < run->n; k++) {
+		const struct result *r = &run->results[k];
+		if (r->verdict == V_PASS || !same_node(r->node, node))
+			continue;
+		n[r->verdict == V_FAIL || r->verdict == V_XPASS ? 0 : r->verdict == V_WARN ? 1
+		  : r->verdict == V_ERROR                       ? 2
+		                                                : 3]++;
+		buf_appendf(&ids, "%s%s %s", ids.len ? ", " : "", result_verdict_label(r->verdict),
+		            report_view_str(r->id));
+	}
+	char **c = row_add(t, n[0] ? V_FAIL : n[2] ? V_ERROR : n[1] ? V_WARN : V_PASS, -1);
+	c[0] = xstrdup(node);
+	for (int k = 0; k < 4; k++)
+		c[k + 1] = xasprintf("%zu", n[k]);
+	c[5] = xstrdup(ids.len ? buf_cstr(&ids) : "none");
+	buf_free(&ids);
+}
+
 void report_view_node_findings_table(const struct run *run, struct report_view_table *t)
 {
 	static const char *const heads[] = {"node", "fail", "warn", "error", "other not passed", "findings"};
 	const struct fleet *fl = run->scan;
-	table_init(t, "node-findings", 6, fl->nnodes);
+	/* stark scan --domain: the domains and MX hosts have results of their
+	 * own (the domain checks), after the nodes */
+	size_t extra = 0;
+	for (size_t d = 0; d < fl->ndomains; d++)
+		extra += 1 + fl->domains[d].nmx;
+	table_init(t, "node-findings", 6, fl->nnodes + extra);
 	set_heads(t, heads);
-	for (size_t i = 0; i < fl->nnodes; i++) {
-		const char *node = fl->nodes[i].target;
-		size_t n[4] = {0};
-		struct buf ids = {0};
-		for (size_t k = 0; k < run->n; k++) {
-			const struct result *r = &run->results[k];
-			if (r->verdict == V_PASS || !same_node(r->node, node))
-				continue;
-			n[r->verdict == V_FAIL || r->verdict == V_XPASS ? 0 : r->verdict == V_WARN ? 1
-			  : r->verdict == V_ERROR                       ? 2
-			                                                : 3]++;
-			buf_appendf(&ids, "%s%s %s", ids.len ? ", " : "", result_verdict_label(r->verdict),
-			            report_view_str(r->id));
+	for (size_t i = 0; i < fl->nnodes; i++)
+		node_findings_row(run, t, fl->nodes[i].target);
+	for (size_t d = 0; d < fl->ndomains; d++) {
+		node_findings_row(run, t, fl->domains[d].name);
+		for (size_t m = 0; m < fl->domains[d].nmx; m++) {
+			bool seen = false; /* an MX host of an earlier domain has its row */
+			for (size_t e = 0; e <= d && !seen; e++)
+				for (size_t k = 0; k < (e < d ? fl->domains[e].nmx : m) && !seen; k++)
+					seen = strcmp(fl->domains[e].mx[k], fl->domains[d].mx[m]) == 0;
+			if (!seen)
+				node_findings_row(run, t, fl->domains[d].mx[m]);
 		}
-		char **c = row_add(t, n[0] ? V_FAIL : n[2] ? V_ERROR : n[1] ? V_WARN : V_PASS, -1);
-		c[0] = xstrdup(node);
-		for (int k = 0; k < 4; k++)
-			c[k + 1] = xasprintf("%zu", n[k]);
-		c[5] = xstrdup(ids.len ? buf_cstr(&ids) : "none");
-		buf_free(&ids);
 	}
 }
 
