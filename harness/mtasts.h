@@ -71,6 +71,9 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
                         size_t n);
 void mtasts_policy_free(struct mtasts_policy *p);
 
+/* An RFC 5321 Domain (LDH labels, no trailing dot, at most 253 bytes). */
+bool mtasts_is_domain(const char *s);
+
 /* RFC 8461 4.1: does mx_host (trailing dot allowed, any case) match a
  * pattern of p? "*.example.net" matches exactly one left-most label. */
 bool mtasts_mx_match(const struct mtasts_policy *p, const char *mx_host);
@@ -90,8 +93,25 @@ struct mtasts_fetch_opts {
 	int timeout_ms;              /* whole transfer, connect included (--timeout) */
 };
 
+/* Why a fetch gave no usable response (the judge maps it to a verdict). */
+enum mtasts_fetch_fail {
+	MTASTS_FETCH_OK,        /* an HTTP response was received (any status) */
+	MTASTS_FETCH_BAD_INPUT, /* not a domain name, no address given */
+	MTASTS_FETCH_DNS_NONE,  /* the policy host has no address (NXDOMAIN/NODATA) */
+	MTASTS_FETCH_DNS_FAIL,  /* its lookup failed */
+	MTASTS_FETCH_CONNECT,   /* no TCP connection (refused, unreachable) */
+	MTASTS_FETCH_TIMEOUT,   /* the deadline passed (connect, handshake or transfer) */
+	MTASTS_FETCH_TLS_VERIFY, /* the certificate is not valid for the name / not trusted */
+	MTASTS_FETCH_TLS,       /* another TLS failure (handshake) */
+	MTASTS_FETCH_TOO_LARGE, /* the body went past MTASTS_POLICY_MAX */
+	MTASTS_FETCH_OTHER,     /* any other transport or HTTP framing failure */
+};
+
 struct mtasts_fetched {
 	char *url;            /* https://mta-sts.<domain>/.well-known/mta-sts.txt */
+	enum mtasts_fetch_fail fail;
+	char *request;        /* the request header block as sent, or NULL */
+	char *log;            /* libcurl's informational lines (connects, TLS), capped, or NULL */
 	bool connected;       /* a TCP connection was made */
 	bool tls_ok;          /* handshake done and certificate verified (PKIX, name) */
 	char *tls_error;      /* the verification or handshake failure, or NULL */
@@ -101,14 +121,13 @@ struct mtasts_fetched {
 	char *location;       /* a redirect's Location (never followed), or NULL */
 	char *body;           /* NUL-terminated, at most MTASTS_POLICY_MAX bytes */
 	size_t body_len;
-	bool too_large;       /* the body went past MTASTS_POLICY_MAX (reading stopped) */
-	bool timed_out;
 	char *error;          /* transport failure (curl's message), or NULL */
 	int64_t elapsed_ms;
 };
 
 /* Never blocks past o->timeout_ms (+ a small margin); 0 when an HTTP
- * response was received (any status), -1 otherwise (out->error says). */
+ * response was received (any status), -1 otherwise (out->fail and
+ * out->error say why). policy_domain is the mail domain ("example.test"). */
 int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
                  struct mtasts_fetched *out);
 void mtasts_fetched_free(struct mtasts_fetched *f);
@@ -133,6 +152,12 @@ struct mtasts_rule {
 /* P-06..P-08, terminated by a row with id NULL. */
 const struct mtasts_rule *mtasts_rules(void);
 
+/* Shared with tlsrpt: a domain result for rule ru (node = domain,
+ * keywords "domain" and kw), and a TXT set as transcript notes. */
+void mtasts_result_start(struct result *r, const struct mtasts_rule *ru, const char *domain,
+                         const char *kw);
+void mtasts_note_txtset(struct result *r, const char *rrtype, const struct mtasts_txtset *set);
+
 /*
  * The whole MTA-STS story of a domain, judged step by step. The caller:
  *   mtasts_judge_txt(&st, domain, &txtset, &r6);      -> P-06
@@ -142,12 +167,15 @@ const struct mtasts_rule *mtasts_rules(void);
  * failed one gives SKIP naming the step (blocked_by the earlier id).
  */
 struct mtasts_state {
+	enum verdict txt_verdict;    /* P-06's verdict, V_SKIP before it ran */
+	enum verdict policy_verdict; /* P-07's */
 	bool txt_ok;                 /* exactly one valid STS record */
 	bool published;              /* any STS record at all */
 	struct mtasts_txt txt;
 	bool policy_ok;              /* fetched and parsed */
 	struct mtasts_policy policy; /* valid when policy_ok */
 };
+void mtasts_state_init(struct mtasts_state *st);
 void mtasts_state_free(struct mtasts_state *st);
 
 void mtasts_judge_txt(struct mtasts_state *st, const char *domain, const struct mtasts_txtset *set,

@@ -11,6 +11,9 @@ PKGS=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev llvm
 	# libraries: TLS, JSON, unit tests
 	libwolfssl-dev libjansson-dev check
+	# MTA-STS policy fetch: libcurl, GnuTLS flavour (the OpenSSL one would share the
+	# process with wolfSSL's OpenSSL-compatible symbols)
+	libcurl4-gnutls-dev
 	# tests: report well-formedness and schema, real peers
 	libxml2-utils python3 python3-jsonschema postfix swaks bc curl msmtp s-nail
 	# swaks --tls needs Net::SSLeay (only a Recommends of swaks)
@@ -19,6 +22,8 @@ PKGS=(
 	autoconf automake libtool dpkg-dev
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
+	# MTA-STS tests: the policy host (tests/real/mtasts.sh)
+	nginx
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)

@@ -27,6 +27,7 @@ Suite *catalog_suite(void);
 Suite *policy_suite(void);
 Suite *runner_suite(void);
 Suite *preconditions_suite(void);
+Suite *mtasts_suite(void);
 
 static const struct {
 	const char *name;
@@ -39,6 +40,7 @@ static const struct {
 	{"serve", serve_suite},   {"catalog", catalog_suite}, {"policy", policy_suite},
 	{"runner", runner_suite},
 	{"preconditions", preconditions_suite},
+	{"mtasts", mtasts_suite},
 };
 
 int main(int argc, char **argv)
