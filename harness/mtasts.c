@@ -413,7 +413,12 @@ void mtasts_note_txtset(struct result *r, const char *rrtype, const struct mtast
 	                set->error ? set->error : "", set->error ? ")" : "", set->ntxt,
 	                set->ntxt == 1 ? "" : "s", set->dnssec ? set->dnssec : "not known");
 	for (size_t i = 0; i < set->ntxt; i++) {
-		char *e = escape_bytes((const uint8_t *)set->txt[i], strlen(set->txt[i]));
+		/* as published; only bytes outside printable ASCII escaped */
+		const char *t = set->txt[i];
+		bool plain = true;
+		for (const char *c = t; *c && plain; c++)
+			plain = *c >= 0x20 && *c < 0x7f;
+		char *e = plain ? xstrdup(t) : escape_bytes((const uint8_t *)t, strlen(t));
 		transcript_note(&r->tr, TLAYER_PLAIN, "%s %s \"%s\"", set->qname, rrtype, e);
 		free(e);
 	}
@@ -564,8 +569,8 @@ void mtasts_judge_policy(struct mtasts_state *st, const char *domain, const stru
 	switch (f->fail) {
 	case MTASTS_FETCH_OK: break;
 	case MTASTS_FETCH_DNS_NONE:
-		snprintf(msg, sizeof msg, "mta-sts.%s has no address (%s): the policy cannot be fetched", domain,
-		         f->error ? f->error : "NXDOMAIN or NODATA");
+		snprintf(msg, sizeof msg, "%s: the policy cannot be fetched",
+		         f->error ? f->error : "the policy host has no address");
 		goto done;
 	case MTASTS_FETCH_TLS_VERIFY:
 		snprintf(msg, sizeof msg, "%s: the certificate is not valid for mta-sts.%s (%s)", url, domain,
@@ -619,13 +624,12 @@ void mtasts_judge_policy(struct mtasts_state *st, const char *domain, const stru
 	if (st->policy.mode == MTASTS_MODE_TESTING) {
 		v = V_WARN;
 		snprintf(msg, sizeof msg,
-		         "mode testing (%s): senders report failures but still deliver to an MX that fails, so "
-		         "the policy protects no message yet",
+		         "senders report failures but still deliver to an MX that fails, so the policy protects "
+		         "no message yet (%s)",
 		         buf_cstr(&b));
 	} else if (st->policy.mode == MTASTS_MODE_NONE) {
 		v = V_WARN;
-		snprintf(msg, sizeof msg, "mode none (%s): the policy is withdrawn, senders apply no MTA-STS",
-		         buf_cstr(&b));
+		snprintf(msg, sizeof msg, "the policy is withdrawn, senders apply no MTA-STS (%s)", buf_cstr(&b));
 	} else {
 		v = V_PASS;
 		snprintf(msg, sizeof msg, "%s%s", buf_cstr(&b),

@@ -117,7 +117,7 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	}
 	if (o->addr_status == MTASTS_DNS_NONE || o->naddrs == 0) {
 		out->fail = MTASTS_FETCH_DNS_NONE;
-		out->error = xasprintf("%s has no A or AAAA record", host);
+		out->error = xasprintf("%s has no address (no A or AAAA record)", host);
 		free(host);
 		return -1;
 	}
@@ -186,13 +186,12 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	CURLcode rc = curl_easy_perform(h);
 
-	long status = 0, verify = 0;
+	long status = 0;
 	char *ct = NULL, *loc = NULL, *ip = NULL;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
 	curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
 	curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip);
-	curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &verify);
 	out->http_status = status;
 	out->content_type = ct ? xstrdup(ct) : NULL;
 	out->location = loc ? xstrdup(loc) : NULL;
@@ -213,7 +212,7 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	/* the handshake got through to verification: the peer is a TLS server */
 	out->tls_ok = rc == CURLE_OK || (status > 0 && out->fail != MTASTS_FETCH_TLS_VERIFY);
 	if (out->fail == MTASTS_FETCH_TLS_VERIFY)
-		out->tls_error = verify ? xasprintf("%s (verify result %ld)", msg, verify) : first_line(msg);
+		out->tls_error = first_line(msg);
 	if (rc != CURLE_OK) {
 		char *line = first_line(msg);
 		out->error = out->fail == MTASTS_FETCH_TIMEOUT

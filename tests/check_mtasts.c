@@ -322,7 +322,7 @@ START_TEST(judge_policy)
 	    {301, "text/html", "", MTASTS_FETCH_OK, V_FAIL, "MUST NOT follow"},
 	    {404, "text/html", "", MTASTS_FETCH_OK, V_FAIL, "HTTP 404"},
 	    {0, NULL, "", MTASTS_FETCH_TLS_VERIFY, V_FAIL, "not valid for mta-sts.example.test"},
-	    {0, NULL, "", MTASTS_FETCH_DNS_NONE, V_FAIL, "has no address"},
+	    {0, NULL, "", MTASTS_FETCH_DNS_NONE, V_FAIL, "the policy cannot be fetched"},
 	    {0, NULL, "", MTASTS_FETCH_TOO_LARGE, V_FAIL, "larger than 65536"},
 	    {0, NULL, "", MTASTS_FETCH_TIMEOUT, V_ERROR, "could not be fetched"},
 	    {0, NULL, "", MTASTS_FETCH_CONNECT, V_ERROR, "could not be fetched"},
