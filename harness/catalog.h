@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * catalog: the test catalog (S- T- X- P- C- F- O- ids) as the code has it:
- * per id, every place it is checked (scenario file, policy rule, fuzz
- * target, report feature) or why it is not checked yet (the pending file,
+ * per id, every place it is checked (scenario file, policy rule, domain
+ * rule, fuzz target, report feature) or why it is not checked yet (the pending file,
  * or a policy rule that always skips). Rendered as Markdown (docs/catalog.md)
  * and JSON. Sorted by family (S T X P C F O), number, suffix; an id in the
  * pending file is checked nowhere; every id is well-formed.
@@ -20,6 +20,7 @@ enum catalog_kind {
 	CATALOG_FUZZ,     /* where: fuzz target name ("smtp_cmd") */
 	CATALOG_FEATURE,  /* where: what in stark provides it (free text) */
 	CATALOG_PENDING,  /* not checked yet: reason; where: the rule that skips it, or "" */
+	CATALOG_DOMAIN,   /* where: domain rule id ("mta-sts/p06-txt"): a check of a mail domain */
 };
 
 struct catalog_entry {

@@ -144,6 +144,14 @@ START_TEST(builds_sorted_from_fixture)
 	ck_assert_int_eq(e->kind, CATALOG_PENDING);
 	ck_assert_str_eq(e->where, "tls/t13-client-renegotiation");
 	ck_assert_ptr_null(entry(&c, "T-13", 1));
+	e = entry(&c, "P-09", 0);
+	ck_assert_int_eq(e->kind, CATALOG_DOMAIN);
+	ck_assert_str_eq(e->where, "tls-rpt/p09-record");
+	ck_assert_str_eq(e->severity, "low");
+	ck_assert_ptr_null(entry(&c, "P-09", 1));
+	e = entry(&c, "P-07", 0);
+	ck_assert_uint_eq(e->nrefs, 2);
+	ck_assert_str_eq(e->refs[1], "RFC 8461 3.3");
 	/* the no-certificate state of X-01 is not a second check */
 	ck_assert_ptr_nonnull(entry(&c, "X-01", 0));
 	ck_assert_ptr_null(entry(&c, "X-01", 1));
@@ -154,7 +162,10 @@ START_TEST(builds_sorted_from_fixture)
 	ck_assert_ptr_nonnull(strstr(md, "| F-05 | Two parsers | - | - | **not checked yet:** only one parser |\n"));
 	ck_assert_ptr_nonnull(strstr(md, "policy rule `tls/t07-anon-suites` (mta-sts) |\n"));
 	ck_assert_ptr_nonnull(strstr(md, "\n## T — "));
-	ck_assert_ptr_null(strstr(md, "\n## P — ")); /* no P- id in this fixture */
+	/* the domain rules are in every catalog: the code has them */
+	ck_assert_ptr_nonnull(strstr(md, "\n## P — "));
+	ck_assert_ptr_nonnull(strstr(md, "| P-06 | Exactly one valid MTA-STS TXT record | medium | RFC 8461 3.1 | "
+	                                 "domain rule `mta-sts/p06-txt` |\n"));
 	free(md);
 
 	char *js = catalog_json(&c);
