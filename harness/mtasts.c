@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "run.h"
 #include "util.h"
 
 static const struct mtasts_rule rules[] = {
@@ -687,19 +688,20 @@ void mtasts_judge_mx(const struct mtasts_state *st, const char *domain, const st
 		const char *tls = !mx[i].tls_known ? "TLS not established"
 		                  : mx[i].tls_ok   ? "STARTTLS with a PKIX-valid certificate for its name"
 		                                   : "fails the TLS requirements";
+		bool det = mx[i].detail[0] != '\0';
 		transcript_note(&r->tr, TLAYER_PLAIN, "MX %s: %s%s; %s%s%s%s", mx[i].host,
-		                match ? "matches " : "matches no mx pattern", pat ? pat : "", tls,
-		                mx[i].detail ? " (" : "", mx[i].detail ? mx[i].detail : "", mx[i].detail ? ")" : "");
+		                match ? "matches " : "matches no mx pattern", pat ? pat : "", tls, det ? " (" : "",
+		                mx[i].detail, det ? ")" : "");
 		if (!match || (mx[i].tls_known && !mx[i].tls_ok)) {
 			nbad++;
 			if (!match)
 				note(&bad, "%s matches no mx pattern", mx[i].host);
 			if (mx[i].tls_known && !mx[i].tls_ok)
 				note(&bad, "%s fails the TLS requirements (%s)", mx[i].host,
-				     mx[i].detail ? mx[i].detail : "see its scan");
+				     mx[i].detail[0] ? mx[i].detail : "see its scan");
 		} else if (!mx[i].tls_known) {
 			nunknown++;
-			note(&unknown, "%s: %s", mx[i].host, mx[i].detail ? mx[i].detail : "not scanned");
+			note(&unknown, "%s: %s", mx[i].host, mx[i].detail[0] ? mx[i].detail : "not scanned");
 		} else {
 			note(&good, "%s (%s)", mx[i].host, pat);
 		}
@@ -724,4 +726,56 @@ done:
 	buf_free(&bad);
 	buf_free(&unknown);
 	buf_free(&good);
+}
+
+/* The rules of a scan that make RFC 8461 4.2's "valid PKIX certificate for
+ * the MX host name" (T-04 tls-minimum is the mta-sts policy's own stricter
+ * demand, not the RFC's: an MX that also accepts TLS 1.0 still takes TLS
+ * 1.2 from an MTA-STS sender). */
+static const char *const mx_rules[] = {"cert/x01-chain", "cert/x02-name", "cert/x03-validity"};
+
+void mtasts_mx_from_run(struct mtasts_mx *mx, const char *host, const struct run *run,
+                        const char *const *targets, size_t ntargets)
+{
+	memset(mx, 0, sizeof *mx);
+	mx->host = host;
+	bool bad = false, unknown = ntargets == 0;
+	struct buf fails = {0}, errors = {0};
+	if (ntargets == 0)
+		note(&errors, "no address scanned");
+	for (size_t t = 0; t < ntargets; t++) {
+		bool seen[3] = {false, false, false};
+		for (size_t i = 0; i < run->n; i++) {
+			const struct result *r = &run->results[i];
+			if (r->node == NULL || strcmp(r->node, targets[t]) != 0)
+				continue;
+			if (strcmp(r->id, "tls/probe") == 0 && r->verdict == V_ERROR) {
+				unknown = true;
+				note(&errors, "%s: %s", targets[t], r->reason);
+			}
+			for (int k = 0; k < 3; k++) {
+				if (strcmp(r->id, mx_rules[k]) != 0)
+					continue;
+				seen[k] = true;
+				if (r->verdict == V_FAIL) {
+					bad = true;
+					note(&fails, "%s: %s %s", targets[t], r->catalog[0], r->reason);
+				} else if (r->verdict != V_PASS) {
+					unknown = true;
+					note(&errors, "%s: %s %s", targets[t], r->catalog[0],
+					     r->reason && r->reason[0] ? r->reason : result_verdict_label(r->verdict));
+				}
+			}
+		}
+		for (int k = 0; k < 3; k++)
+			if (!seen[k] && errors.len == 0) {
+				unknown = true;
+				note(&errors, "%s: no %s result", targets[t], mx_rules[k]);
+			}
+	}
+	mx->tls_known = bad || !unknown;
+	mx->tls_ok = !bad && !unknown;
+	snprintf(mx->detail, sizeof mx->detail, "%s", bad ? buf_cstr(&fails) : unknown ? buf_cstr(&errors) : "");
+	buf_free(&fails);
+	buf_free(&errors);
 }

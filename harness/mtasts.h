@@ -138,8 +138,17 @@ struct mtasts_mx {
 	const char *host;   /* MX host name as in DNS */
 	bool tls_known;     /* the scan ran to a conclusion on every address */
 	bool tls_ok;        /* every address passed */
-	const char *detail; /* why not (known && !ok) or why unknown, else NULL */
+	char detail[512];   /* why not (known && !ok) or why unknown, else "" */
 };
+
+struct run;
+/* Fill mx->tls_* and detail from the results a scan of the MX host's nodes
+ * (result.node = each of targets, "addr:port") left in run: the handshake
+ * and certificate rules X-01 (chain to a trusted root), X-02 (the MX host
+ * name, the scan's servername), X-03 (validity). Any FAIL: known, not ok;
+ * else an ERROR or a missing rule: unknown; else ok. host is borrowed. */
+void mtasts_mx_from_run(struct mtasts_mx *mx, const char *host, const struct run *run,
+                        const char *const *targets, size_t ntargets);
 
 /* One domain rule = one catalog row (read by catalog.c and by the judges). */
 struct mtasts_rule {

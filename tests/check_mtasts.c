@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mtasts.h"
+#include "run.h"
 #include "tlsrpt.h"
 #include "util.h"
 
@@ -400,10 +401,10 @@ END_TEST
 
 START_TEST(judge_mx)
 {
-	const struct mtasts_mx ok1 = {"mx1.example.test", true, true, NULL};
-	const struct mtasts_mx ok2 = {"a.mx.example.test.", true, true, NULL};
-	const struct mtasts_mx deep = {"a.b.mx.example.test", true, true, NULL};
-	const struct mtasts_mx outside = {"mx9.elsewhere.test", true, true, NULL};
+	const struct mtasts_mx ok1 = {"mx1.example.test", true, true, ""};
+	const struct mtasts_mx ok2 = {"a.mx.example.test.", true, true, ""};
+	const struct mtasts_mx deep = {"a.b.mx.example.test", true, true, ""};
+	const struct mtasts_mx outside = {"mx9.elsewhere.test", true, true, ""};
 	const struct mtasts_mx badcert = {"mx1.example.test", true, false, "X-02: certificate not for mx1"};
 	const struct mtasts_mx unknown = {"b.mx.example.test", false, false, "connection refused"};
 	struct {
@@ -443,6 +444,78 @@ START_TEST(judge_mx)
 		result_free(&r);
 		mtasts_state_free(&st);
 	}
+}
+END_TEST
+
+static void add_result(struct run *run, const char *node, const char *id, const char *cat,
+                       enum verdict v, const char *reason)
+{
+	struct result r;
+	memset(&r, 0, sizeof r);
+	transcript_init(&r.tr);
+	r.id = xstrdup(id);
+	r.node = xstrdup(node);
+	r.title = xstrdup("");
+	r.file = xstrdup("");
+	r.severity = xstrdup("high");
+	r.catalog = xcalloc(2, sizeof *r.catalog);
+	r.catalog[0] = xstrdup(cat);
+	r.ncatalog = 1;
+	r.verdict = v;
+	r.reason = xstrdup(reason);
+	run_add(run, &r);
+}
+
+/* One node's certificate rules as a scan under any policy leaves them. */
+static void add_cert_rules(struct run *run, const char *node, enum verdict x01, enum verdict x02)
+{
+	add_result(run, node, "tls/t01-sslv2", "T-01", V_PASS, "");
+	add_result(run, node, "cert/x01-chain", "X-01", x01, x01 == V_PASS ? "" : "chain does not validate");
+	add_result(run, node, "cert/x02-name", "X-02", x02, x02 == V_PASS ? "" : "name does not match");
+	add_result(run, node, "cert/x03-validity", "X-03", V_PASS, "");
+}
+
+START_TEST(mx_facts_from_a_scan)
+{
+	struct run run;
+	run_init(&run);
+	add_cert_rules(&run, "127.0.0.2:25", V_PASS, V_PASS);
+	add_cert_rules(&run, "127.0.0.3:25", V_PASS, V_PASS);
+	add_cert_rules(&run, "127.0.0.4:25", V_PASS, V_FAIL);
+	add_cert_rules(&run, "127.0.0.5:25", V_ERROR, V_PASS);
+	add_result(&run, "127.0.0.6:25", "tls/probe", "T-04", V_ERROR, "connection refused");
+	struct mtasts_mx mx;
+	const char *both[] = {"127.0.0.2:25", "127.0.0.3:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, both, 2);
+	ck_assert(mx.tls_known && mx.tls_ok);
+	ck_assert_str_eq(mx.detail, "");
+	ck_assert_str_eq(mx.host, "mx1.example.test");
+	/* one address of two with the wrong name: the MX fails */
+	const char *one_bad[] = {"127.0.0.2:25", "127.0.0.4:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, one_bad, 2);
+	ck_assert(mx.tls_known && !mx.tls_ok);
+	ck_assert_ptr_nonnull(strstr(mx.detail, "127.0.0.4:25: X-02 name does not match"));
+	/* an ERROR is not a finding: unknown */
+	const char *err[] = {"127.0.0.5:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, err, 1);
+	ck_assert(!mx.tls_known && !mx.tls_ok);
+	ck_assert_ptr_nonnull(strstr(mx.detail, "X-01"));
+	const char *dead[] = {"127.0.0.6:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, dead, 1);
+	ck_assert(!mx.tls_known);
+	ck_assert_ptr_nonnull(strstr(mx.detail, "connection refused"));
+	/* a FAIL on one address outranks an ERROR on another */
+	const char *mixed[] = {"127.0.0.5:25", "127.0.0.4:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, mixed, 2);
+	ck_assert(mx.tls_known && !mx.tls_ok);
+	/* nothing scanned */
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, NULL, 0);
+	ck_assert(!mx.tls_known);
+	const char *absent[] = {"127.0.0.9:25"};
+	mtasts_mx_from_run(&mx, "mx1.example.test", &run, absent, 1);
+	ck_assert(!mx.tls_known);
+	ck_assert_ptr_nonnull(strstr(mx.detail, "no cert/x01-chain result"));
+	run_free(&run);
 }
 END_TEST
 
@@ -556,6 +629,7 @@ Suite *mtasts_suite(void)
 	tcase_add_test(tc, judge_policy);
 	tcase_add_test(tc, judge_skips);
 	tcase_add_test(tc, judge_mx);
+	tcase_add_test(tc, mx_facts_from_a_scan);
 	tcase_add_test(tc, tlsrpt_judgement);
 	tcase_add_test(tc, rules_table);
 	suite_add_tcase(s, tc);

@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 			mx[nmx].host = h;
 			mx[nmx].tls_known = strcmp(eq + 1, "unknown") != 0;
 			mx[nmx].tls_ok = strcmp(eq + 1, "ok") == 0;
-			mx[nmx].detail = mx[nmx].tls_ok ? NULL : mx[nmx].tls_known ? "the scan failed it" : "not scanned";
+			snprintf(mx[nmx].detail, sizeof mx[nmx].detail, "%s",
+			         mx[nmx].tls_ok ? "" : mx[nmx].tls_known ? "the scan failed it" : "not scanned");
 			nmx++;
 		} else
 			return usage("unknown option or too many values");
