@@ -89,7 +89,8 @@ struct mtasts_fetch_opts {
 	enum mtasts_dns addr_status; /* how the policy host's A/AAAA lookup ended */
 	const char *addr_error;      /* MTASTS_DNS_FAIL: why */
 	uint16_t port;               /* 0: 443; tests: the nginx port */
-	const char *ca_file;         /* trust anchors (PEM), NULL: the system store */
+	const char *ca_file;         /* trust anchors (PEM) besides the system store, or NULL */
+	bool no_system_ca;           /* trust ca_file alone (--no-system-ca) */
 	int timeout_ms;              /* whole transfer, connect included (--timeout) */
 };
 

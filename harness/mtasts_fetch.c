@@ -4,7 +4,7 @@
  * libcurl (Debian's GnuTLS flavour: the OpenSSL one would share a process
  * with wolfSSL's OpenSSL-compatible symbols). Owns what a sender's fetch
  * must be: https only, the certificate verified for mta-sts.<domain>
- * against --ca or the system store, no redirect followed, a 64 KiB body
+ * against --ca and/or the system store, no redirect followed, a 64 KiB body
  * limit, one deadline for the whole transfer, and the exchange recorded as
  * evidence (request, response headers, body, libcurl's connection lines).
  * Never resolves a name: curl gets the addresses the caller resolved
@@ -167,10 +167,13 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file) {
+	/* as stark's TLS config: --ca, and the system store (libcurl's CA
+	 * path, /etc/ssl/certs) unless --no-system-ca; neither: nothing is
+	 * trusted and every certificate fails, as asked */
+	if (o->ca_file || o->no_system_ca)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL); /* --ca alone, not the system store too */
-	}
+	if (o->no_system_ca)
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

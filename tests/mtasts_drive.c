@@ -9,7 +9,7 @@
  * addresses are --addr.
  *
  * usage: mtasts-drive --domain D [--addr IP]... [--no-addr] [--port N]
- *          [--ca FILE] [--timeout MS] [--txt RECORD]... [--no-txt]
+ *          [--ca FILE] [--no-system-ca] [--timeout MS] [--txt RECORD]... [--no-txt]
  *          [--mx HOST=ok|fail|unknown]... [--tlsrpt RECORD]... [-v]
  * Without --txt, the TXT set is one "v=STSv1; id=drive1" record.
  * exit: 0 the results were printed, 2 bad usage.
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	const char *domain = NULL, *ca = NULL, *addrs[MAXN], *txt[MAXN], *rpt[MAXN];
 	struct mtasts_mx mx[MAXN];
 	size_t naddrs = 0, ntxt = 0, nrpt = 0, nmx = 0;
-	bool no_addr = false, no_txt = false, verbose = false;
+	bool no_addr = false, no_txt = false, verbose = false, no_system_ca = false;
 	long port = 0, timeout = 3000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--no-addr") == 0) {
 			no_addr = true;
+			continue;
+		}
+		if (strcmp(a, "--no-system-ca") == 0) {
+			no_system_ca = true;
 			continue;
 		}
 		if (strcmp(a, "--no-txt") == 0) {
@@ -118,7 +122,7 @@ int main(int argc, char **argv)
 	bool fetched = false;
 	if (st.txt_ok) {
 		struct mtasts_fetch_opts o = {addrs, naddrs, no_addr ? MTASTS_DNS_NONE : MTASTS_DNS_ANSWER, NULL,
-		                              (uint16_t)port, ca, (int)timeout};
+		                              (uint16_t)port, ca, no_system_ca, (int)timeout};
 		int64_t t0 = mono_ms();
 		mtasts_fetch(domain, &o, &f);
 		fprintf(stderr, "mtasts-drive: fetch took %lld ms\n", (long long)(mono_ms() - t0));
