@@ -586,6 +586,7 @@ void mtasts_judge_policy(struct mtasts_state *st, const char *domain, const stru
 	case MTASTS_FETCH_CONNECT:
 	case MTASTS_FETCH_TIMEOUT:
 	case MTASTS_FETCH_TLS:
+	case MTASTS_FETCH_INTERRUPTED:
 	case MTASTS_FETCH_OTHER:
 		v = V_ERROR;
 		snprintf(msg, sizeof msg, "%s could not be fetched: %s", url, f->error ? f->error : "no response");

@@ -14,6 +14,7 @@
 #ifndef STARK_MTASTS_H
 #define STARK_MTASTS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +93,7 @@ struct mtasts_fetch_opts {
 	const char *ca_file;         /* trust anchors (PEM) besides the system store, or NULL */
 	bool no_system_ca;           /* trust ca_file alone (--no-system-ca) */
 	int timeout_ms;              /* whole transfer, connect included (--timeout) */
+	const volatile sig_atomic_t *stop; /* SIGINT/SIGTERM seen: give up at once, or NULL */
 };
 
 /* Why a fetch gave no usable response (the judge maps it to a verdict). */
@@ -105,6 +107,7 @@ enum mtasts_fetch_fail {
 	MTASTS_FETCH_TLS_VERIFY, /* the certificate is not valid for the name / not trusted */
 	MTASTS_FETCH_TLS,       /* another TLS failure (handshake) */
 	MTASTS_FETCH_TOO_LARGE, /* the body went past MTASTS_POLICY_MAX */
+	MTASTS_FETCH_INTERRUPTED, /* the stop flag was raised */
 	MTASTS_FETCH_OTHER,     /* any other transport or HTTP framing failure */
 };
 

@@ -69,6 +69,15 @@ static int on_debug(CURL *h, curl_infotype type, char *p, size_t len, void *arg)
 	return 0;
 }
 
+/* libcurl calls this several times a second: a raised stop flag ends the
+ * transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	const volatile sig_atomic_t *stop = arg;
+	return stop && *stop ? 1 : 0;
+}
+
 static char *take(struct buf *b)
 {
 	char *s = b->len ? xstrndup((const char *)b->data, b->len) : NULL;
@@ -187,6 +196,11 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &s);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (o->stop) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)o->stop);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	CURLcode rc = curl_easy_perform(h);
 
 	long status = 0;
@@ -207,6 +221,7 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 	case CURLE_PEER_FAILED_VERIFICATION: out->fail = MTASTS_FETCH_TLS_VERIFY; break;
 	case CURLE_SSL_CONNECT_ERROR: out->fail = MTASTS_FETCH_TLS; break;
 	case CURLE_FILESIZE_EXCEEDED: out->fail = MTASTS_FETCH_TOO_LARGE; break;
+	case CURLE_ABORTED_BY_CALLBACK: out->fail = MTASTS_FETCH_INTERRUPTED; break;
 	case CURLE_WRITE_ERROR:
 		out->fail = s.too_large ? MTASTS_FETCH_TOO_LARGE : MTASTS_FETCH_OTHER;
 		break;
@@ -220,7 +235,8 @@ int mtasts_fetch(const char *policy_domain, const struct mtasts_fetch_opts *o,
 		char *line = first_line(msg);
 		out->error = out->fail == MTASTS_FETCH_TIMEOUT
 		                 ? xasprintf("no complete response within %d ms (%s)", timeout, line)
-		                 : xstrdup(line);
+		             : out->fail == MTASTS_FETCH_INTERRUPTED ? xstrdup("interrupted")
+		                                                     : xstrdup(line);
 		free(line);
 	}
 	out->request = take(&s.request);

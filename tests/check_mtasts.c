@@ -329,6 +329,7 @@ START_TEST(judge_policy)
 	    {0, NULL, "", MTASTS_FETCH_CONNECT, V_ERROR, "could not be fetched"},
 	    {0, NULL, "", MTASTS_FETCH_DNS_FAIL, V_ERROR, "could not be fetched"},
 	    {0, NULL, "", MTASTS_FETCH_TLS, V_ERROR, "could not be fetched"},
+	    {0, NULL, "", MTASTS_FETCH_INTERRUPTED, V_ERROR, "could not be fetched"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct mtasts_fetched f = fetched(cases[i].status, cases[i].ct, cases[i].body);

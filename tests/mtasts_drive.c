@@ -6,7 +6,7 @@
  * nginx before (and independently of) the domain scan that resolves them.
  * Prints one line per result, "P-0N VERDICT text", and with -v the
  * evidence (transcript) under it. Never resolves a name: the policy host's
- * addresses are --addr.
+ * addresses are --addr. SIGINT raises the fetch's stop flag.
  *
  * usage: mtasts-drive --domain D [--addr IP]... [--no-addr] [--port N]
  *          [--ca FILE] [--no-system-ca] [--timeout MS] [--txt RECORD]... [--no-txt]
@@ -14,6 +14,7 @@
  * Without --txt, the TXT set is one "v=STSv1; id=drive1" record.
  * exit: 0 the results were printed, 2 bad usage.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,14 @@
 #include "util.h"
 
 #define MAXN 16
+
+/* SIGINT raises it, as stark's own handler does: the fetch gives up */
+static volatile sig_atomic_t stop;
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static void print(const struct result *r, bool verbose)
 {
@@ -104,6 +113,10 @@ int main(int argc, char **argv)
 	}
 	if (domain == NULL || port < 0 || port > 65535)
 		return usage("--domain D is required, --port 0..65535");
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
 	if (ntxt == 0 && !no_txt)
 		txt[ntxt++] = "v=STSv1; id=drive1";
 
@@ -122,7 +135,7 @@ int main(int argc, char **argv)
 	bool fetched = false;
 	if (st.txt_ok) {
 		struct mtasts_fetch_opts o = {addrs, naddrs, no_addr ? MTASTS_DNS_NONE : MTASTS_DNS_ANSWER, NULL,
-		                              (uint16_t)port, ca, no_system_ca, (int)timeout};
+		                              (uint16_t)port, ca, no_system_ca, (int)timeout, &stop};
 		int64_t t0 = mono_ms();
 		mtasts_fetch(domain, &o, &f);
 		fprintf(stderr, "mtasts-drive: fetch took %lld ms\n", (long long)(mono_ms() - t0));

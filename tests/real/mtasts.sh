@@ -8,7 +8,7 @@
 # on the wire: the evidence (status line, headers, body) is in the
 # transcript, a redirect is not followed (nginx's access log), a silent or
 # dripping server ends within the deadline, and proxy variables pointing
-# at a dead port change nothing (no proxy is used).
+# at a dead port change nothing (no proxy is used), and SIGINT ends a fetch.
 # usage: tests/real/mtasts.sh STARK_BINARY SOURCE_DIR  (STARK_MTASTS_DRIVE: the driver)
 set -euo pipefail
 STARK=$(realpath "$1")
@@ -105,6 +105,19 @@ for c in slow silent; do
 	grep -q "no complete response within $TIMEOUT ms" "$W/$c.out" || { echo "mtasts: $c: not a timeout" >&2; fail=1; }
 	[ "$ms" -lt $((TIMEOUT + 2000)) ] || { echo "mtasts: $c: took $ms ms, deadline $TIMEOUT ms" >&2; fail=1; }
 done
+
+# SIGINT ends a fetch from the silent server long before its 20 s deadline
+t0=$(date +%s%N)
+"$DRIVE" --domain "$D" --addr 127.0.0.1 --port "$MTASTS_SILENT_PORT" --ca "$MTASTS_CA" \
+	--timeout 20000 >"$W/sigint.out" 2>&1 &
+dpid=$!
+sleep 0.5
+kill -INT "$dpid"
+wait "$dpid" || { echo "mtasts: sigint: driver failed" >&2; fail=1; }
+ms=$((($(date +%s%N) - t0) / 1000000))
+grep -q '^P-07 ERROR .*could not be fetched: interrupted' "$W/sigint.out" ||
+	{ echo "mtasts: sigint: the fetch was not interrupted" >&2; cat "$W/sigint.out" >&2; fail=1; }
+[ "$ms" -lt 5000 ] || { echo "mtasts: sigint: took $ms ms" >&2; fail=1; }
 
 if [ "$fail" -ne 0 ]; then
 	for c in good redirect slow; do echo "--- $c" >&2; cat "$W/$c.out" >&2; done
