@@ -23,6 +23,9 @@ PKGS=(
 	chromium chromium-driver python3-selenium
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
+	# install: the man page (scdoc), the Debian package and its checks
+	# (scripts/package-test.sh), the workflow files' YAML check
+	scdoc debhelper lintian python3-yaml
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)

@@ -93,7 +93,14 @@ for t in $TARGETS; do
 		fail=1
 	fi
 done
-extra=$(cd "$OUT" && ls | grep -v -E "^($(echo "$TARGETS" | tr ' ' '|'))(\.dict|\.options|_seed_corpus\.zip)?$" || true)
-[ -z "$extra" ] || echo "cfl-build: also in \$OUT: $extra"
+extra=""
+for f in "$OUT"/*; do
+	b=$(basename "$f")
+	for t in $TARGETS; do
+		case $b in "$t" | "$t.dict" | "$t.options" | "${t}_seed_corpus.zip") b="" ;; esac
+	done
+	[ -z "$b" ] || extra="$extra $b"
+done
+[ -z "$extra" ] || echo "cfl-build: also in \$OUT:$extra"
 [ $fail -eq 0 ] && echo "cfl-build: the eight targets came out of build.sh ($san)"
 exit $fail
