@@ -63,7 +63,8 @@ if [ "${1:-}" = --inside ]; then
 		[ "$rc" -eq 0 ] || { cat /tmp/demo.log; echo "package-test: FAIL stark demo exit $rc"; exit 1; }
 		[ -s /tmp/demo/results.json ] || { echo "package-test: FAIL stark demo wrote no results.json"; exit 1; }
 		phase "stark demo exit 0"
-		stark catalog | grep -q "^| S-08" || { echo "package-test: FAIL stark catalog"; exit 1; }
+		stark catalog >/tmp/catalog.md && grep -q "^| S-08" /tmp/catalog.md ||
+			{ echo "package-test: FAIL stark catalog"; exit 1; }
 		MANWIDTH=80 man -P cat stark >/tmp/man.txt 2>/tmp/man.err ||
 			{ cat /tmp/man.err; echo "package-test: FAIL man stark"; exit 1; }
 		grep -q "^NAME" /tmp/man.txt && grep -q "stark demo" /tmp/man.txt ||
