@@ -10,7 +10,20 @@
 #   OUT=/tmp/cfl .clusterfuzzlite/build.sh
 # (defaults: CC=clang, CFLAGS=-fsanitize=address,undefined -fsanitize=fuzzer-no-link,
 #  LIB_FUZZING_ENGINE=-fsanitize=fuzzer, SRC=the checkout, WORK=a temp dir).
+# The checkout: run in place (.clusterfuzzlite/build.sh of a checkout), or as
+# the image runs it: $SRC/build.sh (a copy, see Dockerfile) from the WORKDIR
+# $SRC/stark. Never the parent of the copy's directory.
 here=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -f "$here/fuzz/CMakeLists.txt" ]; then
+	if [ -f "$PWD/fuzz/CMakeLists.txt" ]; then
+		here=$PWD
+	elif [ -n "${SRC:-}" ] && [ -f "$SRC/stark/fuzz/CMakeLists.txt" ]; then
+		here=$SRC/stark
+	else
+		echo "build.sh: no stark checkout here ($here), in $PWD or in \$SRC/stark" >&2
+		exit 1
+	fi
+fi
 : "${SRC:=$(dirname "$here")}"
 : "${OUT:=$here/fuzz/out/cfl}"
 : "${WORK:=$(mktemp -d)}"

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "datadir.h"
 #include "dns.h"
 #include "domain.h"
 #include "diff.h"
@@ -30,10 +31,6 @@
 #include "scenario.h"
 #include "util.h"
 #include "wtls.h"
-
-#ifndef STARK_SOURCE_DIR
-#define STARK_SOURCE_DIR "."
-#endif
 
 volatile sig_atomic_t cmd_stop;
 
@@ -434,8 +431,19 @@ static struct wtls_config *client_tls_config(const struct cli *c)
 static int load_scenarios(struct cli *c, const char *role, struct scenario ***scns,
                           size_t *nscns)
 {
-	char *defscn = getenv("STARK_SCENARIOS") ? xstrdup(getenv("STARK_SCENARIOS"))
-	                                         : xasprintf(STARK_SOURCE_DIR "/scenarios/%s", role);
+	char *defscn = NULL;
+	if (c->nscn == 0 && getenv("STARK_SCENARIOS")) {
+		defscn = xstrdup(getenv("STARK_SCENARIOS"));
+	} else if (c->nscn == 0) {
+		char rel[64], err[2048];
+		snprintf(rel, sizeof rel, "scenarios/%s", role);
+		defscn = datadir_find(rel, err, sizeof err);
+		if (defscn == NULL) {
+			fprintf(stderr, "stark: %s\nstark: name the %s suite with --scenarios PATH (or "
+			        "STARK_SCENARIOS)\n", err, role);
+			return 2;
+		}
+	}
 	struct scn_diag diag = {0};
 	int rc = runner_load(c->nscn ? c->scn : &defscn, c->nscn ? c->nscn : 1, scns, nscns, &diag);
 	for (size_t i = 0; i < diag.n; i++)

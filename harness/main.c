@@ -26,6 +26,7 @@
 #include "catalog.h"
 #include "cert.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "diff.h"
 #include "merge.h"
 #include "report.h"
@@ -36,10 +37,6 @@
 #include "scenario.h"
 #include "util.h"
 #include "wtls.h"
-
-#ifndef STARK_SOURCE_DIR
-#define STARK_SOURCE_DIR "."
-#endif
 
 /* ---- options shared by run, demo, scan and serve ---- */
 
@@ -240,12 +237,21 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 			return cmd_usage_error(cmd, "unexpected argument '%s'", argv[i]);
 		}
 	}
-	char *def = xstrdup(STARK_SOURCE_DIR "/scenarios");
+	char err[2048];
+	char *pending = datadir_find("catalog-pending.tsv", err, sizeof err);
+	char *def = npaths ? NULL : datadir_find("scenarios", err, sizeof err);
+	if (pending == NULL || (npaths == 0 && def == NULL)) {
+		fprintf(stderr, "stark: catalog: %s\n", err);
+		free(paths);
+		free(pending);
+		free(def);
+		return 2;
+	}
 	if (npaths == 0)
 		paths = xrealloc(paths, sizeof *paths), paths[npaths++] = def;
 	struct catalog c;
 	struct scn_diag d = {0};
-	int rc = catalog_build(&c, paths, npaths, STARK_SOURCE_DIR "/docs/catalog-pending.tsv", &d);
+	int rc = catalog_build(&c, paths, npaths, pending, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.msgs[i]);
 	if (rc == 0) {
@@ -257,6 +263,7 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 	scenario_diag_free(&d);
 	free(paths);
 	free(def);
+	free(pending);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -363,14 +370,19 @@ out:
 
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
-	printf("stark %s\n", STARK_VERSION);
+	char err[2048];
+	char *scn = datadir_find("scenarios", err, sizeof err);
+	printf("stark %s\nTLS: %s\nscenarios: %s\n", STARK_VERSION, wtls_build_info(),
+	       scn ? scn : "none found (pass --scenarios PATH)");
+	free(scn);
 	return 0;
 }
 
 static const struct command commands[] = {
     {"run", cmd_run, "--target HOST:PORT [options]", "play the server suite against an SMTP server",
      "  --target HOST:PORT     the server to test ([::1]:25 for IPv6)\n" OPTS_COMMON OPTS_TRUST
-         OPTS_SERVER OPTS_XFAIL "\ndefault scenarios: the server suite (scenarios/server)\n"
+         OPTS_SERVER OPTS_XFAIL "\ndefault scenarios: the server suite, scenarios/server in stark's data\n"
+         "directory (stark version shows where it is)\n"
          EXIT_HELP,
      NULL},
     {"demo", cmd_demo, "[options]", "the server suite against the embedded reference target",
@@ -408,7 +420,8 @@ static const struct command commands[] = {
      "                         scenario)\n"
      "  --client-profile require-tls|opportunistic  what the client claims (default\n"
      "                         require-tls)\n" OPTS_COMMON OPTS_TRUST OPTS_XFAIL
-     "\ndefault scenarios: the client suite (scenarios/client)\n" EXIT_HELP,
+     "\ndefault scenarios: the client suite, scenarios/client in stark's data\n"
+     "directory (stark version shows where it is)\n" EXIT_HELP,
      NULL},
     {"lint", cmd_lint, "FILE|DIR...", "check scenario files (file:line:col: message)",
      "exit status: 0 every file is valid, 1 any error, 2 bad usage\n", NULL},
@@ -435,7 +448,8 @@ static const struct command commands[] = {
     {"catalog", cmd_catalog, "[--format md|json] [--scenarios PATH]...",
      "every catalog id: title, severity, references, where it is checked",
      "  --format md|json       output format (default md; docs/catalog.md is this output)\n"
-     "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios/)\n",
+     "  --scenarios PATH       scenario file or directory, repeatable (default: scenarios\n"
+     "                         in stark's data directory)\n",
      NULL},
     {"diff", cmd_diff, "OLD.json NEW.json [--out DIR] [-q]",
      "the CI gate: what got worse, what was fixed between two runs",
@@ -457,7 +471,7 @@ static const struct command commands[] = {
      "not of one scan\n",
      NULL},
     {"help", help_cmd, "[COMMAND]", "this list, or one command's options", "", NULL},
-    {"version", cmd_version, "", "print stark's version", "", NULL},
+    {"version", cmd_version, "", "print stark's version, TLS library and scenario directory", "", NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STARK_VERSION "0.1.0"
+#ifndef STARK_VERSION
+#error "STARK_VERSION comes from project(VERSION) in CMakeLists.txt (the one source of truth)"
+#endif
 /* Defaults every command shares: the EHLO argument (a name under RFC 6761's
  * test., which no real host claims) and the deadline of each wait. */
 #define STARK_DEFAULT_HELO "stark.test"

@@ -14,6 +14,7 @@
 #include "wtls_int.h"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/version.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
 #include "util.h"
@@ -45,6 +46,12 @@ int wtls_global_init(void)
 {
 	pthread_once(&init_once, do_init);
 	return init_rc;
+}
+
+const char *wtls_build_info(void)
+{
+	/* the headers it was compiled against: Debian's libwolfssl-dev */
+	return "wolfSSL " LIBWOLFSSL_VERSION_STRING " (system)";
 }
 
 void wtls_thread_cleanup(void)

@@ -32,6 +32,9 @@ PKGS=(
 	nsd ldnsutils openssl
 	# MTA-STS tests: the policy host (tests/real/mtasts.sh)
 	nginx
+	# install: the man page (scdoc), the Debian package and its checks
+	# (scripts/package-test.sh), the workflow files' YAML check
+	scdoc debhelper lintian python3-yaml
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)

@@ -9,7 +9,9 @@
 #     corpus (new inputs go to a temporary directory, the corpus is kept).
 # STARK_QUICK=1 runs step 1 only. STARK_LONG=1 adds the long real-peer
 # comparisons (tls-compare against the MTAs' default configurations:
-# testssl.sh alone needs 4-7 minutes per target); CI runs without it.
+# testssl.sh alone needs 4-7 minutes per target) and package_install (the
+# Debian package built, linted and installed in a clean root,
+# scripts/package-test.sh); CI runs without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's tools first: the tests use Debian's python3 and clients, not a
