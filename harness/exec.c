@@ -259,7 +259,22 @@ void exec_fetch(struct ex *x, int64_t silence_ms)
 			                (long long)x->o->timeout_ms);
 			return;
 		case CONN_STOPPED: x->ev = EV_STOPPED; return;
-		default:
+		default: {
+			/* A client (stark serves) that ends the TLS session with a
+			 * fatal alert has hung up on purpose: a close, with the
+			 * alert noted (TLS 1.3: stark's side of the handshake may
+			 * be complete before the client judged the certificate). */
+			char alert[64];
+			if (x->server && x->c.tls &&
+			    wtls_peer_fatal_alert(x->c.tls, alert, sizeof alert)) {
+				transcript_note(&x->r->tr, TLAYER_TLS,
+				                "the client ended the TLS session with a fatal alert: %s",
+				                alert);
+				x->ev = EV_CLOSE;
+				saw_close(x);
+				return;
+			}
+		}
 			snprintf(x->everr, sizeof x->everr, "%s", x->c.err);
 			x->ev = EV_ERROR;
 			transcript_note(&x->r->tr, conn_layer(&x->c), "%s", x->c.err);

@@ -30,7 +30,8 @@ struct exec_opts {
 	const volatile sig_atomic_t *stop; /* SIGINT/SIGTERM flag, may be NULL */
 	/* Client role (stark serve): stark is the server. */
 	const char *trigger;       /* shell command line that makes the client connect (CLI only) */
-	int64_t start_ms;          /* how long the trigger may take to connect (a client's own
+	int64_t start_ms;          /* how long the trigger may take to connect, and to exit after
+	                            * stark closed (a client's own
 	                            * start-up: Node, a JVM, a loaded machine); 0: timeout_ms */
 	const char *listen_host;   /* default 127.0.0.1 */
 	const char *listen_port;   /* "0": a free port per scenario */

@@ -43,6 +43,9 @@ struct ex {
 	struct buf lastargs;   /* arguments of the last matched command (for sink) */
 	struct trigger *trig;  /* client role */
 	bool finished;         /* connection closed and trigger reaped */
+	bool listening;        /* client role: lfd is open (closed before the trigger is awaited) */
+	int lfd;
+	bool trig_killed;      /* the trigger outlived the deadline after our close */
 	char everr[256];
 	bool done; /* verdict decided */
 	/* The last matched reply, for evidence in fail messages. */

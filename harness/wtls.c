@@ -374,6 +374,17 @@ static void alert_text(const WOLFSSL_ALERT *a, char *out, size_t outlen)
 		snprintf(out, outlen, "alert %d", a->code);
 }
 
+bool wtls_peer_fatal_alert(struct wtls *t, char *desc, size_t desclen)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	memset(&h, 0, sizeof h);
+	if (t == NULL || t->ssl == NULL || wolfSSL_get_alert_history(t->ssl, &h) != WOLFSSL_SUCCESS ||
+	    h.last_rx.level != alert_fatal)
+		return false;
+	alert_text(&h.last_rx, desc, desclen);
+	return true;
+}
+
 /* Human reason for a failed wolfSSL call: the alert received (usually the
  * real reason), wolfSSL's own reason unless it only says "socket error",
  * the alert we sent, then what the transport did. */

@@ -158,5 +158,10 @@ void wtls_thread_cleanup(void);
 /* After wtls_read returned 0: true if the peer sent close_notify, false if
  * the transport just ended (truncation, RFC 8446 section 6.1). */
 bool wtls_got_close_notify(const struct wtls *t);
+/* After a failed read: true if the peer sent a fatal alert (its
+ * description in desc), i.e. it ended the session on purpose, e.g. a
+ * TLS 1.3 client refusing the certificate after the server's side of the
+ * handshake was complete. */
+bool wtls_peer_fatal_alert(struct wtls *t, char *desc, size_t desclen);
 
 #endif

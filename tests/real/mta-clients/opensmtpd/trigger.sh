@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The --trigger of stark serve for OpenSMTPD's mta: enqueues one message
+# (OpenSMTPD's sendmail, through the daemon's control socket), schedules the
+# queue at once (smtpctl schedule all: no retry timer), and exits with what
+# the mta did, read from smtpd's log ("mta delivery evpid=... from=<the
+# unique sender of this message> ... result=Ok|TempFail|PermFail"):
+#
+#   0  delivered (result="Ok")
+#   1  not delivered (TempFail: the envelope is then removed with smtpctl
+#      remove so that nothing retries it later; PermFail)
+#   3  could not enqueue
+#   4  no result within STARK_MTA_WAIT seconds (default 60), or no daemon
+#
+# It owns one message per run, never the configuration or the daemon.
+#
+# usage (as stark serve --trigger): trigger.sh SMTPD_LOG CMD_PREFIX...
+#   SMTPD_LOG   smtpd's log (smtpd -d -v output; a host path)
+#   CMD_PREFIX  how to run a command where smtpd's control socket is, e.g.
+#               env (OpenSMTPD on this host), or opensmtpd/in-instance.sh DIR
+# env: RCPT (default stark@mx.stark.test), or RCPTS="a@x b@y ..." and
+#      RCPT_STATE=FILE: the recipients taken in turn, the next index kept in
+#      FILE (opensmtpd/instance.bash: one relay per recipient domain, so that
+#      no scenario meets the session or route state an earlier one left);
+#      STARK_MTA_WAIT (default 60);
+#      STARK_MTA_PURGE=1: first remove every envelope still queued (only for
+#      a dedicated test instance: a trigger that stark killed leaves its
+#      message queued, and "smtpctl schedule all" would retry it during the
+#      next scenario)
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+log=${1:?usage: trigger.sh SMTPD_LOG CMD_PREFIX...}
+shift
+[ $# -gt 0 ] || { echo "trigger: no CMD_PREFIX" >&2; exit 3; }
+rcpt=${RCPT:-stark@mx.stark.test}
+if [ -n "${RCPTS:-}" ] && [ -n "${RCPT_STATE:-}" ]; then
+	read -r -a all <<<"$RCPTS"
+	i=$(cat "$RCPT_STATE" 2>/dev/null || echo 0)
+	case $i in '' | *[!0-9]*) i=0 ;; esac
+	rcpt=${all[$((i % ${#all[@]}))]}
+	echo $(((i + 1) % ${#all[@]})) >"$RCPT_STATE"
+fi
+wait_s=${STARK_MTA_WAIT:-60}
+deadline=$(($(date +%s) + wait_s))
+# the daemon may still be starting (verify: it starts once stark's CA exists)
+until "$@" smtpctl show status >/dev/null 2>&1; do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		echo "trigger: smtpd does not answer on its control socket" >&2
+		exit 4
+	fi
+	sleep 0.1
+done
+if [ "${STARK_MTA_PURGE:-0}" = 1 ]; then
+	"$@" smtpctl remove all >/dev/null 2>&1
+fi
+from0=1
+[ -f "$log" ] && from0=$(($(wc -l <"$log") + 1))
+tag=$(printf '%s' "${STARK_SCENARIO:-manual}" | tr -c 'A-Za-z0-9.-' '.')
+sender="sender+$tag.$$.$(date +%s%N)@client.stark.test"
+printf 'From: <sender@client.stark.test>\nTo: <%s>\nSubject: stark %s\n\nTest message from tests/real/mta-clients (OpenSMTPD).\n' \
+	"$rcpt" "${STARK_SCENARIO:-}" |
+	"$@" sendmail -f "$sender" -- "$rcpt" || {
+	echo "trigger: sendmail failed" >&2
+	exit 3
+}
+"$@" smtpctl schedule all >/dev/null 2>&1
+result=
+while [ "$(date +%s)" -lt "$deadline" ]; do
+	result=$(tail -n +"$from0" "$log" | grep -F " mta delivery " | grep -F "from=<$sender>" |
+		grep -E ' result="(Ok|TempFail|PermFail|Loop)"' | head -n 1)
+	[ -n "$result" ] && break
+	sleep 0.05
+done
+if [ -z "$result" ]; then
+	echo "trigger: no delivery result within ${wait_s}s; log:" >&2
+	tail -n +"$from0" "$log" | tail -n 20 >&2
+	exit 4
+fi
+echo "opensmtpd: $result"
+case $result in
+*'result="Ok"'*) exit 0 ;;
+*'result="TempFail"'*)
+	evp=$(printf '%s' "$result" | sed -n 's/.* evpid=\([0-9a-f]*\) .*/\1/p')
+	[ -n "$evp" ] && "$@" smtpctl remove "$evp" >/dev/null 2>&1
+	exit 1
+	;;
+*) exit 1 ;;
+esac
