@@ -35,6 +35,9 @@ PKGS=(
 	# install: the man page (scdoc), the Debian package and its checks
 	# (scripts/package-test.sh), the workflow files' YAML check
 	scdoc debhelper lintian python3-yaml
+	# MTA clients (tests/real/mta-clients.sh): lo up in its network
+	# namespace (ip), the OpenSMTPD daemon's pid (pgrep)
+	iproute2 procps
 )
 # npm for tests/real/node (nodemailer): Debian's package, unless an npm is
 # there already (NodeSource's nodejs bundles one and conflicts with Debian's)

@@ -16,8 +16,9 @@
 #                                          verify; default: the root's own bundle)
 #   osc_stop                               stop it, remove OSC_DIR (idempotent)
 #   osc_log_tail [N]                       last N lines of its log
-#   osc_rcpts                              the recipients (one per relay), for
-#                                          the trigger's RCPTS
+#   osc_rcpts, osc_sources                 the recipients and source addresses
+#                                          (one per relay), for the trigger's
+#                                          RCPTS and SOURCES
 #
 # MODE (action "to-stark" relay host smtp://mx.stark.test:25 ...):
 #   default   nothing more: STARTTLS when offered, certificate not required to verify
@@ -70,6 +71,14 @@ osc_rcpts()
 	local i
 	for i in $(seq 0 $((OSC_RELAYS - 1))); do
 		printf 'stark@r%s.%s ' "$i" "$OSC_NAME"
+	done
+}
+
+osc_sources()
+{
+	local i
+	for i in $(seq 0 $((OSC_RELAYS - 1))); do
+		printf '127.0.29.%s ' $((i + 1))
 	done
 }
 

@@ -22,6 +22,10 @@
 #      RCPT_STATE=FILE: the recipients taken in turn, the next index kept in
 #      FILE (opensmtpd/instance.bash: one relay per recipient domain, so that
 #      no scenario meets the session or route state an earlier one left);
+#      SOURCES="a.b.c.d ...": the source address of each of those relays: a
+#      failed session is over when smtpd logs "Disabling route SOURCE <-> ..."
+#      (the envelope's TempFail comes only once the relay gives up, 15 s or
+#      more later, after stark's scenario);
 #      STARK_MTA_WAIT (default 60);
 #      STARK_MTA_PURGE=1: first remove every envelope still queued (only for
 #      a dedicated test instance: a trigger that stark killed leaves its
@@ -33,11 +37,16 @@ log=${1:?usage: trigger.sh SMTPD_LOG CMD_PREFIX...}
 shift
 [ $# -gt 0 ] || { echo "trigger: no CMD_PREFIX" >&2; exit 3; }
 rcpt=${RCPT:-stark@mx.stark.test}
+src=
 if [ -n "${RCPTS:-}" ] && [ -n "${RCPT_STATE:-}" ]; then
 	read -r -a all <<<"$RCPTS"
 	i=$(cat "$RCPT_STATE" 2>/dev/null || echo 0)
 	case $i in '' | *[!0-9]*) i=0 ;; esac
 	rcpt=${all[$((i % ${#all[@]}))]}
+	if [ -n "${SOURCES:-}" ]; then
+		read -r -a srcs <<<"$SOURCES"
+		src=${srcs[$((i % ${#srcs[@]}))]:-}
+	fi
 	echo $(((i + 1) % ${#all[@]})) >"$RCPT_STATE"
 fi
 wait_s=${STARK_MTA_WAIT:-60}
@@ -69,6 +78,10 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 	result=$(tail -n +"$from0" "$log" | grep -F " mta delivery " | grep -F "from=<$sender>" |
 		grep -E ' result="(Ok|TempFail|PermFail|Loop)"' | head -n 1)
 	[ -n "$result" ] && break
+	if [ -n "$src" ]; then
+		result=$(tail -n +"$from0" "$log" | grep -F "smtp-out: Disabling route $src <-> " | head -n 1)
+		[ -n "$result" ] && break
+	fi
 	sleep 0.05
 done
 if [ -z "$result" ]; then
@@ -77,7 +90,9 @@ if [ -z "$result" ]; then
 	exit 4
 fi
 echo "opensmtpd: $result"
+tail -n +"$from0" "$log" | grep -E ' mta (error|tls|cert-check) ' | head -n 5 | sed 's/^/opensmtpd: /'
 case $result in
+*"Disabling route"*) exit 1 ;; # the session failed; nothing was delivered
 *'result="Ok"'*) exit 0 ;;
 *'result="TempFail"'*)
 	evp=$(printf '%s' "$result" | sed -n 's/.* evpid=\([0-9a-f]*\) .*/\1/p')
