@@ -97,6 +97,7 @@ struct cli {
 	size_t nkw;
 	const char *servername, *ca, *helo, *profile, *xfail, *out;
 	int64_t timeout_ms;
+	int64_t start_ms; /* --start-timeout (serve) */
 	int jobs;
 	bool no_system_ca, quiet;
 	const char *baseline;     /* --baseline OLD.json: judge the change (diff) */
@@ -125,7 +126,7 @@ enum { OPT_TARGET = 256, OPT_SCEN, OPT_SNI, OPT_CA, OPT_HELO, OPT_TIMEOUT, OPT_P
        OPT_OUT, OPT_NOSYS, OPT_LISTEN, OPT_FLAW, OPT_SUBM, OPT_NOTLS, OPT_CERT, OPT_TLSV,
        OPT_CIPHERS, OPT_CAOUT, OPT_HELP, OPT_TRIGGER, OPT_CPROFILE, OPT_TARGETS, OPT_POLICY,
        OPT_NOSUITE, OPT_DOMAIN, OPT_DOMAINS, OPT_RESOLVER, OPT_TANCHOR, OPT_PORT,
-       OPT_STSPORT, OPT_BASELINE, OPT_SHARD };
+       OPT_STSPORT, OPT_BASELINE, OPT_SHARD, OPT_START };
 
 static const struct option run_longopts[] = {
 	{"target", required_argument, 0, OPT_TARGET}, {"scenarios", required_argument, 0, OPT_SCEN},
@@ -143,6 +144,7 @@ static const struct option run_longopts[] = {
 	{"mta-sts-port", required_argument, 0, OPT_STSPORT},
 	{"baseline", required_argument, 0, OPT_BASELINE},
 	{"shard", required_argument, 0, OPT_SHARD},
+	{"start-timeout", required_argument, 0, OPT_START},
 	{0, 0, 0, 0},
 };
 
@@ -328,6 +330,11 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 				return cmd_usage_error(cmd, "--timeout wants a duration like 5s or 500ms, got '%s'",
 				                   optarg);
 			break;
+		case OPT_START:
+			if (parse_duration(optarg, &c->start_ms) != 0 || c->start_ms <= 0)
+				return cmd_usage_error(cmd,
+				                   "--start-timeout wants a duration like 30s, got '%s'", optarg);
+			break;
 		case OPT_PROFILE:
 			if (strcmp(optarg, "mx") != 0 && strcmp(optarg, "submission") != 0)
 				return cmd_usage_error(cmd, "--profile is mx or submission, got '%s'", optarg);
@@ -390,8 +397,8 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 				return cmd_usage_error(cmd, "--shard %d/%d of %zu target(s) is empty: use at most "
 				                        "%zu shards", c->shard_index, c->shard_count, all, all);
 		}
-		if (c->xfail || c->trigger || c->lhost || c->client_profile)
-			return cmd_usage_error(cmd, "--xfail, --trigger, --listen and --client-profile are not "
+		if (c->xfail || c->trigger || c->lhost || c->client_profile || c->start_ms)
+			return cmd_usage_error(cmd, "--xfail, --trigger, --listen, --client-profile and --start-timeout are not "
 			                        "scan options");
 		return 0;
 	}
@@ -402,8 +409,9 @@ static int parse_run_opts(int argc, char **argv, struct cli *c, bool need_target
 	if (c->serve != (c->trigger != NULL))
 		return cmd_usage_error(cmd, c->serve ? "serve needs --trigger CMD"
 		                                 : "--trigger belongs to stark serve");
-	if (!c->serve && (c->lhost || c->client_profile))
-		return cmd_usage_error(cmd, "--listen and --client-profile belong to stark serve");
+	if (!c->serve && (c->lhost || c->client_profile || c->start_ms))
+		return cmd_usage_error(cmd,
+		                   "--listen, --client-profile and --start-timeout belong to stark serve");
 	if (c->serve && c->host)
 		return cmd_usage_error(cmd, "serve takes no --target: the trigger's client connects to stark");
 	if (c->serve && c->profile)
@@ -519,7 +527,9 @@ static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *
 	    .servername = c->servername,
 	    .helo = c->helo ? c->helo : STARK_DEFAULT_HELO,
 	    .timeout_ms = c->timeout_ms ? c->timeout_ms : STARK_DEFAULT_TIMEOUT_MS,
-	    .start_ms = c->timeout_ms > STARK_DEFAULT_START_MS ? c->timeout_ms : STARK_DEFAULT_START_MS,
+	    .start_ms = c->start_ms                           ? c->start_ms
+	                : c->timeout_ms > STARK_DEFAULT_START_MS ? c->timeout_ms
+	                                                         : STARK_DEFAULT_START_MS,
 	    .profile = c->profile ? c->profile : "mx",
 	    .tls = cfg,
 	    .ca_file = c->ca,

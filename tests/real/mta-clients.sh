@@ -70,6 +70,10 @@ fi
 . "$SRC/tests/real/lib/client-suite.bash"
 
 STEP_TIMEOUT=${STARK_MTA_CLIENTS_TIMEOUT:-3s}
+# an MTA's queue, a daemon in its root (OpenSMTPD's first scenario waits for
+# its start-up) and a loaded machine need more than stark's default 10 s to
+# make the client connect, and to report the attempt's end
+START_TIMEOUT=${STARK_MTA_CLIENTS_START:-30s}
 RUN_TIMEOUT=900
 
 # mta mode profile address ci
@@ -140,7 +144,7 @@ start_mta()
 	opensmtpd)
 		INSTANCE_STOP=osc_stop
 		osc_prepare "$STARK" "$2" "$3" || return 1
-		TRIGGER="STARK_MTA_PURGE=1 RCPTS='$(osc_rcpts)' RCPT_STATE='$OSC_DIR/rcpt-state' '$HERE/opensmtpd/trigger.sh' '$OSC_LOG' '$HERE/opensmtpd/in-instance.sh' '$OSC_DIR'"
+		TRIGGER="STARK_MTA_PURGE=1 RCPTS='$(osc_rcpts)' SOURCES='$(osc_sources)' RCPT_STATE='$OSC_DIR/rcpt-state' '$HERE/opensmtpd/trigger.sh' '$OSC_LOG' '$HERE/opensmtpd/in-instance.sh' '$OSC_DIR'"
 		LOGTAIL=osc_log_tail
 		LATE=osc_start
 		;;
@@ -184,8 +188,8 @@ run_mode()
 	rc=0
 	timeout -k 5 "$RUN_TIMEOUT" "$STARK" serve --listen "$addr:25" --servername mx.stark.test \
 		--trigger "$TRIGGER" --client-profile "$profile" \
-		--scenarios "$SRC/scenarios/client" --timeout "$STEP_TIMEOUT" -q \
-		--out "$out" "${xfail[@]}" &
+		--scenarios "$SRC/scenarios/client" --timeout "$STEP_TIMEOUT" \
+		--start-timeout "$START_TIMEOUT" -q --out "$out" "${xfail[@]}" &
 	spid=$!
 	SPID=$spid
 	# An MTA that reads its trust anchors once at start-up (OpenSMTPD)

@@ -47,7 +47,8 @@ if [ -n "${RCPTS:-}" ] && [ -n "${RCPT_STATE:-}" ]; then
 		read -r -a srcs <<<"$SOURCES"
 		src=${srcs[$((i % ${#srcs[@]}))]:-}
 	fi
-	echo $(((i + 1) % ${#all[@]})) >"$RCPT_STATE"
+	# replaced, never truncated: a reader never sees it empty
+	echo $(((i + 1) % ${#all[@]})) >"$RCPT_STATE.$$" && mv "$RCPT_STATE.$$" "$RCPT_STATE"
 fi
 wait_s=${STARK_MTA_WAIT:-60}
 deadline=$(($(date +%s) + wait_s))
