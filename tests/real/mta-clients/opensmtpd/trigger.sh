@@ -98,6 +98,17 @@ case $result in
 *'result="TempFail"'*)
 	evp=$(printf '%s' "$result" | sed -n 's/.* evpid=\([0-9a-f]*\) .*/\1/p')
 	[ -n "$evp" ] && "$@" smtpctl remove "$evp" >/dev/null 2>&1
+	# After a TempFail the mta may already be reconnecting for this message
+	# (seen 1-2 s later). stark's listener is closed now, so that retry is
+	# refused and the route disabled; wait for that (at most 5 s) so that
+	# the retry cannot reach the next scenario's listener.
+	if [ -n "$src" ]; then
+		until2=$(($(date +%s) + 5))
+		while [ "$(date +%s)" -lt "$until2" ]; do
+			tail -n +"$from0" "$log" | grep -qF "smtp-out: Disabling route $src <-> " && break
+			sleep 0.05
+		done
+	fi
 	exit 1
 	;;
 *) exit 1 ;;
