@@ -8,7 +8,8 @@
 # the whole. It measures; the verdict check is tests/real/mta-clients.sh's
 # (a mode whose verdicts differ is marked DIFF but still timed).
 # usage: bench/mta-client-bench.sh [BUILD_DIR]   (root: MTAs, namespaces)
-# env:   BENCH_MODES="postfix/may exim/verify" (default: every mode)
+# env:   BENCH_MODES="postfix/may exim/verify" (default: every mode STARK_LONG=1
+#        runs; OpenSMTPD's only when named here)
 #        STARK_REAL_KEEP=DIR  keep the reports there
 set -euo pipefail
 cd "$(dirname "$0")/.."

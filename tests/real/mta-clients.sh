@@ -30,8 +30,15 @@
 # discard everything else.
 #
 # Which modes: STARK_MTA_CLIENTS="postfix/may exim/verify" names them;
-# otherwise STARK_LONG=1 runs all, and without it the CI set (one mode per
-# MTA, marked ci below), to stay inside the test's time budget.
+# otherwise STARK_LONG=1 runs all but the experimental ones, and without it
+# the CI set (marked ci below: postfix/verify, exim/verify), to stay inside
+# the test's time budget. OpenSMTPD's modes (marked x) run only when named:
+# its mta retries a message that failed with a TempFail on its own schedule,
+# from memory (also after smtpctl remove), and that retry can reach the next
+# scenario's listener at the same address: the next scenario then judges
+# the previous message's session (seen for C-15 bare-code and C-17 after a
+# 6xx and a 421). Until each scenario has an address of its own, their
+# verdicts are not reliable.
 #
 # usage: tests/real/mta-clients.sh STARK_BINARY SOURCE_DIR
 # env:   STARK_MTA_CLIENTS, STARK_LONG, STARK_REAL_KEEP=DIR (copy the reports),
@@ -84,9 +91,9 @@ postfix secure require-tls 127.0.25.4 -
 exim default opportunistic 127.0.26.1 -
 exim require require-tls 127.0.26.2 -
 exim verify require-tls 127.0.26.3 ci
-opensmtpd default opportunistic 127.0.27.1 -
-opensmtpd tls require-tls 127.0.27.2 -
-opensmtpd verify require-tls 127.0.27.3 ci"
+opensmtpd default opportunistic 127.0.27.1 x
+opensmtpd tls require-tls 127.0.27.2 x
+opensmtpd verify require-tls 127.0.27.3 x"
 
 WORK=
 INSTANCE_STOP=:
@@ -252,7 +259,7 @@ declare -A todo=()
 while read -r mta mode profile addr ci; do
 	if [ -n "$selected" ]; then
 		grep -qw -- "$mta/$mode" <<<"$selected" || continue
-	elif [ "${STARK_LONG:-0}" != 1 ] && [ "$ci" != ci ]; then
+	elif [ "$ci" = x ] || { [ "${STARK_LONG:-0}" != 1 ] && [ "$ci" != ci ]; }; then
 		continue
 	fi
 	todo[$mta]+="$mode $profile $addr"$'\n'
