@@ -608,7 +608,7 @@ END_TEST
 START_TEST(helo_after_tls_is_still_judged)
 {
 	expect_fail_at("c06-injection-glued-to-220", NULL, F_HELO_AFTER_TLS | F_KEEP_BUFFER,
-	               "fail   \"read the reply injected", "read the reply injected before the TLS handshake");
+	               "reply to its post-TLS HELO", "read the reply injected before the TLS handshake");
 	expect_fail_at("c09-capabilities-discarded", NULL, F_HELO_AFTER_TLS | F_STALE_PIPELINING,
 	               "fail   \"pipelined", "pipelined a command behind MAIL");
 	expect_fail_at("c12-plaintext-after-handshake", NULL,
