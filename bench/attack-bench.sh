@@ -126,11 +126,12 @@ facts_ms=$STARK_MS
 testssl_variant "testssl batteries" -H -I -T -BB -O -W -F -J -D -A -L
 bat_ms=$TESTSSL_MS bat_conns=$TESTSSL_CONNS
 testssl_variant "testssl (default run)"
-def_ms=$TESTSSL_MS def_conns=$TESTSSL_CONNS
+def_ms=$TESTSSL_MS def_conns=$TESTSSL_CONNS def_rc=$RC
 
 r=$(ratio "$def_ms" "$full_ms")
 echo
 echo "  testssl (default run) / stark scan (full):      ${r}x time, $def_conns vs $full_conns connections"
+[ "$def_rc" != 124 ] || echo "  (testssl's default run hit TESTSSL_TIMEOUT: its time and connections are lower bounds)"
 echo "  testssl batteries / stark scan --no-suite:      $(ratio "$bat_ms" "$facts_ms")x time, $bat_conns connections for testssl's batteries alone"
 if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 50 else 1)' "$r"; then
 	echo "  >= 50x: yes"
