@@ -22,6 +22,8 @@
 #            AEAD suite), RSA certificate
 #   tls13    TLS 1.3 only (GnuTLS NORMAL's TLS 1.3 suites), ECDSA P-256
 #            certificate good.pem
+#   legacy3des  TLS 1.0-1.2 with static RSA and 3DES added to NORMAL, RSA
+#            certificate (the legacy facts of tests/real/attacks.sh)
 #
 # Knobs (set before exim_start): EXIM_NAME (primary_hostname, certificate
 # name, SNI; default exim.stark.test), EXIM_START_TIMEOUT (seconds, default
@@ -86,8 +88,14 @@ exim__write_config()
 		cert=good.pem key=good.key
 		tls="tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.3"
 		;;
+	legacy3des)
+		# the legacy battery's facts (tests/real/attacks.sh): TLS 1.0-1.2,
+		# static RSA key exchange and 3DES (SWEET32) on top of NORMAL
+		cert=good-rsa.pem key=good-rsa.key
+		tls="tls_require_ciphers = NORMAL:-VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:+RSA:+3DES-CBC:+SHA1"
+		;;
 	*)
-		echo "exim_start: unknown configuration '$config' (default, tls12, tls13)" >&2
+		echo "exim_start: unknown configuration '$config' (default, tls12, tls13, legacy3des)" >&2
 		return 1
 		;;
 	esac

@@ -655,3 +655,33 @@ int cert_set_write_dir(struct cert_set *cs, const char *dir, char *err, size_t e
 	}
 	return 0;
 }
+
+/* ---- raw RSA (a test server's padding oracle) ----------------------------- */
+
+int cert_rsa_decrypt_raw(const char *key_pem, const uint8_t *in, size_t inlen, uint8_t *out,
+                         size_t outlen)
+{
+	size_t pemlen = strlen(key_pem);
+	if (pemlen > INT32_MAX)
+		return -1;
+	uint8_t *der = xmalloc(pemlen);
+	int dlen = wc_KeyPemToDer((const unsigned char *)key_pem, (int)pemlen, der, (int)pemlen, NULL);
+	int rc = -1;
+	RsaKey key;
+	if (dlen > 0 && wc_InitRsaKey(&key, NULL) == 0) {
+		word32 idx = 0;
+		WC_RNG rng;
+		bool have_rng = wc_InitRng(&rng) == 0;
+		word32 olen = (word32)outlen;
+		if (have_rng && wc_RsaPrivateKeyDecode(der, &idx, &key, (word32)dlen) == 0 &&
+		    wc_RsaSetRNG(&key, &rng) == 0 && inlen == (size_t)wc_RsaEncryptSize(&key) &&
+		    wc_RsaFunction(in, (word32)inlen, out, &olen, RSA_PRIVATE_DECRYPT, &key, &rng) == 0 &&
+		    olen == inlen)
+			rc = 0;
+		if (have_rng)
+			wc_FreeRng(&rng);
+		wc_FreeRsaKey(&key);
+	}
+	free(der);
+	return rc;
+}

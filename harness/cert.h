@@ -49,6 +49,14 @@ const char *cert_set_error(const struct cert_set *cs);
 const char *cert_variant_name(enum cert_variant v); /* "good", "expired", ... */
 int cert_variant_from_name(const char *name);       /* -1 if unknown */
 
+/* ---- raw RSA for the mirror tests of the ROBOT battery ---- */
+
+/* c^d mod n with a private key (PEM, as cert_set_get's key), no padding
+ * removed: in and out are the modulus size. 0 or -1. For test servers that
+ * play a padding oracle (the public side is wtls_cert_rsa_encrypt_raw). */
+int cert_rsa_decrypt_raw(const char *key_pem, const uint8_t *in, size_t inlen, uint8_t *out,
+                         size_t outlen);
+
 /* Write ca.pem and <variant>.pem / <variant>.key for every variant into dir. */
 int cert_set_write_dir(struct cert_set *cs, const char *dir, char *err, size_t errlen);
 

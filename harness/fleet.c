@@ -238,13 +238,35 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 			if (ok && f.nchain > 0)
 				snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
 		}
+		/* T-15/T-16/T-22: not against a server that stalls handshakes (each
+		 * battery would cost the timeout) or a scan cut short */
+		if (!stalled && !n->probe.stopped && !(o->stop && *o->stop)) {
+			struct attack_opts ao = {
+			    .tls_leaf_sha256 = (n->tls_ok || n->cert_from_probe) && n->tls.nchain
+			                           ? n->tls.chain[0].sha256
+			                           : NULL,
+			    .servername = sni,
+			};
+			attack_run(p, &n->probe, &ao, &n->attacks);
+		} else {
+			snprintf(n->attacks.why_not, sizeof n->attacks.why_not, "%s",
+			         stalled ? "the server stalled a TLS handshake: every battery would cost the timeout"
+			                 : "interrupted");
+		}
 	}
 	probe_free(p);
 	n->elapsed_ms = mono_ms() - t0;
 }
 
+size_t fleet_node_connections(const struct fleet_node *n)
+{
+	return n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0) +
+	       (n->cert_from_probe ? 1 : 0) + n->attacks.connections;
+}
+
 void fleet_node_free(struct fleet_node *n)
 {
+	attack_report_free(&n->attacks);
 	free(n->target);
 	free(n->host);
 	free(n->port);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attack.h"
 #include "probe.h"
 #include "run.h"
 #include "wtls.h"
@@ -39,17 +40,22 @@ struct fleet_node {
 	bool cert_from_probe;     /* no handshake (stark's limitation, tls_error says which):
 	                             tls.chain, host_ok come from a raw hello's Certificate,
 	                             verify_ok is false with verify_error "not verified: ..." */
+	struct attack_report attacks; /* T-15, T-16, T-22 (attacks.ran: they were run) */
 	bool has_nosni;           /* the same without SNI */
 	char nosni_sha256[65];    /* leaf fingerprint without SNI ("" if the handshake failed) */
 	int64_t elapsed_ms;
 };
 
-/* Probe one node and take its certificate facts. Never fails: problems are
- * in probe_rc / probe.errors / tls_error. When only stark's TLS library
+/* Probe one node, take its certificate facts and run the attack batteries
+ * (attack.h). Never fails: problems are in probe_rc / probe.errors /
+ * tls_error / attacks. When only stark's TLS library
  * keeps the handshake from happening, the certificate facts come from one
  * more raw TLS <= 1.2 hello (cert_from_probe). */
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o);
 void fleet_node_free(struct fleet_node *n);
+/* TCP connections spent on the node: probe, handshakes, the raw hello of a
+ * certificate fallback, the attack batteries. */
+size_t fleet_node_connections(const struct fleet_node *n);
 
 /* After stark's own ClientHello was refused outright (wtls_facts.
  * hello_refused): raw hellos offering only the suites stark's TLS library

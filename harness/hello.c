@@ -367,6 +367,14 @@ ssize_t hello_build(const struct hello_opts *o, uint8_t *out, size_t cap, const 
 			ext_u16_list(&w, HELLO_EXT_TYPE_SUPPORTED_GROUPS, groups, ngroups);
 		if (ext & HELLO_EXT_TICKET) {
 			ext_open(&w, HELLO_EXT_TYPE_SESSION_TICKET, &e);
+			if (o->ticket && o->ticket_len > 0)
+				put(&w, o->ticket, o->ticket_len);
+			if (!close_len(&w, e, 2))
+				return fail(why, w.over ? "output buffer too small" : "session ticket too long");
+		}
+		if (ext & HELLO_EXT_HEARTBEAT) {
+			ext_open(&w, HELLO_EXT_TYPE_HEARTBEAT, &e);
+			put8(&w, 1); /* peer_allowed_to_send */
 			close_len(&w, e, 2);
 		}
 		if (ext & HELLO_EXT_ETM) {

@@ -177,6 +177,7 @@ enum hello_ext {
 	HELLO_EXT_PSK_MODES = 1u << 10,     /* psk_key_exchange_modes: psk_dhe_ke (RFC 8446 4.2.9) */
 	HELLO_EXT_PADDING = 1u << 11,       /* padding to opts.pad_to (RFC 7685) */
 	HELLO_EXT_ETM = 1u << 12,           /* encrypt_then_mac (RFC 7366) */
+	HELLO_EXT_HEARTBEAT = 1u << 13,     /* heartbeat: peer_allowed_to_send (RFC 6520 2) */
 };
 
 #define HELLO_SUITES_MAX 4096   /* more than fits in one record anyway */
@@ -215,6 +216,11 @@ struct hello_opts {
 	uint8_t random[32];      /* ClientHello.random; SSLv2: the first 16 bytes are the challenge */
 	uint8_t session_id[32];
 	uint8_t session_id_len;  /* 0..32 */
+	bool keep_random;        /* probe_hello*: send random as given (default: fresh bytes) */
+	bool keep_session_id;    /* probe_hello*: send session_id as given (default: fresh) */
+	const uint8_t *ticket;   /* HELLO_EXT_TICKET: the ticket to present (RFC 5077 3.2);
+	                            NULL or ticket_len 0 = an empty extension */
+	size_t ticket_len;
 };
 
 /* Defaults for a version, suites left NULL. Extensions (TLS 1.0+; none for
@@ -299,7 +305,8 @@ struct hello_reply {
 	                             encrypted), or an alert ended it */
 	size_t cert_count;        /* certificates in the Certificate message */
 	size_t cert_bytes;        /* length of the Certificate message body */
-	/* Where the DER of the first ncert_der chain entries (leaf first) lies
+	/* Where the DER of the first ncert_der chain entries (leaf first; for
+	 * an SSLv2 SERVER-HELLO its one certificate) lies
 	 * in the parsed buffer: buf[cert_der[i].off .. + len). Only entries
 	 * whole inside one record (a split one ends the list), so a caller
 	 * can take them from its own bytes without copying. */

@@ -79,6 +79,8 @@ static enum hello_kind parse_ssl2(const uint8_t *b, size_t len, struct hello_rep
 		r->ssl2_kinds[r->nssl2_kinds++] = (uint32_t)s[3 * i] << 16 | rd16(s + 3 * i + 1);
 	r->cert_bytes = certlen;
 	r->cert_count = certlen > 0;
+	if (certlen > 0) /* one X.509 certificate, DER (SSLv2 CERTIFICATE-TYPE 1) */
+		r->cert_der[r->ncert_der++] = (struct hello_der){2 + 11, certlen};
 	r->consumed = 2 + rlen;
 	r->flight_done = true;
 	return verdict(r, HELLO_SSL2_HELLO, NULL);

@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "attack.h"
 #include "hello.h"
 #include "util.h"
 
@@ -73,6 +74,46 @@ static const struct policy_rule rules[] = {
 	 NULL, NULL},
 	{"tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507", P_ALL,
 	 "only one protocol version", NULL},
+	/* T-15: the classic probes (attack_tls.c), each with its oracle */
+	{"tls/t15-heartbleed", "T-15", "Not vulnerable to Heartbleed", "critical",
+	 "CVE-2014-0160; RFC 6520 4", P_ALL, NULL, NULL},
+	{"tls/t15-ccs-injection", "T-15", "Not vulnerable to early ChangeCipherSpec injection", "high",
+	 "CVE-2014-0224; RFC 5246 7.1", P_ALL, NULL, NULL},
+	{"tls/t15-ticketbleed", "T-15", "Not vulnerable to Ticketbleed", "high",
+	 "CVE-2016-9244; RFC 5077 3.4", P_ALL, NULL, NULL},
+	{"tls/t15-robot", "T-15", "No RSA padding oracle (ROBOT)", "high",
+	 "CVE-2017-13099; RFC 5246 7.4.7.1", P_ALL, NULL, NULL},
+	/* T-16: the legacy battery, from the probe's facts (attack.c) */
+	{"tls/t16-poodle", "T-16", "Not vulnerable to POODLE (SSLv3 with CBC)", "high",
+	 "CVE-2014-3566; RFC 7568", P_ALL, NULL, NULL},
+	{"tls/t16-sweet32", "T-16", "No 64-bit block cipher suites (SWEET32)", "medium",
+	 "CVE-2016-2183; RFC 9325 4.1", P_ALL, NULL, NULL},
+	{"tls/t16-freak", "T-16", "No export RSA suites (FREAK)", "high", "CVE-2015-0204; RFC 9325 4.1",
+	 P_ALL, NULL, NULL},
+	{"tls/t16-logjam", "T-16", "No export DHE suites or DH groups under 1024 bits (Logjam)", "high",
+	 "CVE-2015-4000; RFC 9325 4.1", P_ALL, NULL, NULL},
+	{"tls/t16-drown", "T-16", "No SSLv2 on the service's key (DROWN)", "high",
+	 "CVE-2016-0800; RFC 6176", P_ALL, NULL, NULL},
+	/* facts, not findings: the timing oracle is not measured, BEAST is
+	 * mitigated on the client side */
+	{"tls/t16-lucky13", "T-16", "CBC suites (LUCKY13 exposure)", "info",
+	 "CVE-2013-0169; RFC 7457 2.4; RFC 7366", P_ALL, NULL, NULL},
+	{"tls/t16-beast", "T-16", "CBC suites with SSLv3/TLS 1.0 (BEAST exposure)", "info",
+	 "CVE-2011-3389; RFC 7457 2.3", P_ALL, NULL, NULL},
+	/* T-22: malformed records after the 220 (attack_records.c) */
+	{"tls/t22-record-length", "T-22", "An oversized record is refused", "high",
+	 "RFC 5246 6.2.3; RFC 8446 5.2 (record_overflow)", P_ALL, NULL, NULL},
+	{"tls/t22-record-version", "T-22", "A record with a foreign version is refused", "high",
+	 "RFC 5246 6.2.1, E.1; RFC 8446 5.1", P_ALL, NULL, NULL},
+	{"tls/t22-record-fragmented", "T-22", "A ClientHello fragmented across records is answered",
+	 "medium", "RFC 5246 6.2.1; RFC 8446 5.1", P_ALL, NULL, NULL},
+	{"tls/t22-record-interleaved", "T-22",
+	 "Application data inside a handshake message is refused", "high", "RFC 8446 5.1; RFC 5246 7.2.2",
+	 P_ALL, NULL, NULL},
+	{"tls/t22-alert-storm", "T-22", "A storm of warning alerts neither hangs nor crashes the server",
+	 "high", "RFC 5246 7.2; RFC 8446 6", P_ALL, NULL, NULL},
+	{"tls/t22-still-serving", "T-22", "The server still answers after the malformed records",
+	 "critical", "RFC 8446 6; RFC 5246 7.2", P_ALL, NULL, NULL},
 	{"tls/t17-resumption", "T-17", "Session resumption", "info", "RFC 5077", P_ALL, NULL, NULL},
 	{"tls/t18-early-data", "T-18", "0-RTT early data is not accepted", "medium", "RFC 8446 8", P_ALL,
 	 NULL, "needs a resumable TLS 1.3 session with early data, which Debian's wolfSSL build lacks"},
@@ -132,6 +173,7 @@ struct ctx {
 	const struct fleet_node *n;
 	struct run *run;
 	const char *unmeasured; /* set by guard(): the facts this group lacks, else NULL */
+	const struct transcript *evidence; /* copied into the next finding, then cleared */
 };
 
 /* At the top of each rule group: an interrupted probe leaves the facts of
@@ -180,7 +222,11 @@ static void vadd(struct ctx *c, const char *id, const char *state, enum verdict 
 	const struct policy_rule *ru = rule(c, id, state);
 	struct result r;
 	memset(&r, 0, sizeof r);
-	transcript_init(&r.tr);
+	if (c->evidence && c->evidence->n > 0)
+		transcript_copy(&r.tr, c->evidence);
+	else
+		transcript_init(&r.tr);
+	c->evidence = NULL;
 	r.id = xstrdup(ru->id);
 	r.node = xstrdup(c->n->target);
 	r.title = xstrdup(ru->title);
@@ -439,6 +485,62 @@ static void extensions(struct ctx *c)
 	    probe_tri_name(p->ocsp_stapling));
 }
 
+/* T-15, T-16, T-22: the batteries' states as verdicts, their transcript as
+ * the evidence. A fact (LUCKY13, BEAST) is a PASS that says what it saw; a
+ * deviation (T-22: an answer where a refusal was due, no crash) a WARN. */
+static void attacks(struct ctx *c)
+{
+	static const char *const ids[ATK__COUNT] = {
+		[ATK_HEARTBLEED] = "tls/t15-heartbleed", [ATK_CCS] = "tls/t15-ccs-injection",
+		[ATK_TICKETBLEED] = "tls/t15-ticketbleed", [ATK_ROBOT] = "tls/t15-robot",
+		[ATK_POODLE] = "tls/t16-poodle", [ATK_SWEET32] = "tls/t16-sweet32",
+		[ATK_FREAK] = "tls/t16-freak", [ATK_LOGJAM] = "tls/t16-logjam",
+		[ATK_DROWN] = "tls/t16-drown", [ATK_LUCKY13] = "tls/t16-lucky13",
+		[ATK_BEAST] = "tls/t16-beast", [ATK_REC_LENGTH] = "tls/t22-record-length",
+		[ATK_REC_VERSION] = "tls/t22-record-version",
+		[ATK_REC_FRAGMENTED] = "tls/t22-record-fragmented",
+		[ATK_REC_INTERLEAVED] = "tls/t22-record-interleaved",
+		[ATK_ALERT_STORM] = "tls/t22-alert-storm", [ATK_STILL_SERVING] = "tls/t22-still-serving",
+	};
+	const struct attack_report *ar = &c->n->attacks;
+	/* built on the whole probe: a cut probe leaves them unmeasured */
+	guard(c, false, "the attack batteries");
+	for (int i = 0; i < ATK__COUNT; i++) {
+		const struct attack_result *r = &ar->r[i];
+		if (!ar->ran) {
+			add(c, ids[i], NULL, V_ERROR, "not run: %s",
+			    ar->why_not[0] ? ar->why_not : "the probe gave nothing to attack");
+			continue;
+		}
+		c->evidence = &r->tr;
+		switch (r->state) {
+		case ATK_NOT_VULNERABLE:
+		case ATK_FACT:
+			/* T-22 rows speak of answers, not vulnerabilities */
+			add_noted(c, ids[i], V_PASS, true, "%s%s%s",
+			          i >= ATK_REC_LENGTH ? "" : attack_state_name(r->state),
+			          i >= ATK_REC_LENGTH ? "" : ": ", r->detail);
+			break;
+		case ATK_VULNERABLE:
+			add(c, ids[i], NULL, V_FAIL, "%s: %s", attack_name((enum attack_id)i), r->detail);
+			break;
+		case ATK_DEVIATION:
+			add(c, ids[i], NULL, V_WARN, "%s", r->detail);
+			break;
+		case ATK_INCONCLUSIVE:
+			add(c, ids[i], NULL, V_INCONCLUSIVE, "%s", r->detail);
+			break;
+		case ATK_ERROR:
+			add(c, ids[i], NULL, V_ERROR, "%s", r->detail);
+			break;
+		case ATK_UNTESTED:
+			add(c, ids[i], NULL, V_ERROR, "not run");
+			break;
+		}
+		c->evidence = NULL;
+	}
+}
+
 static bool weak_sig(const char *alg)
 {
 	return strcasestr(alg, "sha1") || strcasestr(alg, "md5") || strcasestr(alg, "md2");
@@ -542,6 +644,7 @@ void policy_eval(const struct policy *p, const struct fleet_node *n, const char 
 	versions(&c);
 	ciphers(&c);
 	extensions(&c);
+	attacks(&c);
 	certificate(&c, servername);
 	if (p->mta_sts) {
 		guard(&c, versions_measured(n), "the protocol versions");

@@ -321,14 +321,43 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
 enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *opts,
                                     bool want_flight, struct probe_result *res, struct buf *answer)
 {
-	memset(res, 0, sizeof *res);
 	if (answer)
 		buf_reset(answer);
-	bool sent = false;
+	struct conn c;
+	enum probe_outcome o = probe_hello_open(p, opts, want_flight, res, &c);
+	if (answer && res->hello_sent)
+		buf_append(answer, c.in.data, c.in.len); /* res->reply's offsets index into it */
+	conn_close(&c);
+	return o;
+}
+
+struct transcript *probe_set_transcript(struct probe *p, struct transcript *tr)
+{
+	struct transcript *old = p->t.tr;
+	p->t.tr = tr;
+	return old;
+}
+
+int64_t probe_timeout_ms(const struct probe *p)
+{
+	return p->t.timeout_ms;
+}
+
+void probe_random(uint8_t *buf, size_t n)
+{
+	fill_random(buf, n);
+}
+
+enum probe_outcome probe_hello_open(struct probe *p, const struct hello_opts *opts, bool want_flight,
+                                    struct probe_result *res, struct conn *cp)
+{
+	memset(res, 0, sizeof *res);
+	conn_init(cp, -1, p->t.tr);
 	int64_t t0 = mono_ms();
 	struct hello_opts o = *opts;
-	fill_random(o.random, sizeof o.random);
-	if (o.session_id_len > 0)
+	if (!o.keep_random)
+		fill_random(o.random, sizeof o.random);
+	if (o.session_id_len > 0 && !o.keep_session_id)
 		fill_random(o.session_id, o.session_id_len);
 	if (o.version >= HELLO_TLS10 && o.sni == NULL && p->sni) {
 		o.sni = p->sni;
@@ -342,25 +371,24 @@ enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *op
 		return done(res, PROBE_ERROR, "cannot build the ClientHello: %s", why);
 	}
 
-	struct conn c;
-	if (probe_starttls(p, &c, res) != 0)
+	if (probe_starttls(p, cp, res) != 0)
 		goto out;
 
-	conn_set_timeout(&c, p->t.timeout_ms);
-	if (conn_send(&c, hello, (size_t)hlen) != CONN_OK) {
+	conn_set_timeout(cp, p->t.timeout_ms);
+	if (conn_send(cp, hello, (size_t)hlen) != CONN_OK) {
 		/* A server may close right after its 220 when it has no TLS to offer. */
-		done(res, PROBE_CLOSED, "sending the ClientHello: %s", c.err);
+		done(res, PROBE_CLOSED, "sending the ClientHello: %s", cp->err);
 		goto out;
 	}
-	sent = true;
-	conn_set_timeout(&c, p->t.timeout_ms);
+	res->hello_sent = true;
+	conn_set_timeout(cp, p->t.timeout_ms);
 	for (;;) {
-		enum hello_kind k = hello_parse(c.in.data, c.in.len, &res->reply);
+		enum hello_kind k = hello_parse(cp->in.data, cp->in.len, &res->reply);
 		bool decided = k != HELLO_NEED_MORE &&
 		               (k != HELLO_SERVER_HELLO || !want_flight || res->reply.flight_done);
 		if (decided)
 			break;
-		int rc = conn_fill(&c);
+		int rc = conn_fill(cp);
 		if (rc == CONN_OK)
 			continue;
 		if (rc == CONN_STOPPED) {
@@ -371,16 +399,16 @@ enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *op
 			break; /* the flight stays incomplete; the ServerHello stands */
 		if (rc == CONN_TIMEOUT)
 			p->stalls++; /* a stalled handshake: PROBE_SILENT below */
-		if (rc == CONN_EOF && c.in.len > 0)
-			done(res, PROBE_CLOSED, "closed after %zu bytes of an incomplete answer", c.in.len);
+		if (rc == CONN_EOF && cp->in.len > 0)
+			done(res, PROBE_CLOSED, "closed after %zu bytes of an incomplete answer", cp->in.len);
 		else if (rc == CONN_EOF)
 			done(res, PROBE_CLOSED, "closed without an answer");
-		else if (rc == CONN_TIMEOUT && c.in.len > 0)
-			done(res, PROBE_SILENT, "%zu bytes of an incomplete answer, then silence", c.in.len);
+		else if (rc == CONN_TIMEOUT && cp->in.len > 0)
+			done(res, PROBE_SILENT, "%zu bytes of an incomplete answer, then silence", cp->in.len);
 		else if (rc == CONN_TIMEOUT)
 			done(res, PROBE_SILENT, "no answer within %lld ms", (long long)p->t.timeout_ms);
 		else
-			done(res, PROBE_ERROR, "reading the answer: %s", c.err);
+			done(res, PROBE_ERROR, "reading the answer: %s", cp->err);
 		goto out;
 	}
 	char d[200];
@@ -395,18 +423,13 @@ enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *op
 		done(res, PROBE_ALERT, "%s", d);
 		break;
 	default: {
-		char *e = escape_bytes(c.in.data, c.in.len > 60 ? 60 : c.in.len);
+		char *e = escape_bytes(cp->in.data, cp->in.len > 60 ? 60 : cp->in.len);
 		done(res, PROBE_GARBAGE, "%s: \"%s\"", d, e);
 		free(e);
 		break;
 	}
 	}
 out:
-	if (answer && sent) {
-		/* what hello_parse read: the offsets in res->reply index into it */
-		buf_append(answer, c.in.data, c.in.len);
-	}
-	conn_close(&c);
 	free(hello);
 	res->ms = mono_ms() - t0;
 	return res->outcome;

@@ -50,6 +50,7 @@ struct probe_result {
 	struct hello_reply reply; /* valid for HELLO, ALERT, GARBAGE (kind says which) */
 	int smtp_code;            /* the reply that decided THROTTLED / STARTTLS_REFUSED / ERROR */
 	char detail[256];         /* for humans: why it ended this way */
+	bool hello_sent;          /* the ClientHello went out (what came back is an answer to it) */
 	int64_t ms;               /* wall time of this probe */
 };
 
@@ -82,6 +83,20 @@ enum probe_outcome probe_hello(struct probe *p, const struct hello_opts *opts, b
  * into answer->data. */
 enum probe_outcome probe_hello_keep(struct probe *p, const struct hello_opts *opts,
                                     bool want_flight, struct probe_result *res, struct buf *answer);
+
+/* The same, leaving the connection open in *c for more records (the
+ * caller conn_closes it whatever the outcome): c->in holds the answer as
+ * received, res->reply parsed from it. For the attack batteries (attack.c),
+ * which go on where the hello stops. */
+enum probe_outcome probe_hello_open(struct probe *p, const struct hello_opts *opts, bool want_flight,
+                                    struct probe_result *res, struct conn *c);
+/* Where the bytes of later probes go (NULL: nowhere); returns the previous. */
+struct transcript *probe_set_transcript(struct probe *p, struct transcript *tr);
+/* The deadline of each step (struct probe_target.timeout_ms, defaulted). */
+int64_t probe_timeout_ms(const struct probe *p);
+/* Random bytes for hellos and premaster secrets of probes that are never
+ * completed (getrandom; nothing secret depends on them). */
+void probe_random(uint8_t *buf, size_t n);
 
 /* ---------------------------------------------------------------- scan */
 

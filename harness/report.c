@@ -99,7 +99,7 @@ static void terminal_scan(const struct run *run, FILE *f, struct buf *tmp)
 			fprintf(f, ", host match: %s\n", n->tls.host_ok ? "yes" : "no");
 		}
 		fprintf(f, "  %zu connections, %lld ms\n",
-		        n->probe.connections + (n->has_tls ? 1 : 0) + (n->has_nosni ? 1 : 0),
+		        fleet_node_connections(n),
 		        (long long)n->elapsed_ms);
 	}
 	fprintf(f, "Policy: %s\n", fl->policy);

@@ -311,8 +311,7 @@ static json_t *scan_json(const struct fleet *fl)
 		set(j, "certificate_without_sni", n->nosni_sha256[0] ? jstr(n->nosni_sha256) : json_null());
 		set(j, "probe_failed", json_boolean(n->probe_rc != 0));
 		set(j, "certificate_from_probe", json_boolean(n->cert_from_probe));
-		set(j, "connections", jint((int64_t)p->connections + (n->has_tls ? 1 : 0) +
-		                           (n->has_nosni ? 1 : 0)));
+		set(j, "connections", jint((int64_t)fleet_node_connections(n)));
 		set(j, "elapsed_ms", jint(n->elapsed_ms));
 		push(nodes, j);
 	}

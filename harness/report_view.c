@@ -483,8 +483,7 @@ void report_view_nodes_table(const struct fleet *fl, struct report_view_table *t
 		                        n->tls.chain[0].sha256)
 		            : xstrdup("-");
 		c[5] = xstrdup(!cert ? "-" : n->tls.verify_ok ? "ok" : n->tls.verify_error);
-		c[6] = xasprintf("%zu", n->probe.connections + (n->has_tls ? 1 : 0) +
-		                            (n->has_nosni ? 1 : 0) + (n->cert_from_probe ? 1 : 0));
+		c[6] = xasprintf("%zu", fleet_node_connections(n));
 	}
 }
 
@@ -554,9 +553,7 @@ size_t report_view_node_summary_rows(const struct fleet_node *n,
 		buf_appendf(&b, ", host match: %s", n->tls.host_ok ? "yes" : "no");
 		kv_add(rows, &k, "Verification", &b);
 	}
-	buf_appendf(&b, "%zu, %lld ms", n->probe.connections + (n->has_tls ? 1 : 0) +
-	                                     (n->has_nosni ? 1 : 0) + (n->cert_from_probe ? 1 : 0),
-	            (long long)n->elapsed_ms);
+	buf_appendf(&b, "%zu, %lld ms", fleet_node_connections(n), (long long)n->elapsed_ms);
 	kv_add(rows, &k, "Connections", &b);
 	buf_free(&b);
 	return k;

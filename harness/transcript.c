@@ -73,6 +73,20 @@ void transcript_note(struct transcript *t, enum tlayer layer, const char *fmt, .
 	e->len = (size_t)n;
 }
 
+void transcript_copy(struct transcript *dst, const struct transcript *src)
+{
+	*dst = *src;
+	dst->ev = src->n ? xmalloc(src->n * sizeof *dst->ev) : NULL;
+	dst->cap = src->n;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->ev[i] = src->ev[i];
+		/* notes carry their NUL */
+		size_t sz = src->ev[i].len + (src->ev[i].dir == TDIR_NOTE);
+		dst->ev[i].data = xmalloc(sz ? sz : 1);
+		memcpy(dst->ev[i].data, src->ev[i].data, sz);
+	}
+}
+
 void transcript_free(struct transcript *t)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -39,6 +39,9 @@ void transcript_add(struct transcript *t, enum tdir dir, enum tlayer layer, cons
                     size_t n);
 void transcript_note(struct transcript *t, enum tlayer layer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A deep copy of src into dst (not initialised before): the same events,
+ * times and counts. */
+void transcript_copy(struct transcript *dst, const struct transcript *src);
 void transcript_free(struct transcript *t);
 const char *transcript_dir_name(enum tdir d);     /* "send" "recv" "note" */
 const char *transcript_layer_name(enum tlayer l); /* "plain" "tls" */

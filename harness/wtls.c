@@ -175,6 +175,28 @@ void wtls_config_free(struct wtls_config *cfg)
 	free(cfg);
 }
 
+int wtls_config_want_ticket(struct wtls_config *cfg)
+{
+#ifdef HAVE_SESSION_TICKET
+	if (cfg->role == WTLS_CLIENT && wolfSSL_CTX_UseSessionTicket(cfg->ctx) == WOLFSSL_SUCCESS)
+		return 0;
+#endif
+	snprintf(cfg->err, sizeof cfg->err, "this wolfSSL build cannot ask for session tickets");
+	return -1;
+}
+
+ssize_t wtls_session_ticket(struct wtls *t, uint8_t *buf, size_t cap)
+{
+#ifdef HAVE_SESSION_TICKET
+	word32 n = cap > UINT32_MAX ? UINT32_MAX : (word32)cap;
+	if (t && wolfSSL_get_SessionTicket(t->ssl, buf, &n) == WOLFSSL_SUCCESS)
+		return (ssize_t)n;
+#else
+	(void)t, (void)buf, (void)cap;
+#endif
+	return -1;
+}
+
 const char *wtls_config_error(const struct wtls_config *cfg)
 {
 	return cfg->err;

@@ -109,6 +109,10 @@ int wtls_config_set_keypair_mem(struct wtls_config *cfg, const uint8_t *chain_pe
                                 const uint8_t *key_pem, size_t key_len);
 const char *wtls_config_error(const struct wtls_config *cfg);
 
+/* Client role: ask for a session ticket (an empty session_ticket extension,
+ * RFC 5077 3.2), for the Ticketbleed battery. 0, or -1 if the build cannot. */
+int wtls_config_want_ticket(struct wtls_config *cfg);
+
 /* servername: SNI to send and name to verify (client role); may be NULL. */
 struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv_fn recv,
                       wtls_send_fn send, void *io_ctx);
@@ -128,6 +132,9 @@ size_t wtls_pending(struct wtls *t);
 int wtls_close_notify(struct wtls *t);
 const struct wtls_facts *wtls_facts(const struct wtls *t); /* valid until wtls_free */
 const char *wtls_error(const struct wtls *t);
+/* After a handshake: the session ticket the server issued (TLS <= 1.2
+ * NewSessionTicket), its length into buf[0..cap); -1 if none. */
+ssize_t wtls_session_ticket(struct wtls *t, uint8_t *buf, size_t cap);
 
 /*
  * Additions used by tests and by other modules (no wolfSSL types either).
@@ -144,6 +151,14 @@ int wtls_cert_from_pem(const char *pem, size_t len, struct wtls_cert *out);
 /* Hex SHA-256 (bits 256) or SHA-512 (bits 512) of data into out (at least
  * 129 bytes). 0 ok, -1 otherwise. */
 int wtls_digest_hex(int bits, const uint8_t *data, size_t len, char *out, size_t outlen);
+/* Raw RSA for the ROBOT battery (attack_tls.c): plain bytes, no padding
+ * added or checked. The modulus size in bytes of the RSA key of a
+ * certificate (DER), 0 if it does not parse or is not RSA. */
+size_t wtls_cert_rsa_modulus_bytes(const uint8_t *cert_der, size_t len);
+/* m^e mod n with that key: in is exactly the modulus size (big-endian,
+ * < n); out gets as many bytes. 0, or -1 (not RSA, bad sizes). */
+int wtls_cert_rsa_encrypt_raw(const uint8_t *cert_der, size_t len, const uint8_t *in, size_t inlen,
+                              uint8_t *out, size_t outlen);
 /* Whether this wolfSSL build can speak TLS 1.0 at all (Debian's cannot;
  * wtls_config_set_versions then refuses WTLS_V10 rather than silently
  * using TLS 1.1). Raw probes belong to the hello module. */

@@ -580,3 +580,54 @@ void wtls_facts_collect(struct wtls *t, bool ok)
 	f->host_ok = t->role == WTLS_CLIENT && f->nchain > 0 &&
 	             wtls_facts_host_match(&f->chain[0], f->servername);
 }
+
+/* ---- raw RSA with a certificate's key (the ROBOT battery) ---------------- */
+
+/* The certificate's RSA public key into *key (initialised; the caller
+ * frees it). -1 if the DER does not parse or the key is not RSA. */
+static int rsa_pub(const uint8_t *der, size_t len, RsaKey *key)
+{
+	if (len == 0 || len > INT32_MAX)
+		return -1;
+	DecodedCert *dc = xmalloc(sizeof *dc);
+	wc_InitDecodedCert(dc, der, (word32)len, NULL);
+	int rc = -1;
+	if (wc_ParseCert(dc, CERT_TYPE, NO_VERIFY, NULL) == 0 && dc->keyOID == RSAk &&
+	    dc->publicKey != NULL && wc_InitRsaKey(key, NULL) == 0) {
+		word32 idx = 0;
+		if (wc_RsaPublicKeyDecode(dc->publicKey, &idx, key, dc->pubKeySize) == 0)
+			rc = 0;
+		else
+			wc_FreeRsaKey(key);
+	}
+	wc_FreeDecodedCert(dc);
+	free(dc);
+	return rc;
+}
+
+size_t wtls_cert_rsa_modulus_bytes(const uint8_t *cert_der, size_t len)
+{
+	RsaKey key;
+	if (rsa_pub(cert_der, len, &key) != 0)
+		return 0;
+	int n = wc_RsaEncryptSize(&key);
+	wc_FreeRsaKey(&key);
+	return n > 0 ? (size_t)n : 0;
+}
+
+int wtls_cert_rsa_encrypt_raw(const uint8_t *cert_der, size_t len, const uint8_t *in, size_t inlen,
+                         uint8_t *out, size_t outlen)
+{
+	RsaKey key;
+	if (rsa_pub(cert_der, len, &key) != 0)
+		return -1;
+	int rc = -1;
+	int k = wc_RsaEncryptSize(&key);
+	word32 olen = (word32)outlen;
+	if (k > 0 && inlen == (size_t)k && outlen >= (size_t)k &&
+	    wc_RsaFunction(in, (word32)inlen, out, &olen, RSA_PUBLIC_ENCRYPT, &key, NULL) == 0 &&
+	    olen == (word32)k)
+		rc = 0;
+	wc_FreeRsaKey(&key);
+	return rc;
+}

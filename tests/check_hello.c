@@ -439,6 +439,33 @@ START_TEST(build_padding)
 }
 END_TEST
 
+/* The attack batteries' extensions: heartbeat (peer_allowed_to_send) and a
+ * session ticket with content (Ticketbleed presents a real one). */
+START_TEST(build_heartbeat_and_ticket)
+{
+	static const uint16_t suites[] = {0xC02F};
+	static const uint8_t ticket[] = {1, 2, 3, 4, 5, 6, 7};
+	struct hello_opts o;
+	support_hello_opts(&o, HELLO_TLS12, suites, 1);
+	o.ext |= HELLO_EXT_HEARTBEAT;
+	o.ticket = ticket;
+	o.ticket_len = sizeof ticket;
+	uint8_t out[2048];
+	ssize_t n = hello_build(&o, out, sizeof out, NULL);
+	ck_assert_int_gt(n, 0);
+	struct ch c;
+	read_ch(out, (size_t)n, &c);
+	int i = ch_ext(&c, HELLO_EXT_TYPE_HEARTBEAT);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(c.ext_len[i], 1);
+	ck_assert_uint_eq(c.ext_data[i][0], 1);
+	i = ch_ext(&c, HELLO_EXT_TYPE_SESSION_TICKET);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(c.ext_len[i], sizeof ticket);
+	ck_assert_mem_eq(c.ext_data[i], ticket, sizeof ticket);
+}
+END_TEST
+
 START_TEST(build_errors)
 {
 	static const uint16_t one[] = {0x002F};
@@ -816,6 +843,11 @@ START_TEST(parse_ssl2)
 	ck_assert_uint_eq(r.ssl2_kinds[0], 0x010080);
 	ck_assert_uint_eq(r.ssl2_kinds[1], 0x0700C0);
 	ck_assert_uint_eq(r.consumed, m.n);
+	/* where its certificate lies (DROWN compares it with the TLS one) */
+	ck_assert_uint_eq(r.ncert_der, 1);
+	ck_assert_uint_eq(r.cert_der[0].off, 2 + 11);
+	ck_assert_uint_eq(r.cert_der[0].len, 3);
+	ck_assert_mem_eq(m.b + r.cert_der[0].off, "abc", 3);
 	for (size_t i = 0; i < m.n; i++)
 		ck_assert_int_eq(hello_parse(m.b, i, &r), HELLO_NEED_MORE);
 	/* specs not a multiple of 3 */
@@ -1154,6 +1186,7 @@ Suite *hello_suite(void)
 	Suite *s = suite_create("hello");
 	TCase *t = tcase_create("build");
 	tcase_add_test(t, build_tls12_bare_golden);
+	tcase_add_test(t, build_heartbeat_and_ticket);
 	tcase_add_test(t, build_tls12_ext_golden);
 	tcase_add_test(t, build_ssl2_golden);
 	tcase_add_test(t, build_ssl3_no_extensions);

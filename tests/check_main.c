@@ -29,6 +29,7 @@ Suite *runner_suite(void);
 Suite *preconditions_suite(void);
 Suite *mtasts_suite(void);
 Suite *dns_suite(void);
+Suite *attack_suite(void);
 
 static const struct {
 	const char *name;
@@ -43,6 +44,7 @@ static const struct {
 	{"preconditions", preconditions_suite},
 	{"mtasts", mtasts_suite},
 	{"dns", dns_suite},
+	{"attack", attack_suite},
 };
 
 int main(int argc, char **argv)

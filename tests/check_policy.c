@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attack.h"
 #include "policy.h"
 #include "result.h"
 #include "fleet.h"
@@ -92,10 +93,27 @@ static void good_node(struct fleet_node *n)
 	snprintf(t->servername, sizeof t->servername, "mx.example.test");
 	n->has_nosni = true;
 	memcpy(n->nosni_sha256, leaf->sha256, 64);
+
+	/* the batteries as attack_run leaves them on a patched server: the
+	 * fact ones from the probe above, the active ones refused */
+	struct attack_report *a = &n->attacks;
+	a->ran = true;
+	for (int i = 0; i < ATK__COUNT; i++)
+		transcript_init(&a->r[i].tr);
+	attack_facts(p, a);
+	static const enum attack_id active[] = {ATK_HEARTBLEED, ATK_CCS, ATK_TICKETBLEED, ATK_ROBOT,
+	                                        ATK_REC_LENGTH, ATK_REC_VERSION, ATK_REC_FRAGMENTED,
+	                                        ATK_REC_INTERLEAVED, ATK_ALERT_STORM, ATK_STILL_SERVING};
+	for (size_t i = 0; i < sizeof active / sizeof active[0]; i++) {
+		a->r[active[i]].state = ATK_NOT_VULNERABLE;
+		snprintf(a->r[active[i]].detail, sizeof a->r[active[i]].detail, "refused: %s",
+		         attack_name(active[i]));
+	}
 }
 
 static void node_free(struct fleet_node *n)
 {
+	attack_report_free(&n->attacks);
 	free(n->target);
 	free(n->host);
 	free(n->port);
@@ -177,6 +195,23 @@ static const struct good_row GOOD[] = {
     {"tls/t12-secure-renegotiation", "T-12", V_PASS, NULL},
     {"tls/t13-client-renegotiation", "T-13", V_SKIP, "not tested"},
     {"tls/t14-fallback-scsv", "T-14", V_PASS, NULL},
+    {"tls/t15-heartbleed", "T-15", V_PASS, "not vulnerable: refused: heartbleed"},
+    {"tls/t15-ccs-injection", "T-15", V_PASS, "refused: ccs-injection"},
+    {"tls/t15-ticketbleed", "T-15", V_PASS, "refused: ticketbleed"},
+    {"tls/t15-robot", "T-15", V_PASS, "refused: robot"},
+    {"tls/t16-poodle", "T-16", V_PASS, "SSLv3 refused"},
+    {"tls/t16-sweet32", "T-16", V_PASS, "no 3DES, DES, IDEA or RC2 suite accepted"},
+    {"tls/t16-freak", "T-16", V_PASS, "no export RSA suite accepted"},
+    {"tls/t16-logjam", "T-16", V_PASS, "no finite-field DHE accepted"},
+    {"tls/t16-drown", "T-16", V_PASS, "SSLv2 refused"},
+    {"tls/t16-lucky13", "T-16", V_PASS, "no CBC suite accepted"},
+    {"tls/t16-beast", "T-16", V_PASS, "both refused"},
+    {"tls/t22-record-length", "T-22", V_PASS, "refused: record-length"},
+    {"tls/t22-record-version", "T-22", V_PASS, "refused: record-version"},
+    {"tls/t22-record-fragmented", "T-22", V_PASS, "refused: record-fragmented"},
+    {"tls/t22-record-interleaved", "T-22", V_PASS, "refused: record-interleaved"},
+    {"tls/t22-alert-storm", "T-22", V_PASS, "refused: alert-storm"},
+    {"tls/t22-still-serving", "T-22", V_PASS, "refused: still-serving"},
     {"tls/t17-resumption", "T-17", V_PASS, "session tickets: yes"},
     {"tls/t18-early-data", "T-18", V_SKIP, "not tested"},
     {"tls/t19-extended-master-secret", "T-19", V_PASS, NULL},
@@ -564,6 +599,49 @@ END_TEST
 
 /* Cut after every version was decided (in the order check): the version
  * rules stand, the later phases' rules do not. */
+/* The batteries' states as verdicts, each with the battery's transcript as
+ * its evidence; batteries that were not run are ERRORs saying why. */
+START_TEST(attack_states_become_verdicts_with_evidence)
+{
+	struct fleet_node n;
+	good_node(&n);
+	struct attack_report *a = &n.attacks;
+	a->r[ATK_HEARTBLEED].state = ATK_VULNERABLE;
+	snprintf(a->r[ATK_HEARTBLEED].detail, sizeof a->r[0].detail, "16384 bytes of server memory");
+	static const uint8_t resp[] = {0x18, 0x03, 0x03, 0x40, 0x03, 0x02, 0x40, 0x00};
+	transcript_add(&a->r[ATK_HEARTBLEED].tr, TDIR_RECV, TLAYER_PLAIN, resp, sizeof resp);
+	a->r[ATK_CCS].state = ATK_INCONCLUSIVE;
+	snprintf(a->r[ATK_CCS].detail, sizeof a->r[0].detail, "no answer");
+	a->r[ATK_REC_VERSION].state = ATK_DEVIATION;
+	snprintf(a->r[ATK_REC_VERSION].detail, sizeof a->r[0].detail, "a ServerHello where");
+	a->r[ATK_ROBOT].state = ATK_ERROR;
+	snprintf(a->r[ATK_ROBOT].detail, sizeof a->r[0].detail, "could not connect");
+	a->r[ATK_LUCKY13].state = ATK_FACT;
+	snprintf(a->r[ATK_LUCKY13].detail, sizeof a->r[0].detail, "CBC suites accepted");
+	struct run run;
+	eval("rfc", &n, &run);
+	ck_finding(&run, "rfc", "tls/t15-heartbleed", "T-15", V_FAIL, "16384 bytes of server memory");
+	const struct result *r = finding(&run, "tls/t15-heartbleed");
+	ck_assert_uint_eq(r->tr.n, 1);
+	ck_assert_uint_eq(r->tr.ev[0].len, sizeof resp);
+	ck_assert_mem_eq(r->tr.ev[0].data, resp, sizeof resp);
+	ck_finding(&run, "rfc", "tls/t15-ccs-injection", "T-15", V_INCONCLUSIVE, "no answer");
+	ck_finding(&run, "rfc", "tls/t22-record-version", "T-22", V_WARN, "a ServerHello where");
+	ck_finding(&run, "rfc", "tls/t15-robot", "T-15", V_ERROR, "could not connect");
+	ck_finding(&run, "rfc", "tls/t16-lucky13", "T-16", V_PASS, "fact: CBC suites accepted");
+	ck_assert_int_eq(run_exit_status(&run), 1);
+	run_free(&run);
+
+	attack_report_free(a);
+	snprintf(a->why_not, sizeof a->why_not, "the server stalled a TLS handshake");
+	eval("rfc", &n, &run);
+	ck_finding(&run, "rfc", "tls/t15-heartbleed", "T-15", V_ERROR, "not run: the server stalled");
+	ck_finding(&run, "rfc", "tls/t22-still-serving", "T-22", V_ERROR, "not run: the server stalled");
+	run_free(&run);
+	node_free(&n);
+}
+END_TEST
+
 START_TEST(interrupted_after_versions_keeps_version_rules)
 {
 	struct fleet_node n;
@@ -627,6 +705,7 @@ Suite *policy_suite(void)
 	TCase *tc = tcase_create("rules");
 	tcase_add_test(tc, policy_names);
 	tcase_add_test(tc, good_node_passes_both_policies);
+	tcase_add_test(tc, attack_states_become_verdicts_with_evidence);
 	tcase_add_loop_test(tc, each_rule_fails_on_its_fact, 0, (int)NBAD);
 	tcase_add_test(tc, unprobed_node_is_one_error);
 	tcase_add_test(tc, no_version_is_one_t04_failure);

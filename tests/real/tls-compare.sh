@@ -29,6 +29,11 @@
 #                             runs testssl, then stark, one after the other)
 #        TLS_COMPARE_TESTSSL_TIMEOUT / TLS_COMPARE_STARK_TIMEOUT  seconds per
 #                             run (defaults 400 / 120)
+#        TLS_COMPARE_ATTACKS  1: also testssl's vulnerability checks (-H -I -T
+#                             -BB -O -W -F -J -D -A -L, a second testssl run
+#                             per target) against stark's batteries (T-15,
+#                             T-16); default 1 with STARK_LONG=1, else 0
+#                             (testssl's ROBOT check alone takes minutes)
 #        STARK_REAL_KEEP=DIR  keep testssl's and stark's reports there
 # exit:  0 all agree (or every difference is explained), 1 otherwise,
 #        77 cannot run here: not root, or testssl.sh, Postfix or what builds
@@ -52,6 +57,7 @@ else
 	CONFIGS=${TLS_COMPARE_CONFIGS:-tls12 tls13}
 fi
 JOBS=${TLS_COMPARE_JOBS:-3}
+ATTACKS=${TLS_COMPARE_ATTACKS:-${STARK_LONG:-0}}
 TESTSSL_TIMEOUT=${TLS_COMPARE_TESTSSL_TIMEOUT:-400}
 SCAN_TIMEOUT=${TLS_COMPARE_STARK_TIMEOUT:-120}
 
@@ -81,7 +87,7 @@ done
 
 # Should this script be SIGKILLed, the daemons still end on their own soon
 # after the longest a target can take.
-LIFETIME=$((TESTSSL_TIMEOUT + SCAN_TIMEOUT + 120))
+LIFETIME=$((2 * TESTSSL_TIMEOUT + SCAN_TIMEOUT + 120))
 export PF_MAX_LIFETIME=${PF_MAX_LIFETIME:-$LIFETIME}
 export EXIM_MAX_LIFETIME=${EXIM_MAX_LIFETIME:-$LIFETIME}
 export OSMTPD_MAX_LIFETIME=${OSMTPD_MAX_LIFETIME:-$LIFETIME}
@@ -241,6 +247,21 @@ run_target()
 	echo $(($(now_ms) - t0)) >"$dir/testssl.ms"
 	echo "$rc" >"$dir/testssl.rc"
 
+	# the vulnerability checks stark's batteries also run (issue 12)
+	if [ "$ATTACKS" = 1 ]; then
+		t0=$(now_ms)
+		rc=0
+		timeout -k 10 "$TESTSSL_TIMEOUT" testssl --quiet --color 0 --warnings off --nodns none \
+			--connect-timeout 10 --openssl-timeout 10 --starttls smtp \
+			-H -I -T -BB -O -W -F -J -D -A -L \
+			--jsonfile "$dir/testssl-attacks.json" "127.0.0.1:$port" >"$dir/testssl-attacks.out" 2>&1 &
+		TC_CHILD=$!
+		wait "$TC_CHILD" || rc=$?
+		TC_CHILD=
+		echo $(($(now_ms) - t0)) >"$dir/testssl-attacks.ms"
+		echo "$rc" >"$dir/testssl-attacks.rc"
+	fi
+
 	t0=$(now_ms)
 	rc=0
 	timeout -k 10 "$SCAN_TIMEOUT" "$STARK" scan --target "127.0.0.1:$port" --servername "$name" \
@@ -281,7 +302,7 @@ echo "tls-compare: all targets probed in $((SECONDS - t_all)) s"
 # Compare. Exit 1 on an unexplained difference, a broken target or a broken
 # stark scan (no report, exit status other than 0/1).
 rc=0
-JOBS=$JOBS python3 - "$WORK" "$DATA/known-differences" "${TARGETS[@]}" <<'EOF' || rc=$?
+JOBS=$JOBS ATTACKS=$ATTACKS python3 - "$WORK" "$DATA/known-differences" "${TARGETS[@]}" <<'EOF' || rc=$?
 import fnmatch, json, os, sys
 
 work, known_path, targets = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -331,6 +352,59 @@ def stark_facts(path, target):
                 suites[v][sid(v, int(str(s["id"]), 16))] = s.get("name", "?")
     return vers, suites, node
 
+# stark's battery (result id) and the testssl ids that test the same thing.
+# LUCKY13 and BEAST are facts for stark (a PASS naming the CBC suites) and
+# "potentially VULNERABLE" / "VULNERABLE" for testssl: both say "exposed".
+ATTACKS = [
+    ("heartbleed", "tls/t15-heartbleed", ["heartbleed"]),
+    ("ccs-injection", "tls/t15-ccs-injection", ["CCS"]),
+    ("ticketbleed", "tls/t15-ticketbleed", ["ticketbleed"]),
+    ("robot", "tls/t15-robot", ["ROBOT"]),
+    ("poodle", "tls/t16-poodle", ["POODLE_SSL"]),
+    ("sweet32", "tls/t16-sweet32", ["SWEET32"]),
+    ("freak", "tls/t16-freak", ["FREAK"]),
+    ("logjam", "tls/t16-logjam", ["LOGJAM"]),
+    ("drown", "tls/t16-drown", ["DROWN"]),
+    ("lucky13", "tls/t16-lucky13", ["LUCKY13"]),
+    ("beast", "tls/t16-beast", ["BEAST"]),
+]
+
+def testssl_attacks(path):
+    """{name: (exposed True/False/None, finding)} from testssl's flat JSON"""
+    by_id = {}
+    for x in json.load(open(path)):
+        by_id.setdefault(x.get("id", ""), x)
+    out = {}
+    for name, _, ids in ATTACKS:
+        x = next((by_id[i] for i in ids if i in by_id), None)
+        if x is None:
+            out[name] = (None, "not in testssl's output")
+            continue
+        f = x.get("finding", "")
+        low = f.lower()
+        if "not vulnerable" in low or x.get("severity") == "OK" or low.startswith("no "):
+            out[name] = (False, f)
+        elif "vulnerable" in low:
+            out[name] = (True, f)
+        else:
+            out[name] = (None, f)  # "test skipped", "not applicable", ...
+    return out
+
+def stark_attacks(path):
+    r = json.load(open(path))
+    out = {}
+    for name, rid, _ in ATTACKS:
+        x = next((y for y in r["results"] if y["id"] == rid), None)
+        if x is None:
+            out[name] = (None, "no result")
+            continue
+        why = x.get("reason") or x.get("notes") or ""
+        v = x["verdict"]
+        exposed = True if v == "fail" or why.startswith("fact:") else \
+            False if v == "pass" else None
+        out[name] = (exposed, "%s: %s" % (v, why))
+    return out
+
 def lines(vers, suites):
     out = {}
     for v in VERSIONS:
@@ -348,9 +422,10 @@ for n, line in enumerate(open(known_path), 1):
     f = line.split()
     kind = f[2] if len(f) > 2 else ""
     width = 5 if kind == "suite" else 4
-    if len(f) <= width or f[1] not in ("testssl-only", "stark-only") or kind not in ("suite", "version"):
-        sys.exit("%s:%d: want 'TARGET testssl-only|stark-only version V REASON' or "
-                 "'... suite V 0xID REASON'" % (known_path, n))
+    if len(f) <= width or f[1] not in ("testssl-only", "stark-only") or \
+            kind not in ("suite", "version", "attack"):
+        sys.exit("%s:%d: want 'TARGET testssl-only|stark-only version V REASON', "
+                 "'... suite V 0xID REASON' or '... attack NAME REASON'" % (known_path, n))
     if kind == "suite" and all(c in "0123456789abcdefABCDEF" for c in f[4][2:]) and f[4][:2] in ("0x", "0X"):
         f[4] = sid(f[3], int(f[4], 16))  # canonical spelling: 0xC02F
     known.append((f[0], f[1], " ".join(f[2:width]), " ".join(f[width:]), n))
@@ -447,6 +522,36 @@ for t in targets:
     else:
         print("%s: stark agrees with testssl: %d versions and suites%s" % (
             tag, len(set(a) & set(b)), ", apart from %d known difference(s)" % len(diffs) if diffs else ""))
+    apath = os.path.join(d, "testssl-attacks.json")
+    if os.environ.get("ATTACKS") == "1":
+        arc = read(os.path.join(d, "testssl-attacks.rc"), "?")
+        ams = read(os.path.join(d, "testssl-attacks.ms"), "?")
+        try:
+            if arc != "0":
+                raise ValueError("testssl exited %s (124: timed out)" % arc)
+            ta = testssl_attacks(apath)
+        except (OSError, ValueError) as e:
+            print("%s: FAIL: no testssl vulnerability result: %s" % (tag, e))
+            failed = True
+            continue
+        sa = stark_attacks(os.path.join(d, "stark", "results.json"))
+        agree = 0
+        for name, _, _ in ATTACKS:
+            (te, tf), (se, sf) = ta[name], sa[name]
+            if te is None or se is None or te == se:
+                agree += te is not None and te == se
+                if te is None or se is None:
+                    print("%s: %s: not compared (testssl: %s; stark: %s)" % (tag, name, tf, sf[:120]))
+                continue
+            side = "testssl-only" if te else "stark-only"
+            reason = explain(t, side, "attack " + name)
+            if reason is None:
+                failed = True
+                print("%s: FAIL: %s: testssl says %s, stark says %s" % (tag, name, tf, sf[:160]))
+                print("  explain it in %s as: %s %s attack %s <reason>" % (known_path, t, side, name))
+            else:
+                print("%s: known difference: %s attack %s: %s" % (tag, side, name, reason))
+        print("%s: stark agrees with testssl (%s ms) on %d vulnerability checks" % (tag, ams, agree))
 
 print("\nwall times per target (testssl -p -E vs stark scan; %s targets probed at once, "
       "each tool alone on its target):" % os.environ.get("JOBS", "?"))
