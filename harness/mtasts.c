@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "run.h"
+#include "txtrec.h"
 #include "util.h"
 
 static const struct mtasts_rule rules[] = {
@@ -50,18 +51,6 @@ static bool is_alnum(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static size_t ext_name_len(const char *s)
-{
-	size_t i = 0;
-	if (!is_alnum((unsigned char)s[0]))
-		return 0;
-	for (i = 1; i < 32 && (is_alnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.');
-	     i++)
-		;
-	return i;
-}
-
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
@@ -81,72 +70,47 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
  * the end, a space or ';' (the RFC discards what does not begin with
  * "v=STSv1;"; a "v=STSv1 id=..." is shown to the operator as malformed
  * rather than silently discarded: senders ignore it either way). */
+struct txt_ctx {
+	struct mtasts_txt *out;
+	bool have_id;
+};
+
+static const char *txt_field(void *ctx, const char *txt, const char *name, size_t k, const char *v, char *err,
+                             size_t n)
+{
+	(void)txt;
+	struct txt_ctx *c = ctx;
+	const char *e = txtrec_ext_value(name, k, v, err, n);
+	if (e == NULL || k != 2 || strncmp(name, "id", 2) != 0)
+		return e;
+	size_t len = (size_t)(e - v);
+	for (const char *p = v; p < e; p++)
+		if (!is_alnum((unsigned char)*p)) {
+			seterr(err, n, "id '%.*s': only letters and digits are allowed", (int)len, v);
+			return NULL;
+		}
+	if (len > MTASTS_ID_MAX) {
+		seterr(err, n, "id '%.*s' is %zu characters long (1-32 allowed)", (int)len, v, len);
+		return NULL;
+	}
+	if (!c->have_id) { /* a repeated id: the first one counts */
+		memcpy(c->out->id, v, len);
+		c->out->id[len] = '\0';
+		c->have_id = true;
+	}
+	return e;
+}
+
 int mtasts_txt_parse(const char *txt, struct mtasts_txt *out, char *err, size_t n)
 {
 	memset(out, 0, sizeof *out);
-	if (strncmp(txt, "v=STSv1", 7) != 0 || (txt[7] && txt[7] != ';' && !is_wsp(txt[7]))) {
+	struct txt_ctx c = {out, false};
+	int rc = txtrec_parse(txt, "v=STSv1", txt_field, &c, err, n);
+	if (rc == 1)
 		seterr(err, n, "not an MTA-STS record (does not begin with \"v=STSv1;\")");
-		return 1;
-	}
-	const char *p = txt + 7;
-	bool have_id = false;
-	size_t fields = 0;
-	for (;;) {
-		const char *d = p;
-		while (is_wsp(*d))
-			d++;
-		if (*d == '\0' && fields > 0 && d == p)
-			break;
-		if (*d != ';') {
-			seterr(err, n, "expected ';' at offset %zu", (size_t)(d - txt));
-			return -1;
-		}
-		d++;
-		while (is_wsp(*d))
-			d++;
-		if (*d == '\0') {
-			if (fields == 0)
-				break; /* "v=STSv1;": no field, judged below */
-			break;     /* the optional trailing delimiter */
-		}
-		p = d;
-		size_t k = ext_name_len(p);
-		if (k == 0 || p[k] != '=') {
-			seterr(err, n, "expected a field name=value at offset %zu", (size_t)(p - txt));
-			return -1;
-		}
-		const char *v = p + k + 1, *e = v;
-		while (*e >= 0x21 && *e <= 0x7e && *e != ';' && *e != '=')
-			e++;
-		if (e == v) {
-			seterr(err, n, "empty value for '%.*s'", (int)k, p);
-			return -1;
-		}
-		if (k == 2 && strncmp(p, "id", 2) == 0) {
-			size_t len = (size_t)(e - v);
-			for (const char *c = v; c < e; c++)
-				if (!is_alnum((unsigned char)*c)) {
-					seterr(err, n, "id '%.*s': only letters and digits are allowed", (int)len, v);
-					return -1;
-				}
-			if (len > MTASTS_ID_MAX) {
-				seterr(err, n, "id '%.*s' is %zu characters long (1-32 allowed)", (int)len, v, len);
-				return -1;
-			}
-			if (!have_id) { /* a repeated id: the first one counts */
-				memcpy(out->id, v, len);
-				out->id[len] = '\0';
-				have_id = true;
-			}
-		}
-		fields++;
-		p = e;
-		if (*p && *p != ';' && !is_wsp(*p)) {
-			seterr(err, n, "unexpected '%c' at offset %zu", *p, (size_t)(p - txt));
-			return -1;
-		}
-	}
-	if (!have_id) {
+	if (rc != 0)
+		return rc;
+	if (!c.have_id) { /* "v=STSv1;" with no field at all ends here too */
 		seterr(err, n, "no id= field");
 		return -1;
 	}
@@ -219,7 +183,7 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 			continue;
 		}
 		char *l = xstrndup(s, ll);
-		size_t k = ext_name_len(l);
+		size_t k = txtrec_ext_name_len(l);
 		if (k == 0 || l[k] != ':') {
 			seterr(err, n, "line %zu: expected 'key: value', got '%.60s'", line, l);
 			free(l);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "txtrec.h"
 #include "util.h"
 
 static const struct mtasts_rule rule = {"tls-rpt/p09-record", "P-09", "A valid TLS-RPT record", "low",
@@ -29,11 +30,6 @@ const struct mtasts_rule *tlsrpt_rule(void)
 static bool is_wsp(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static bool is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -69,104 +65,70 @@ static const char *uri_problem(const char *u)
  * field-delim = *WSP ";" *WSP; tlsrpt-rua = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
  * tlsrpt-ext-value = 1*(%x21-3A / %x3C / %x3E-7E). The version counts when
  * followed by the end, a space or ';' (see mtasts_txt_parse). */
-int tlsrpt_parse(const char *txt, struct tlsrpt_record *out, char *err, size_t n)
+struct rec_ctx {
+	struct tlsrpt_record *out;
+	bool have_rua;
+};
+
+/* URIs: up to ',' ';' or WSP; ',' and '!' inside one are %-encoded */
+static const char *rec_field(void *ctx, const char *txt, const char *name, size_t k, const char *v, char *err,
+                             size_t n)
 {
-	memset(out, 0, sizeof *out);
-	if (strncmp(txt, "v=TLSRPTv1", 10) != 0 || (txt[10] && txt[10] != ';' && !is_wsp(txt[10]))) {
-		seterr(err, n, "not a TLS-RPT record (does not begin with \"v=TLSRPTv1;\")");
-		return 1;
-	}
-	const char *p = txt + 10;
-	bool have_rua = false;
-	size_t fields = 0;
+	struct rec_ctx *c = ctx;
+	if (k != 3 || strncmp(name, "rua", 3) != 0)
+		return txtrec_ext_value(name, k, v, err, n);
+	bool first = !c->have_rua; /* a second rua= field: the first counts */
 	for (;;) {
-		const char *d = p;
+		const char *e = v;
+		while (*e > 0x20 && *e < 0x7f && *e != ',' && *e != ';')
+			e++;
+		if (e == v) {
+			seterr(err, n, "rua: empty URI at offset %zu", (size_t)(v - txt));
+			return NULL;
+		}
+		char *u = xstrndup(v, (size_t)(e - v));
+		const char *why = uri_problem(u);
+		if (why) {
+			seterr(err, n, "rua URI '%s': %s", u, why);
+			free(u);
+			return NULL;
+		}
+		if (first) {
+			c->out->rua = xrealloc(c->out->rua, (c->out->nrua + 1) * sizeof *c->out->rua);
+			c->out->rua[c->out->nrua++] = u;
+		} else {
+			free(u);
+		}
+		const char *d = e;
 		while (is_wsp(*d))
 			d++;
-		if (*d == '\0' && fields > 0 && d == p)
-			break;
-		if (*d != ';') {
-			seterr(err, n, "expected ';' at offset %zu", (size_t)(d - txt));
-			goto bad;
+		if (*d != ',') {
+			c->have_rua = true;
+			return e;
 		}
 		d++;
 		while (is_wsp(*d))
 			d++;
-		if (*d == '\0')
-			break;
-		p = d;
-		size_t k = 0;
-		if (is_alnum((unsigned char)p[0]))
-			for (k = 1; k < 32 && (is_alnum((unsigned char)p[k]) || p[k] == '_' || p[k] == '-' || p[k] == '.');
-			     k++)
-				;
-		if (k == 0 || p[k] != '=') {
-			seterr(err, n, "expected a field name=value at offset %zu", (size_t)(p - txt));
-			goto bad;
-		}
-		const char *v = p + k + 1;
-		bool rua = k == 3 && strncmp(p, "rua", 3) == 0;
-		if (!rua) {
-			const char *e = v;
-			while (*e >= 0x21 && *e <= 0x7e && *e != ';' && *e != '=')
-				e++;
-			if (e == v) {
-				seterr(err, n, "empty value for '%.*s'", (int)k, p);
-				goto bad;
-			}
-			p = e;
-		} else {
-			/* URIs: up to ',' ';' or WSP; ',' and '!' inside one are %-encoded */
-			bool first = !have_rua;
-			for (;;) {
-				const char *e = v;
-				while (*e > 0x20 && *e < 0x7f && *e != ',' && *e != ';')
-					e++;
-				if (e == v) {
-					seterr(err, n, "rua: empty URI at offset %zu", (size_t)(v - txt));
-					goto bad;
-				}
-				char *u = xstrndup(v, (size_t)(e - v));
-				const char *why = uri_problem(u);
-				if (why) {
-					seterr(err, n, "rua URI '%s': %s", u, why);
-					free(u);
-					goto bad;
-				}
-				if (first) { /* a second rua= field: the first counts */
-					out->rua = xrealloc(out->rua, (out->nrua + 1) * sizeof *out->rua);
-					out->rua[out->nrua++] = u;
-				} else {
-					free(u);
-				}
-				const char *c = e;
-				while (is_wsp(*c))
-					c++;
-				if (*c != ',') {
-					p = e;
-					break;
-				}
-				c++;
-				while (is_wsp(*c))
-					c++;
-				v = c;
-			}
-			have_rua = true;
-		}
-		fields++;
-		if (*p && *p != ';' && !is_wsp(*p)) {
-			seterr(err, n, "unexpected '%c' at offset %zu", *p, (size_t)(p - txt));
-			goto bad;
-		}
+		v = d;
 	}
-	if (!have_rua) {
+}
+
+int tlsrpt_parse(const char *txt, struct tlsrpt_record *out, char *err, size_t n)
+{
+	memset(out, 0, sizeof *out);
+	struct rec_ctx c = {out, false};
+	int rc = txtrec_parse(txt, "v=TLSRPTv1", rec_field, &c, err, n);
+	if (rc == 1) {
+		seterr(err, n, "not a TLS-RPT record (does not begin with \"v=TLSRPTv1;\")");
+		return 1;
+	}
+	if (rc == 0 && !c.have_rua) {
 		seterr(err, n, "no rua= field (where reports go; required)");
-		goto bad;
+		rc = -1;
 	}
-	return 0;
-bad:
-	tlsrpt_record_free(out);
-	return -1;
+	if (rc != 0)
+		tlsrpt_record_free(out);
+	return rc;
 }
 
 void tlsrpt_record_free(struct tlsrpt_record *r)
