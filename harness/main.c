@@ -267,23 +267,32 @@ static int cmd_catalog(const struct command *cmd, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-/* stark diff OLD.json NEW.json [--out DIR] [-q]: the CI gate on two
- * finished runs (diff.c; the rules in docs/ci.md). */
-static int cmd_diff(const struct command *cmd, int argc, char **argv)
+/* The options diff and merge share: --out DIR and -q; 0, or -1 on a bad
+ * option. Leaves optind at the first operand. */
+static int out_quiet_options(int argc, char **argv, const char **out, bool *quiet)
 {
 	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
-	const char *out = NULL;
-	bool quiet = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
 		if (ch == 'o')
-			out = optarg;
+			*out = optarg;
 		else if (ch == 'q')
-			quiet = true;
+			*quiet = true;
 		else
-			return cmd_usage_error(cmd, "bad option");
+			return -1;
 	}
+	return 0;
+}
+
+/* stark diff OLD.json NEW.json [--out DIR] [-q]: the CI gate on two
+ * finished runs (diff.c; the rules in docs/ci.md). */
+static int cmd_diff(const struct command *cmd, int argc, char **argv)
+{
+	const char *out = NULL;
+	bool quiet = false;
+	if (out_quiet_options(argc, argv, &out, &quiet) != 0)
+		return cmd_usage_error(cmd, "bad option");
 	if (argc - optind != 2)
 		return cmd_usage_error(cmd, "diff needs OLD.json and NEW.json");
 	char err[600];
@@ -307,19 +316,10 @@ static int cmd_diff(const struct command *cmd, int argc, char **argv)
  * report format, the exit status of that one run. */
 static int cmd_merge(const struct command *cmd, int argc, char **argv)
 {
-	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
 	const char *out = NULL;
 	bool quiet = false;
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
-		if (ch == 'o')
-			out = optarg;
-		else if (ch == 'q')
-			quiet = true;
-		else
-			return cmd_usage_error(cmd, "bad option");
-	}
+	if (out_quiet_options(argc, argv, &out, &quiet) != 0)
+		return cmd_usage_error(cmd, "bad option");
 	size_t n = (size_t)(argc - optind);
 	if (n == 0)
 		return cmd_usage_error(cmd, "merge needs the results.json of every part");
