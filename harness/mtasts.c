@@ -51,17 +51,6 @@ static bool is_alnum(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-	if (err == NULL || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- TXT record, RFC 8461 3.1 ----
  * sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]
  * sts-field-delim = *WSP ";" *WSP; sts-id = %s"id=" 1*32(ALPHA / DIGIT)
@@ -86,11 +75,11 @@ static const char *txt_field(void *ctx, const char *txt, const char *name, size_
 	size_t len = (size_t)(e - v);
 	for (const char *p = v; p < e; p++)
 		if (!is_alnum((unsigned char)*p)) {
-			seterr(err, n, "id '%.*s': only letters and digits are allowed", (int)len, v);
+			errf(err, n, "id '%.*s': only letters and digits are allowed", (int)len, v);
 			return NULL;
 		}
 	if (len > MTASTS_ID_MAX) {
-		seterr(err, n, "id '%.*s' is %zu characters long (1-32 allowed)", (int)len, v, len);
+		errf(err, n, "id '%.*s' is %zu characters long (1-32 allowed)", (int)len, v, len);
 		return NULL;
 	}
 	if (!c->have_id) { /* a repeated id: the first one counts */
@@ -107,11 +96,11 @@ int mtasts_txt_parse(const char *txt, struct mtasts_txt *out, char *err, size_t 
 	struct txt_ctx c = {out, false};
 	int rc = txtrec_parse(txt, "v=STSv1", txt_field, &c, err, n);
 	if (rc == 1)
-		seterr(err, n, "not an MTA-STS record (does not begin with \"v=STSv1;\")");
+		errf(err, n, "not an MTA-STS record (does not begin with \"v=STSv1;\")");
 	if (rc != 0)
 		return rc;
 	if (!c.have_id) { /* "v=STSv1;" with no field at all ends here too */
-		seterr(err, n, "no id= field");
+		errf(err, n, "no id= field");
 		return -1;
 	}
 	return 0;
@@ -161,7 +150,7 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 	int rc = -1;
 	size_t line = 0;
 	if (memchr(body, '\0', len) != NULL) {
-		seterr(err, n, "the policy contains a NUL byte");
+		errf(err, n, "the policy contains a NUL byte");
 		goto out;
 	}
 	for (size_t off = 0; off < len;) {
@@ -174,7 +163,7 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 			ll--;
 		for (size_t i = 0; i < ll; i++)
 			if (s[i] == '\r') {
-				seterr(err, n, "line %zu: a bare CR (lines end in LF or CRLF)", line);
+				errf(err, n, "line %zu: a bare CR (lines end in LF or CRLF)", line);
 				goto out;
 			}
 		if (ll == 0) { /* not in the grammar; accepted, as most senders do */
@@ -185,7 +174,7 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 		char *l = xstrndup(s, ll);
 		size_t k = txtrec_ext_name_len(l);
 		if (k == 0 || l[k] != ':') {
-			seterr(err, n, "line %zu: expected 'key: value', got '%.60s'", line, l);
+			errf(err, n, "line %zu: expected 'key: value', got '%.60s'", line, l);
 			free(l);
 			goto out;
 		}
@@ -254,7 +243,7 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 		}
 		}
 		if (bad) {
-			seterr(err, n, "line %zu: '%s: %.60s': %s", line, l, v, bad);
+			errf(err, n, "line %zu: '%s: %.60s': %s", line, l, v, bad);
 			free(l);
 			goto out;
 		}
@@ -262,11 +251,11 @@ int mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 	}
 	for (int i = 0; i < 3; i++)
 		if (!seen[i]) {
-			seterr(err, n, "no '%s' field", known_keys[i]);
+			errf(err, n, "no '%s' field", known_keys[i]);
 			goto out;
 		}
 	if (out->mode != MTASTS_MODE_NONE && out->nmx == 0) {
-		seterr(err, n, "no 'mx' field (required unless mode is none)");
+		errf(err, n, "no 'mx' field (required unless mode is none)");
 		goto out;
 	}
 	rc = 0;

@@ -10,7 +10,6 @@
  */
 #include "tlsrpt.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,6 @@ const struct mtasts_rule *tlsrpt_rule(void)
 static bool is_wsp(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-	if (err == NULL || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
 }
 
 /* A URI senders can report to (RFC 8460 3: mailto or https): "mailto:"
@@ -83,13 +71,13 @@ static const char *rec_field(void *ctx, const char *txt, const char *name, size_
 		while (*e > 0x20 && *e < 0x7f && *e != ',' && *e != ';')
 			e++;
 		if (e == v) {
-			seterr(err, n, "rua: empty URI at offset %zu", (size_t)(v - txt));
+			errf(err, n, "rua: empty URI at offset %zu", (size_t)(v - txt));
 			return NULL;
 		}
 		char *u = xstrndup(v, (size_t)(e - v));
 		const char *why = uri_problem(u);
 		if (why) {
-			seterr(err, n, "rua URI '%s': %s", u, why);
+			errf(err, n, "rua URI '%s': %s", u, why);
 			free(u);
 			return NULL;
 		}
@@ -119,11 +107,11 @@ int tlsrpt_parse(const char *txt, struct tlsrpt_record *out, char *err, size_t n
 	struct rec_ctx c = {out, false};
 	int rc = txtrec_parse(txt, "v=TLSRPTv1", rec_field, &c, err, n);
 	if (rc == 1) {
-		seterr(err, n, "not a TLS-RPT record (does not begin with \"v=TLSRPTv1;\")");
+		errf(err, n, "not a TLS-RPT record (does not begin with \"v=TLSRPTv1;\")");
 		return 1;
 	}
 	if (rc == 0 && !c.have_rua) {
-		seterr(err, n, "no rua= field (where reports go; required)");
+		errf(err, n, "no rua= field (where reports go; required)");
 		rc = -1;
 	}
 	if (rc != 0)

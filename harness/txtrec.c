@@ -9,10 +9,10 @@
  */
 #include "txtrec.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "util.h"
 
 static bool is_wsp(int c)
 {
@@ -22,17 +22,6 @@ static bool is_wsp(int c)
 static bool is_alnum(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-	if (err == NULL || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
 }
 
 size_t txtrec_ext_name_len(const char *s)
@@ -52,7 +41,7 @@ const char *txtrec_ext_value(const char *name, size_t namelen, const char *v, ch
 	while (*e >= 0x21 && *e <= 0x7e && *e != ';' && *e != '=')
 		e++;
 	if (e == v) {
-		seterr(err, n, "empty value for '%.*s'", (int)namelen, name);
+		errf(err, n, "empty value for '%.*s'", (int)namelen, name);
 		return NULL;
 	}
 	return e;
@@ -72,7 +61,7 @@ int txtrec_parse(const char *txt, const char *version, txtrec_field_fn field, vo
 		if (*d == '\0' && fields > 0 && d == p)
 			break;
 		if (*d != ';') {
-			seterr(err, n, "expected ';' at offset %zu", (size_t)(d - txt));
+			errf(err, n, "expected ';' at offset %zu", (size_t)(d - txt));
 			return -1;
 		}
 		d++;
@@ -83,7 +72,7 @@ int txtrec_parse(const char *txt, const char *version, txtrec_field_fn field, vo
 		p = d;
 		size_t k = txtrec_ext_name_len(p);
 		if (k == 0 || p[k] != '=') {
-			seterr(err, n, "expected a field name=value at offset %zu", (size_t)(p - txt));
+			errf(err, n, "expected a field name=value at offset %zu", (size_t)(p - txt));
 			return -1;
 		}
 		p = field(ctx, txt, p, k, p + k + 1, err, n);
@@ -91,7 +80,7 @@ int txtrec_parse(const char *txt, const char *version, txtrec_field_fn field, vo
 			return -1;
 		fields++;
 		if (*p && *p != ';' && !is_wsp(*p)) {
-			seterr(err, n, "unexpected '%c' at offset %zu", *p, (size_t)(p - txt));
+			errf(err, n, "unexpected '%c' at offset %zu", *p, (size_t)(p - txt));
 			return -1;
 		}
 	}

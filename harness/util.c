@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * util: x*alloc (abort on allocation failure), fatalx, clocks and mono_sleep,
- * struct buf, the byte escaper, duration parsing, mkdir_all (the one mkdir -p).
+ * struct buf, the byte escaper, duration parsing, mkdir_all (the one mkdir -p), errf (a formatted
+ * message into a caller's err buffer).
  * Invariant: nothing here reads input from the network; escape_bytes is the
  * one renderer of protocol bytes for humans.
  */
@@ -328,6 +329,16 @@ int mkdir_all(const char *dir, char *err, size_t errlen)
 	}
 	free(path);
 	return rc;
+}
+
+void errf(char *err, size_t n, const char *fmt, ...)
+{
+	if (err == NULL || n == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
 }
 
 int write_text_file(const char *path, const char *text, char *err, size_t errlen)

@@ -98,6 +98,10 @@ int parse_duration(const char *s, int64_t *ms);
  * leaf must be a directory. 0, or -1 with "cannot create directory D: why". */
 int mkdir_all(const char *dir, char *err, size_t errlen);
 
+/* vsnprintf into a caller's error buffer err[n]; nothing when err is NULL
+ * or n is 0. */
+void errf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Write text to path (created or truncated). 0, or -1 with "path: why". */
 int write_text_file(const char *path, const char *text, char *err, size_t errlen);
 
