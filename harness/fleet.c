@@ -191,6 +191,68 @@ static bool probe_chain(struct probe *p, const struct probe_report *rep, const c
 	return true;
 }
 
+/* T-13: a TLS <= 1.2 session after STARTTLS, then a new ClientHello
+ * inside it. The session uses the widest offer the build has (this probe
+ * asks for it), capped at TLS 1.2: TLS 1.3 has no renegotiation. */
+static void reneg_check(struct probe *p, const struct fleet_opts *o, const char *sni,
+                        struct fleet_node *n)
+{
+	if (!wtls_has(WTLS_F_RENEGOTIATION)) {
+		n->reneg = FLEET_RENEG_LIBRARY;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s",
+		         wtls_lacks_reason(WTLS_F_RENEGOTIATION));
+		return;
+	}
+	bool old = false;
+	for (int v = PV_SSL3; v <= PV_TLS12; v++)
+		old |= n->probe.v[v].supported == PROBE_TRI_YES;
+	if (!old) {
+		n->reneg = FLEET_RENEG_TLS13_ONLY;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "no TLS <= 1.2 accepted");
+		return;
+	}
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (cfg == NULL || wtls_config_set_legacy(cfg) != 0 ||
+	    wtls_config_set_versions(cfg, WTLS_V_ANY, WTLS_V12) != 0 ||
+	    wtls_config_allow_renegotiation(cfg) != 0) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "TLS configuration: %s",
+		         cfg ? wtls_config_error(cfg) : "no memory");
+		wtls_config_free(cfg);
+		return;
+	}
+	struct conn c;
+	struct probe_result res;
+	if (probe_starttls(p, &c, &res) != 0) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s", res.detail);
+		conn_close(&c);
+		wtls_config_free(cfg);
+		return;
+	}
+	conn_set_timeout(&c, o->timeout_ms);
+	if (conn_starttls(&c, cfg, WTLS_CLIENT, sni, NULL, 0) != CONN_OK) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "TLS <= 1.2 handshake: %s", c.err);
+	} else {
+		int rc = wtls_renegotiate(c.tls);
+		char alert[96];
+		wtls_last_alert(c.tls, alert, sizeof alert);
+		n->reneg = rc == 0 ? FLEET_RENEG_ACCEPTED : rc == -2 ? FLEET_RENEG_NO_RFC5746 : FLEET_RENEG_REFUSED;
+		if (rc == 0)
+			snprintf(n->reneg_detail, sizeof n->reneg_detail,
+			         "a second handshake completed inside the %s session (%s)", c.facts.version,
+			         c.facts.cipher);
+		else
+			snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s (%s)", wtls_error(c.tls),
+			         c.facts.version);
+		if (rc != -1)
+			conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
+	}
+	conn_close(&c);
+	wtls_config_free(cfg);
+}
+
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 {
 	int64_t t0 = mono_ms();
@@ -238,6 +300,8 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 			if (ok && f.nchain > 0)
 				snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
 		}
+		if (!stalled && !(o->stop && *o->stop))
+			reneg_check(p, o, sni, n);
 		/* T-15/T-16/T-22: not against a server that stalls handshakes (each
 		 * battery would cost the timeout) or a scan cut short */
 		if (!stalled && !n->probe.stopped && !(o->stop && *o->stop)) {

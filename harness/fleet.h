@@ -41,6 +41,18 @@ struct fleet_node {
 	                             tls.chain, host_ok come from a raw hello's Certificate,
 	                             verify_ok is false with verify_error "not verified: ..." */
 	struct attack_report attacks; /* T-15, T-16, T-22 (attacks.ran: they were run) */
+	/* T-13: client-initiated renegotiation, tried on one more connection
+	 * at TLS <= 1.2 (the widest offer the build has: a probe asking). */
+	enum fleet_reneg {
+		FLEET_RENEG_NOT_RUN = 0, /* interrupted, or a handshake stalled before */
+		FLEET_RENEG_LIBRARY,     /* this wolfSSL build cannot renegotiate */
+		FLEET_RENEG_TLS13_ONLY,  /* no TLS <= 1.2: nothing to renegotiate */
+		FLEET_RENEG_NO_SESSION,  /* the TLS <= 1.2 handshake failed (reneg_detail) */
+		FLEET_RENEG_NO_RFC5746,  /* the server sent no renegotiation_info */
+		FLEET_RENEG_ACCEPTED,    /* the renegotiation handshake completed */
+		FLEET_RENEG_REFUSED,     /* alert, close or silence (reneg_detail) */
+	} reneg;
+	char reneg_detail[256];
 	bool has_nosni;           /* the same without SNI */
 	char nosni_sha256[65];    /* leaf fingerprint without SNI ("" if the handshake failed) */
 	int64_t elapsed_ms;
