@@ -41,7 +41,7 @@ CC=${CC:-cc}
 # The recipe: any change here is a new key, hence a rebuild.
 CFG="--enable-all --enable-reproducible-build --enable-static --disable-shared --enable-tlsv10 --enable-sslv3 \
 --enable-secure-renegotiation --enable-earlydata --disable-examples --disable-crypttests \
---disable-benchmark --disable-pkcs11"
+--disable-benchmark --enable-pkcs11"
 CFL="-O2 -g -fPIC -DWOLFSSL_STATIC_RSA -DWOLFSSL_STATIC_DH -DWOLFSSL_STATIC_PSK"
 RECIPE_VERSION=1
 
