@@ -121,8 +121,9 @@ int fleet_unnegotiable(const struct probe_target *pt, char *why, size_t whylen)
  * only reads hellos). sni NULL: none sent. *stalled: the server let the
  * handshake run into the timeout (or the probe refuses to connect after
  * its stalls): another handshake would only cost the timeout again. */
-static void handshake(struct probe *p, const struct fleet_opts *o, const char *sni,
-                      struct wtls_facts *facts, bool *ok, bool *stalled, char *err, size_t errlen)
+static void handshake(struct probe *p, const struct fleet_opts *o, struct wtls_config *cfg,
+                      const char *sni, struct wtls_facts *facts, bool *ok, bool *stalled, char *err,
+                      size_t errlen)
 {
 	struct conn c;
 	struct probe_result res;
@@ -135,7 +136,7 @@ static void handshake(struct probe *p, const struct fleet_opts *o, const char *s
 		return;
 	}
 	conn_set_timeout(&c, o->timeout_ms);
-	int rc = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0);
+	int rc = conn_starttls(&c, cfg, WTLS_CLIENT, sni, NULL, 0);
 	*ok = rc == CONN_OK;
 	*facts = c.facts;
 	if (!*ok) {
@@ -276,10 +277,27 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 		const char *sni = o->servername ? o->servername : n->host;
 		n->has_tls = true;
 		bool stalled;
-		handshake(p, o, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error, sizeof n->tls_error);
+		handshake(p, o, o->tls, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error,
+		          sizeof n->tls_error);
+		/* Refused by a target that speaks only what the default offer
+		 * leaves out (TLS 1.0, static RSA, ...): the legacy offer, when
+		 * the build has it, makes the handshake (and the node's suite). */
+		char why[200];
+		if (!n->tls_ok && n->tls.hello_refused && o->tls_legacy != NULL &&
+		    probe_shows_limitation(&n->probe, why, sizeof why)) {
+			struct wtls_facts f;
+			bool ok;
+			char err[256];
+			handshake(p, o, o->tls_legacy, sni, &f, &ok, &stalled, err, sizeof err);
+			if (ok) {
+				n->tls = f;
+				n->tls_ok = true;
+				n->tls_legacy = true;
+				n->tls_error[0] = '\0';
+			}
+		}
 		/* Not the target's fault: the X- checks judge the certificate
 		 * a raw hello gets instead. */
-		char why[200];
 		if (!n->tls_ok && n->tls.hello_refused &&
 		    probe_shows_limitation(&n->probe, why, sizeof why)) {
 			n->cert_from_probe = probe_chain(p, &n->probe, sni, &n->tls);
@@ -296,7 +314,8 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 			bool ok;
 			char err[256];
 			n->has_nosni = true;
-			handshake(p, o, NULL, &f, &ok, &stalled, err, sizeof err);
+			handshake(p, o, n->tls_legacy ? o->tls_legacy : o->tls, NULL, &f, &ok, &stalled,
+			          err, sizeof err);
 			if (ok && f.nchain > 0)
 				snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
 		}

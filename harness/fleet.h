@@ -24,6 +24,8 @@ struct fleet_opts {
 	const char *helo;
 	int64_t timeout_ms;
 	struct wtls_config *tls;  /* client config with the trust anchors (--ca, system) */
+	struct wtls_config *tls_legacy; /* the same widened by wtls_config_set_legacy, for a
+	                                   node that refuses the default offer; NULL: none */
 	const volatile sig_atomic_t *stop;
 };
 
@@ -37,6 +39,8 @@ struct fleet_node {
 	bool tls_ok;
 	struct wtls_facts tls;    /* tls.chain: from the handshake, or cert_from_probe */
 	char tls_error[256];
+	bool tls_legacy;          /* the handshake needed the legacy offer (TLS 1.0, static
+	                             RSA, ...): the node's suite runs with it too */
 	bool cert_from_probe;     /* no handshake (stark's limitation, tls_error says which):
 	                             tls.chain, host_ok come from a raw hello's Certificate,
 	                             verify_ok is false with verify_error "not verified: ..." */
