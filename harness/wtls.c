@@ -576,18 +576,16 @@ static bool hello_refused(struct wtls *t)
 	return t->io_rx <= 7 && (d == 40 || d == 70 || d == 71);
 }
 
-/* The suites a default (and a legacy) client session offers, as
+/* The suites a default client session offers, as
  * ":name:name:" (wolfSSL's OpenSSL-style names); written once, read-only
  * after. wolfSSL_get_cipher_list_ex cannot list them (before a handshake
  * it answers "None"): the session's own stack of suites does. */
-static char suite_list[2][8192];
+static char suite_list[8192];
 static pthread_once_t suite_once = PTHREAD_ONCE_INIT;
 
-static void list_suites(bool legacy, char *out, size_t outlen)
+static void list_suites(char *out, size_t outlen)
 {
 	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
-	if (cfg && legacy)
-		(void)wtls_config_set_legacy(cfg);
 	WOLFSSL *ssl = cfg ? wolfSSL_new(cfg->ctx) : NULL;
 	WOLF_STACK_OF(WOLFSSL_CIPHER) *sk = ssl ? wolfSSL_get_ciphers_compat(ssl) : NULL;
 	struct buf b = {0};
@@ -606,8 +604,7 @@ static void list_suites(bool legacy, char *out, size_t outlen)
 
 static void fill_suite_list(void)
 {
-	list_suites(false, suite_list[0], sizeof suite_list[0]);
-	list_suites(true, suite_list[1], sizeof suite_list[1]);
+	list_suites(suite_list, sizeof suite_list);
 }
 
 static bool in_list(const char *list, const char *name)
@@ -621,13 +618,7 @@ static bool in_list(const char *list, const char *name)
 bool wtls_suite_available(const char *name)
 {
 	pthread_once(&suite_once, fill_suite_list);
-	return in_list(suite_list[0], name);
-}
-
-bool wtls_suite_available_legacy(const char *name)
-{
-	pthread_once(&suite_once, fill_suite_list);
-	return in_list(suite_list[1], name);
+	return in_list(suite_list, name);
 }
 
 int wtls_handshake(struct wtls *t)

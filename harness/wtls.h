@@ -165,10 +165,8 @@ int wtls_cert_rsa_encrypt_raw(const uint8_t *cert_der, size_t len, const uint8_t
 bool wtls_tls10_supported(void);
 /* Whether stark's default client session offers the suite (wolfSSL's
  * OpenSSL-style name, e.g. "AES128-SHA"); static RSA key exchange, for one,
- * is compiled out of Debian's wolfSSL and left out of every default offer.
- * legacy: the offer of wtls_config_set_legacy instead. */
+ * is compiled out of Debian's wolfSSL and left out of every default offer. */
 bool wtls_suite_available(const char *name);
-bool wtls_suite_available_legacy(const char *name);
 /* What this wolfSSL build can do beyond a default handshake: stark's
  * bundled build (scripts/build-wolfssl.sh) has all of it, Debian's
  * libwolfssl none. */

@@ -278,7 +278,6 @@ START_TEST(default_client_refuses_tls10_and_static_rsa)
 	}
 	ck_assert_ptr_nonnull(strstr(wtls_build_info(), "bundled"));
 	ck_assert(!wtls_suite_available("AES128-SHA"));
-	ck_assert(wtls_suite_available_legacy("AES128-SHA"));
 	ck_assert(wtls_suite_available("ECDHE-RSA-AES128-GCM-SHA256"));
 	struct peer *srv, *cli;
 	/* static RSA at TLS 1.2 */
