@@ -57,12 +57,6 @@ int wtls_global_init(void)
 	return init_rc;
 }
 
-const char *wtls_build_info(void)
-{
-	/* the headers it was compiled against: Debian's libwolfssl-dev */
-	return "wolfSSL " LIBWOLFSSL_VERSION_STRING " (system)";
-}
-
 void wtls_thread_cleanup(void)
 {
 #ifdef FP_ECC

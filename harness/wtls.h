@@ -91,11 +91,6 @@ typedef ssize_t (*wtls_send_fn)(void *ctx, const uint8_t *buf, size_t len);
 
 /* Call once per process before anything else (thread-safe after). */
 int wtls_global_init(void);
-/* The TLS library stark was built with, for `stark --version`: its
- * version and whether it is the system's library, e.g.
- * "wolfSSL 5.5.4 (system)". A static string. */
-const char *wtls_build_info(void);
-
 struct wtls_config *wtls_config_new(enum wtls_role role);
 void wtls_config_free(struct wtls_config *cfg);
 /* 0 ok, -1 with the reason in wtls_config_error(). */
