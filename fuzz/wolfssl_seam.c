@@ -51,9 +51,16 @@ struct tm *stark_fuzz_gmtime(const time_t *t, struct tm *out)
  * with Debian's shared library this definition preempts the library's, so
  * every DRBG there is seeded from the per-input stream too: deterministic
  * handshakes on either library. (OS_Seed is opaque here on purpose.) */
+#ifndef STARK_FUZZ_SEED_FROM_LIBRARY
 int wc_GenerateSeed(void *os, unsigned char *seed, unsigned int sz);
 int wc_GenerateSeed(void *os, unsigned char *seed, unsigned int sz)
 {
 	(void)os;
 	return stark_fuzz_rand_block(seed, sz);
 }
+#else
+/* stark's bundled wolfSSL is a static library whose random.o defines
+ * wc_GenerateSeed too: the replay builds on it keep the library's seed
+ * (replays judge crashes, not bytes); the libFuzzer builds
+ * (scripts/fuzz-build.sh) link Debian's or the fuzz wolfSSL instead. */
+#endif

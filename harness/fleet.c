@@ -121,8 +121,9 @@ int fleet_unnegotiable(const struct probe_target *pt, char *why, size_t whylen)
  * only reads hellos). sni NULL: none sent. *stalled: the server let the
  * handshake run into the timeout (or the probe refuses to connect after
  * its stalls): another handshake would only cost the timeout again. */
-static void handshake(struct probe *p, const struct fleet_opts *o, const char *sni,
-                      struct wtls_facts *facts, bool *ok, bool *stalled, char *err, size_t errlen)
+static void handshake(struct probe *p, const struct fleet_opts *o, struct wtls_config *cfg,
+                      const char *sni, struct wtls_facts *facts, bool *ok, bool *stalled, char *err,
+                      size_t errlen)
 {
 	struct conn c;
 	struct probe_result res;
@@ -135,7 +136,7 @@ static void handshake(struct probe *p, const struct fleet_opts *o, const char *s
 		return;
 	}
 	conn_set_timeout(&c, o->timeout_ms);
-	int rc = conn_starttls(&c, o->tls, WTLS_CLIENT, sni, NULL, 0);
+	int rc = conn_starttls(&c, cfg, WTLS_CLIENT, sni, NULL, 0);
 	*ok = rc == CONN_OK;
 	*facts = c.facts;
 	if (!*ok) {
@@ -191,6 +192,68 @@ static bool probe_chain(struct probe *p, const struct probe_report *rep, const c
 	return true;
 }
 
+/* T-13: a TLS <= 1.2 session after STARTTLS, then a new ClientHello
+ * inside it. The session uses the widest offer the build has (this probe
+ * asks for it), capped at TLS 1.2: TLS 1.3 has no renegotiation. */
+static void reneg_check(struct probe *p, const struct fleet_opts *o, const char *sni,
+                        struct fleet_node *n)
+{
+	if (!wtls_has(WTLS_F_RENEGOTIATION)) {
+		n->reneg = FLEET_RENEG_LIBRARY;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s",
+		         wtls_lacks_reason(WTLS_F_RENEGOTIATION));
+		return;
+	}
+	bool old = false;
+	for (int v = PV_SSL3; v <= PV_TLS12; v++)
+		old |= n->probe.v[v].supported == PROBE_TRI_YES;
+	if (!old) {
+		n->reneg = FLEET_RENEG_TLS13_ONLY;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "no TLS <= 1.2 accepted");
+		return;
+	}
+	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
+	if (cfg == NULL || wtls_config_set_legacy(cfg) != 0 ||
+	    wtls_config_set_versions(cfg, WTLS_V_ANY, WTLS_V12) != 0 ||
+	    wtls_config_allow_renegotiation(cfg) != 0) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "TLS configuration: %s",
+		         cfg ? wtls_config_error(cfg) : "no memory");
+		wtls_config_free(cfg);
+		return;
+	}
+	struct conn c;
+	struct probe_result res;
+	if (probe_starttls(p, &c, &res) != 0) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s", res.detail);
+		conn_close(&c);
+		wtls_config_free(cfg);
+		return;
+	}
+	conn_set_timeout(&c, o->timeout_ms);
+	if (conn_starttls(&c, cfg, WTLS_CLIENT, sni, NULL, 0) != CONN_OK) {
+		n->reneg = FLEET_RENEG_NO_SESSION;
+		snprintf(n->reneg_detail, sizeof n->reneg_detail, "TLS <= 1.2 handshake: %s", c.err);
+	} else {
+		int rc = wtls_renegotiate(c.tls);
+		char alert[96];
+		wtls_last_alert(c.tls, alert, sizeof alert);
+		n->reneg = rc == 0 ? FLEET_RENEG_ACCEPTED : rc == -2 ? FLEET_RENEG_NO_RFC5746 : FLEET_RENEG_REFUSED;
+		if (rc == 0)
+			snprintf(n->reneg_detail, sizeof n->reneg_detail,
+			         "a second handshake completed inside the %s session (%s)", c.facts.version,
+			         c.facts.cipher);
+		else
+			snprintf(n->reneg_detail, sizeof n->reneg_detail, "%s (%s)", wtls_error(c.tls),
+			         c.facts.version);
+		if (rc != -1)
+			conn_send(&c, (const uint8_t *)"QUIT\r\n", 6);
+	}
+	conn_close(&c);
+	wtls_config_free(cfg);
+}
+
 void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 {
 	int64_t t0 = mono_ms();
@@ -214,10 +277,27 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 		const char *sni = o->servername ? o->servername : n->host;
 		n->has_tls = true;
 		bool stalled;
-		handshake(p, o, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error, sizeof n->tls_error);
+		handshake(p, o, o->tls, sni, &n->tls, &n->tls_ok, &stalled, n->tls_error,
+		          sizeof n->tls_error);
+		/* Refused by a target that speaks only what the default offer
+		 * leaves out (TLS 1.0, static RSA, ...): the legacy offer, when
+		 * the build has it, makes the handshake (and the node's suite). */
+		char why[200];
+		if (!n->tls_ok && n->tls.hello_refused && o->tls_legacy != NULL &&
+		    probe_shows_limitation(&n->probe, why, sizeof why)) {
+			struct wtls_facts f;
+			bool ok;
+			char err[256];
+			handshake(p, o, o->tls_legacy, sni, &f, &ok, &stalled, err, sizeof err);
+			if (ok) {
+				n->tls = f;
+				n->tls_ok = true;
+				n->tls_legacy = true;
+				n->tls_error[0] = '\0';
+			}
+		}
 		/* Not the target's fault: the X- checks judge the certificate
 		 * a raw hello gets instead. */
-		char why[200];
 		if (!n->tls_ok && n->tls.hello_refused &&
 		    probe_shows_limitation(&n->probe, why, sizeof why)) {
 			n->cert_from_probe = probe_chain(p, &n->probe, sni, &n->tls);
@@ -234,10 +314,13 @@ void fleet_node_probe(struct fleet_node *n, const struct fleet_opts *o)
 			bool ok;
 			char err[256];
 			n->has_nosni = true;
-			handshake(p, o, NULL, &f, &ok, &stalled, err, sizeof err);
+			handshake(p, o, n->tls_legacy ? o->tls_legacy : o->tls, NULL, &f, &ok, &stalled,
+			          err, sizeof err);
 			if (ok && f.nchain > 0)
 				snprintf(n->nosni_sha256, sizeof n->nosni_sha256, "%s", f.chain[0].sha256);
 		}
+		if (!stalled && !(o->stop && *o->stop))
+			reneg_check(p, o, sni, n);
 		/* T-15/T-16/T-22: not against a server that stalls handshakes (each
 		 * battery would cost the timeout) or a scan cut short */
 		if (!stalled && !n->probe.stopped && !(o->stop && *o->stop)) {

@@ -24,6 +24,8 @@ struct fleet_opts {
 	const char *helo;
 	int64_t timeout_ms;
 	struct wtls_config *tls;  /* client config with the trust anchors (--ca, system) */
+	struct wtls_config *tls_legacy; /* the same widened by wtls_config_set_legacy, for a
+	                                   node that refuses the default offer; NULL: none */
 	const volatile sig_atomic_t *stop;
 };
 
@@ -37,10 +39,24 @@ struct fleet_node {
 	bool tls_ok;
 	struct wtls_facts tls;    /* tls.chain: from the handshake, or cert_from_probe */
 	char tls_error[256];
+	bool tls_legacy;          /* the handshake needed the legacy offer (TLS 1.0, static
+	                             RSA, ...): the node's suite runs with it too */
 	bool cert_from_probe;     /* no handshake (stark's limitation, tls_error says which):
 	                             tls.chain, host_ok come from a raw hello's Certificate,
 	                             verify_ok is false with verify_error "not verified: ..." */
 	struct attack_report attacks; /* T-15, T-16, T-22 (attacks.ran: they were run) */
+	/* T-13: client-initiated renegotiation, tried on one more connection
+	 * at TLS <= 1.2 (the widest offer the build has: a probe asking). */
+	enum fleet_reneg {
+		FLEET_RENEG_NOT_RUN = 0, /* interrupted, or a handshake stalled before */
+		FLEET_RENEG_LIBRARY,     /* this wolfSSL build cannot renegotiate */
+		FLEET_RENEG_TLS13_ONLY,  /* no TLS <= 1.2: nothing to renegotiate */
+		FLEET_RENEG_NO_SESSION,  /* the TLS <= 1.2 handshake failed (reneg_detail) */
+		FLEET_RENEG_NO_RFC5746,  /* the server sent no renegotiation_info */
+		FLEET_RENEG_ACCEPTED,    /* the renegotiation handshake completed */
+		FLEET_RENEG_REFUSED,     /* alert, close or silence (reneg_detail) */
+	} reneg;
+	char reneg_detail[256];
 	bool has_nosni;           /* the same without SNI */
 	char nosni_sha256[65];    /* leaf fingerprint without SNI ("" if the handshake failed) */
 	int64_t elapsed_ms;

@@ -66,8 +66,12 @@ static const struct policy_rule rules[] = {
 	 P_ALL, NULL, NULL},
 	{"tls/t12-secure-renegotiation", "T-12", "Secure renegotiation is supported", "medium",
 	 "RFC 5746", P_ALL, NULL, NULL},
+	/* Allowed by RFC 5746, but every renegotiation costs the server a
+	 * full handshake on the client's word (a DoS lever): WARN. */
+	{"tls/t13-client-renegotiation", "T-13", "Client-initiated renegotiation is refused", "low",
+	 "RFC 5746", P_ALL, NULL, NULL},
 	{"tls/t13-client-renegotiation", "T-13", "Client-initiated renegotiation", "low", "RFC 5746",
-	 P_ALL, NULL, "Debian's wolfSSL build has no client renegotiation"},
+	 P_ALL, "not tested", NULL},
 	/* RFC 8996 obsoletes RFC 7507, but only because TLS < 1.2 is gone; a
 	 * server that still offers several versions needs it. */
 	{"tls/t14-fallback-scsv", "T-14", "TLS_FALLBACK_SCSV is honoured", "low", "RFC 7507 3", P_ALL,
@@ -453,6 +457,39 @@ static void ciphers(struct ctx *c)
 	buf_free(&b);
 }
 
+static void client_reneg(struct ctx *c)
+{
+	const struct fleet_node *n = c->n;
+	const char *id = "tls/t13-client-renegotiation";
+	switch (n->reneg) {
+	case FLEET_RENEG_ACCEPTED:
+		add(c, id, NULL, V_WARN, "client-initiated renegotiation accepted: %s", n->reneg_detail);
+		break;
+	case FLEET_RENEG_REFUSED:
+		add(c, id, NULL, V_PASS, "client-initiated renegotiation refused: %s", n->reneg_detail);
+		break;
+	case FLEET_RENEG_TLS13_ONLY:
+		add(c, id, NULL, V_PASS, "only TLS 1.3, which has no renegotiation (RFC 8446 4.1.2)");
+		break;
+	case FLEET_RENEG_NO_RFC5746:
+		add(c, id, "not tested", V_SKIP,
+		    "not tested: the server sent no RFC 5746 renegotiation_info (see T-12), and "
+		    "wolfSSL renegotiates only securely");
+		break;
+	case FLEET_RENEG_NO_SESSION:
+		add(c, id, "not tested", V_ERROR, "no TLS <= 1.2 session to renegotiate: %s",
+		    n->reneg_detail);
+		break;
+	case FLEET_RENEG_LIBRARY:
+		add(c, id, "not tested", V_SKIP, "not tested: %s", n->reneg_detail);
+		break;
+	case FLEET_RENEG_NOT_RUN:
+		add(c, id, "not tested", V_SKIP,
+		    "not tested: an earlier handshake stalled or the scan was interrupted");
+		break;
+	}
+}
+
 static void extensions(struct ctx *c)
 {
 	const struct probe_report *p = &c->n->probe;
@@ -462,7 +499,7 @@ static void extensions(struct ctx *c)
 	    p->compression == PROBE_TRI_YES ? "DEFLATE chosen" : probe_tri_name(p->compression));
 	add(c, "tls/t12-secure-renegotiation", NULL, p->secure_reneg == PROBE_TRI_NO ? V_FAIL : V_PASS,
 	    "renegotiation_info: %s", probe_tri_name(p->secure_reneg));
-	untested(c, "tls/t13-client-renegotiation");
+	client_reneg(c);
 	size_t nver = 0;
 	for (int v = PV_SSL3; v <= PV_TLS13; v++)
 		nver += c->n->probe.v[v].supported == PROBE_TRI_YES;

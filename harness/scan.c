@@ -69,6 +69,20 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	    .tls = cfg->ex.tls,
 	    .stop = cfg->ex.stop,
 	};
+	/* The legacy offer (TLS 1.0, static RSA, ...) with the same trust
+	 * anchors, for the nodes that refuse the default one; only where the
+	 * wolfSSL build has it. */
+	struct wtls_config *legacy = NULL;
+	if (wtls_has(WTLS_F_STATIC_RSA) && cfg->ex.tls != NULL) {
+		legacy = wtls_config_new(WTLS_CLIENT);
+		if (legacy && (wtls_config_set_legacy(legacy) != 0 ||
+		               (cfg->ex.ca_file && wtls_config_add_ca_file(legacy, cfg->ex.ca_file) != 0) ||
+		               (cfg->ex.system_ca && wtls_config_use_system_ca(legacy) != 0))) {
+			wtls_config_free(legacy);
+			legacy = NULL;
+		}
+	}
+	fo.tls_legacy = legacy;
 	struct probe_ctx pc = {fl, &fo, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool)),
 	                       cfg->servernames, cfg->progress};
 	struct runner_opts count = {.role = SCN_TARGET_SERVER, .keywords = cfg->keywords,
@@ -108,6 +122,8 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 		ro.ex.host = n->host;
 		ro.ex.servername = servername_of(cfg, i);
 		ro.ex.port = n->port;
+		if (n->tls_legacy)
+			ro.ex.tls = legacy;
 		struct run sub;
 		run_init(&sub);
 		runner_run(cfg->scns, cfg->nscns, &ro, &sub);
@@ -119,6 +135,7 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	}
 	/* An interrupted scan compares facts and verdicts some nodes never
 	 * got: every "inconsistency" would be made up. */
+	wtls_config_free(legacy);
 	if (fl->nnodes > 1 && !stopped(cfg) && !cfg->no_fleet_view)
 		fleet_consistency(fl, run);
 	run->elapsed_ms = mono_ms() - t0;

@@ -29,8 +29,17 @@ struct wtls_config {
 	enum wtls_role role;
 	WOLFSSL_CTX *ctx;
 	bool have_ca; /* any trust anchor (file, memory or system store) loaded */
+	bool legacy;  /* wtls_config_set_legacy: the build's whole range */
+	bool reneg;   /* wtls_config_allow_renegotiation */
+	int max;      /* the version ceiling set last */
+	char *suites; /* the suite list asked for (NULL: wtls_default_suites) */
 	char err[256];
 };
+
+
+/* The version floor of a default config (as Debian's build, which has
+ * no TLS 1.0); lower only when a scenario asks or in legacy mode. */
+#define DEFAULT_FLOOR WTLS_V11
 
 /* ---------------------------------------------------------------- init */
 
@@ -48,29 +57,11 @@ int wtls_global_init(void)
 	return init_rc;
 }
 
-const char *wtls_build_info(void)
-{
-	/* the headers it was compiled against: Debian's libwolfssl-dev */
-	return "wolfSSL " LIBWOLFSSL_VERSION_STRING " (system)";
-}
-
 void wtls_thread_cleanup(void)
 {
 #ifdef FP_ECC
 	/* FP_ECC keeps a fixed-point cache per thread that only this frees. */
 	wc_ecc_fp_free();
-#endif
-}
-
-bool wtls_tls10_supported(void)
-{
-	/* Debian builds wolfSSL without WOLFSSL_ALLOW_TLSV10: TLS 1.0 is then
-	 * compiled out and set_min_proto_version(TLS1_VERSION) silently
-	 * becomes TLS 1.1. */
-#if defined(WOLFSSL_ALLOW_TLSV10) && !defined(NO_OLD_TLS)
-	return true;
-#else
-	return false;
 #endif
 }
 
@@ -159,9 +150,13 @@ struct wtls_config *wtls_config_new(enum wtls_role role)
 	 * the smallest keys the build allows (failures just keep defaults). */
 	(void)wolfSSL_CTX_SetMinRsaKey_Sz(ctx, 512);
 	(void)wolfSSL_CTX_SetMinEccKey_Sz(ctx, 160);
-	/* wolfSSL's default floor may be TLS 1.2; start from the widest range
-	 * the build supports so "any" means any. */
-	(void)wtls_config_set_versions(cfg, WTLS_V_ANY, WTLS_V_ANY);
+	/* Strict by default, whatever the build has compiled in: TLS 1.1 to
+	 * 1.3 and the explicit default offer (wtls_config_set_legacy and the
+	 * scenario's `tls version/ciphers` widen it). */
+	if (wtls_config_set_versions(cfg, WTLS_V_ANY, WTLS_V_ANY) != 0) {
+		wtls_config_free(cfg);
+		return NULL;
+	}
 	cfg->err[0] = '\0';
 	return cfg;
 }
@@ -172,6 +167,7 @@ void wtls_config_free(struct wtls_config *cfg)
 		return;
 	/* The CTX is reference counted by wolfSSL: live connections keep it. */
 	wolfSSL_CTX_free(cfg->ctx);
+	free(cfg->suites);
 	free(cfg);
 }
 
@@ -202,6 +198,53 @@ const char *wtls_config_error(const struct wtls_config *cfg)
 	return cfg->err;
 }
 
+/* A suite only TLS 1.2 and later define (AEAD, SHA-256/384 PRF and MAC,
+ * TLS 1.3): RFC 5246 A.5, RFC 8446 B.4. Keywords ("ALL") are not. */
+static bool tls12_suite(const char *name, size_t n)
+{
+	char s[96];
+	snprintf(s, sizeof s, "%.*s", (int)(n < sizeof s ? n : sizeof s - 1), name);
+	return strstr(s, "GCM") || strstr(s, "CCM") || strstr(s, "CHACHA") || strstr(s, "SHA256") ||
+	       strstr(s, "SHA384") || strncmp(s, "TLS13-", 6) == 0 || strncmp(s, "TLS_AES", 7) == 0;
+}
+
+/* Hand wolfSSL the suite list asked for. With an explicit list wolfSSL
+ * offers and accepts its suites at any version (its own defaults are
+ * rebuilt per version), so below TLS 1.2 the TLS 1.2 suites are left out
+ * here: a config pinned to TLS 1.1 must not negotiate a GCM suite. */
+static int apply_suites(struct wtls_config *cfg)
+{
+#ifndef STARK_WOLFSSL_BUNDLED
+	/* Debian's build: its own per-version defaults are today's strict
+	 * offer (no static RSA/DH, no TLS 1.0 compiled in); a list asked for
+	 * is handed over as is. */
+	if (cfg->suites == NULL)
+		return 0;
+	return wolfSSL_CTX_set_cipher_list(cfg->ctx, cfg->suites) == WOLFSSL_SUCCESS ? 0 : -1;
+#endif
+	const char *list = cfg->suites ? cfg->suites : wtls_default_suites;
+	if (cfg->legacy && cfg->suites == NULL)
+		list = wtls_legacy_suites;
+	struct buf b = {0};
+	if (cfg->max != 0 && cfg->max < WTLS_V12) {
+		for (const char *p = list; *p;) {
+			size_t n = strcspn(p, ":");
+			if (n > 0 && !tls12_suite(p, n))
+				buf_appendf(&b, "%s%.*s", b.len ? ":" : "", (int)n, p);
+			p += n;
+			if (*p == ':')
+				p++;
+		}
+		/* a list of TLS 1.2 suites only stays as asked: what wolfSSL
+		 * makes of it at this version is then the peer's to judge */
+		if (b.len > 0)
+			list = buf_cstr(&b);
+	}
+	int rc = *list && wolfSSL_CTX_set_cipher_list(cfg->ctx, list) == WOLFSSL_SUCCESS ? 0 : -1;
+	buf_free(&b);
+	return rc;
+}
+
 static const char *version_name(int v)
 {
 	switch (v) {
@@ -211,6 +254,12 @@ static const char *version_name(int v)
 	case WTLS_V13: return "TLS 1.3";
 	default: return "unknown version";
 	}
+}
+
+/* The lowest version this build can speak (0x0300 = SSLv3). */
+static int lowest_version(void)
+{
+	return wtls_has(WTLS_F_SSL3) ? 0x0300 : wtls_has(WTLS_F_TLS10) ? WTLS_V10 : WTLS_V11;
 }
 
 static bool version_valid(enum wtls_version v)
@@ -233,12 +282,12 @@ int wtls_config_set_versions(struct wtls_config *cfg, enum wtls_version min, enu
 		snprintf(cfg->err, sizeof cfg->err, "TLS 1.0 is not supported by this wolfSSL build");
 		return -1;
 	}
-	int lo = min == WTLS_V_ANY ? (wtls_tls10_supported() ? WTLS_V10 : WTLS_V11) : (int)min;
+	int lo = min != WTLS_V_ANY ? (int)min : cfg->legacy ? lowest_version() : DEFAULT_FLOOR;
 	int hi = max == WTLS_V_ANY ? WTLS_V13 : (int)max;
 	/* Floor down first so the new ceiling never sits under an old
 	 * floor, then the ceiling (wolfSSL derives the method's version from
 	 * it), then the real floor. The read-backs catch silent rounding. */
-	(void)wolfSSL_CTX_set_min_proto_version(cfg->ctx, wtls_tls10_supported() ? WTLS_V10 : WTLS_V11);
+	(void)wolfSSL_CTX_set_min_proto_version(cfg->ctx, lowest_version());
 	if (wolfSSL_CTX_set_max_proto_version(cfg->ctx, hi) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_get_max_proto_version(cfg->ctx) != hi) {
 		snprintf(cfg->err, sizeof cfg->err, "cannot set maximum version %s", version_name(hi));
@@ -249,15 +298,61 @@ int wtls_config_set_versions(struct wtls_config *cfg, enum wtls_version min, enu
 		snprintf(cfg->err, sizeof cfg->err, "cannot set minimum version %s", version_name(lo));
 		return -1;
 	}
+	cfg->max = hi;
+	if (apply_suites(cfg) != 0) {
+		snprintf(cfg->err, sizeof cfg->err, "no cipher suite of the list is usable at %s",
+		         version_name(hi));
+		return -1;
+	}
 	return 0;
 }
 
 int wtls_config_set_ciphers(struct wtls_config *cfg, const char *list)
 {
-	if (list == NULL || wolfSSL_CTX_set_cipher_list(cfg->ctx, list) != WOLFSSL_SUCCESS) {
-		snprintf(cfg->err, sizeof cfg->err, "no usable cipher in \"%.200s\"", list ? list : "(null)");
+	if (list == NULL) {
+		snprintf(cfg->err, sizeof cfg->err, "no usable cipher in \"(null)\"");
 		return -1;
 	}
+	char *old = cfg->suites;
+	cfg->suites = xstrdup(list);
+	if (apply_suites(cfg) != 0) {
+		snprintf(cfg->err, sizeof cfg->err, "no usable cipher in \"%.200s\"", list);
+		free(cfg->suites);
+		cfg->suites = old;
+		(void)apply_suites(cfg);
+		return -1;
+	}
+	free(old);
+	return 0;
+}
+
+int wtls_config_set_legacy(struct wtls_config *cfg)
+{
+	cfg->legacy = true;
+	if (wtls_config_set_versions(cfg, WTLS_V_ANY, WTLS_V_ANY) != 0)
+		return -1;
+#ifdef HAVE_ANON
+	(void)wolfSSL_CTX_allow_anon_cipher(cfg->ctx);
+#endif
+	free(cfg->suites);
+	cfg->suites = NULL;
+	if (apply_suites(cfg) != 0) {
+		snprintf(cfg->err, sizeof cfg->err, "cannot set the legacy suite list");
+		return -1;
+	}
+#ifndef NO_DH
+	(void)wolfSSL_CTX_SetMinDhKey_Sz(cfg->ctx, 512);
+#endif
+	return 0;
+}
+
+int wtls_config_allow_renegotiation(struct wtls_config *cfg)
+{
+	if (!wtls_has(WTLS_F_RENEGOTIATION)) {
+		snprintf(cfg->err, sizeof cfg->err, "%s", wtls_lacks_reason(WTLS_F_RENEGOTIATION));
+		return -1;
+	}
+	cfg->reneg = true;
 	return 0;
 }
 
@@ -353,6 +448,13 @@ struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv
 	wolfSSL_SetCertCbCtx(ssl, t);
 	if (servername != NULL)
 		snprintf(t->facts.servername, sizeof t->facts.servername, "%s", servername);
+#ifdef HAVE_SECURE_RENEGOTIATION
+	if (cfg->reneg && wolfSSL_UseSecureRenegotiation(ssl) != WOLFSSL_SUCCESS) {
+		snprintf(cfg->err, sizeof cfg->err, "cannot enable secure renegotiation");
+		wtls_free(t);
+		return NULL;
+	}
+#endif
 
 	if (t->role == WTLS_CLIENT) {
 		/* Debian's wolfSSL does not verify unless told to: always verify,
@@ -468,39 +570,49 @@ static bool hello_refused(struct wtls *t)
 	return t->io_rx <= 7 && (d == 40 || d == 70 || d == 71);
 }
 
-/* The suites a default client session offers, ':'-separated (OpenSSL-style
- * names for TLS <= 1.2); written once, read-only after. */
+/* The suites a default client session offers, as
+ * ":name:name:" (wolfSSL's OpenSSL-style names); written once, read-only
+ * after. wolfSSL_get_cipher_list_ex cannot list them (before a handshake
+ * it answers "None"): the session's own stack of suites does. */
 static char suite_list[8192];
 static pthread_once_t suite_once = PTHREAD_ONCE_INIT;
 
-static void fill_suite_list(void)
+static void list_suites(char *out, size_t outlen)
 {
 	struct wtls_config *cfg = wtls_config_new(WTLS_CLIENT);
 	WOLFSSL *ssl = cfg ? wolfSSL_new(cfg->ctx) : NULL;
+	WOLF_STACK_OF(WOLFSSL_CIPHER) *sk = ssl ? wolfSSL_get_ciphers_compat(ssl) : NULL;
 	struct buf b = {0};
-	const char *name;
-	for (int i = 0; ssl && (name = wolfSSL_get_cipher_list_ex(ssl, i)) != NULL; i++)
-		buf_appendf(&b, "%s%s", i ? ":" : "", name);
-	snprintf(suite_list, sizeof suite_list, "%s", buf_cstr(&b));
+	buf_appendf(&b, ":");
+	int n = sk ? wolfSSL_sk_SSL_CIPHER_num(sk) : 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = wolfSSL_CIPHER_get_name(wolfSSL_sk_SSL_CIPHER_value(sk, i));
+		if (name)
+			buf_appendf(&b, "%s:", name);
+	}
+	snprintf(out, outlen, "%s", buf_cstr(&b));
 	buf_free(&b);
 	wolfSSL_free(ssl);
 	wtls_config_free(cfg);
 }
 
+static void fill_suite_list(void)
+{
+	list_suites(suite_list, sizeof suite_list);
+}
+
+static bool in_list(const char *list, const char *name)
+{
+	char *needle = xasprintf(":%s:", name);
+	bool found = strstr(list, needle) != NULL;
+	free(needle);
+	return found;
+}
+
 bool wtls_suite_available(const char *name)
 {
 	pthread_once(&suite_once, fill_suite_list);
-	size_t n = strlen(name);
-	for (const char *p = suite_list; *p;) {
-		const char *e = strchr(p, ':');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return false;
+	return in_list(suite_list, name);
 }
 
 int wtls_handshake(struct wtls *t)
@@ -523,6 +635,19 @@ int wtls_handshake(struct wtls *t)
 			ok = true;
 	}
 	wtls_facts_collect(t, ok);
+	const char *v = t->facts.version, *c = t->facts.cipher;
+	if (ok && t->role == WTLS_CLIENT &&
+	    (strcmp(v, "SSLv3") == 0 || strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0) &&
+	    (strstr(c, "GCM") || strstr(c, "CCM") || strstr(c, "CHACHA") || strstr(c, "SHA256") ||
+	     strstr(c, "SHA384"))) {
+		/* wolfSSL accepts what its explicit suite list holds at any
+		 * version; a TLS 1.2 suite below TLS 1.2 is the server's error
+		 * (RFC 5246 A.5), which an OpenSSL client refuses as well. */
+		snprintf(t->err, sizeof t->err,
+		         "TLS handshake failed: the server chose %s, a TLS 1.2 suite, at %s", c, v);
+		ok = false;
+		t->facts.handshake_ok = false;
+	}
 	if (!ok && t->role == WTLS_CLIENT)
 		t->facts.hello_refused = hello_refused(t);
 	return ok ? 0 : -1;
@@ -583,6 +708,58 @@ int wtls_close_notify(struct wtls *t)
 		return 0;
 	describe_failure(t, "TLS close_notify", ret);
 	return -1;
+}
+
+bool wtls_peer_secure_renegotiation(const struct wtls *t)
+{
+#ifdef HAVE_SECURE_RENEGOTIATION
+	return wolfSSL_SSL_get_secure_renegotiation_support(t->ssl) == 1;
+#else
+	(void)t;
+	return false;
+#endif
+}
+
+void wtls_last_alert(const struct wtls *t, char *out, size_t outlen)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	memset(&h, 0, sizeof h);
+	out[0] = '\0';
+	if (wolfSSL_get_alert_history(t->ssl, &h) != WOLFSSL_SUCCESS || h.last_rx.level <= 0)
+		return;
+	char a[64];
+	alert_text(&h.last_rx, a, sizeof a);
+	snprintf(out, outlen, "%s (%s)", a, h.last_rx.level == 1 ? "warning" : "fatal");
+}
+
+int wtls_renegotiate(struct wtls *t)
+{
+	if (!t->facts.handshake_ok) {
+		snprintf(t->err, sizeof t->err, "renegotiation: no handshake to renegotiate");
+		return -2;
+	}
+#ifdef HAVE_SECURE_RENEGOTIATION
+	if (wolfSSL_version(t->ssl) == TLS1_3_VERSION) {
+		snprintf(t->err, sizeof t->err, "renegotiation: TLS 1.3 has none (RFC 8446 4.1.2)");
+		return -2;
+	}
+	if (!wtls_peer_secure_renegotiation(t)) {
+		snprintf(t->err, sizeof t->err,
+		         "renegotiation: the peer did not send the RFC 5746 extension (wolfSSL renegotiates "
+		         "only securely)");
+		return -2;
+	}
+	t->io_want = false;
+	t->io_eof = false;
+	int ret = wolfSSL_Rehandshake(t->ssl);
+	if (ret == WOLFSSL_SUCCESS)
+		return 0;
+	describe_failure(t, "renegotiation", ret);
+	return -1;
+#else
+	snprintf(t->err, sizeof t->err, "%s", wtls_lacks_reason(WTLS_F_RENEGOTIATION));
+	return -2;
+#endif
 }
 
 bool wtls_got_close_notify(const struct wtls *t)

@@ -91,11 +91,6 @@ typedef ssize_t (*wtls_send_fn)(void *ctx, const uint8_t *buf, size_t len);
 
 /* Call once per process before anything else (thread-safe after). */
 int wtls_global_init(void);
-/* The TLS library stark was built with, for `stark --version`: its
- * version and whether it is the system's library, e.g.
- * "wolfSSL 5.5.4 (system)". A static string. */
-const char *wtls_build_info(void);
-
 struct wtls_config *wtls_config_new(enum wtls_role role);
 void wtls_config_free(struct wtls_config *cfg);
 /* 0 ok, -1 with the reason in wtls_config_error(). */
@@ -163,10 +158,48 @@ int wtls_cert_rsa_encrypt_raw(const uint8_t *cert_der, size_t len, const uint8_t
  * wtls_config_set_versions then refuses WTLS_V10 rather than silently
  * using TLS 1.1). Raw probes belong to the hello module. */
 bool wtls_tls10_supported(void);
-/* Whether stark's default client session offers the suite (OpenSSL-style
- * name, e.g. "AES128-SHA"); static RSA key exchange, for one, is compiled
- * out of Debian's wolfSSL. */
+/* Whether stark's default client session offers the suite (wolfSSL's
+ * OpenSSL-style name, e.g. "AES128-SHA"); static RSA key exchange, for one,
+ * is compiled out of Debian's wolfSSL and left out of every default offer. */
 bool wtls_suite_available(const char *name);
+/* What this wolfSSL build can do beyond a default handshake: stark's
+ * bundled build (scripts/build-wolfssl.sh) has all of it, Debian's
+ * libwolfssl none. */
+enum wtls_feature {
+	WTLS_F_TLS10,        /* TLS 1.0 handshakes */
+	WTLS_F_SSL3,         /* SSLv3 handshakes */
+	WTLS_F_STATIC_RSA,   /* static RSA (and static DH) key exchange */
+	WTLS_F_RENEGOTIATION, /* client- and server-initiated renegotiation (RFC 5746 only) */
+	WTLS_F_EARLY_DATA,   /* TLS 1.3 0-RTT early data */
+};
+bool wtls_has(enum wtls_feature f);
+/* The reason a check needs a feature this build lacks, naming the build:
+ * "needs stark's bundled wolfSSL: Debian's libwolfssl lacks ..." */
+const char *wtls_lacks_reason(enum wtls_feature f);
+/* "wolfSSL 5.5.4 (bundled: static RSA, TLS 1.0-1.3, ...)" or
+ * "wolfSSL 5.5.4 (Debian libwolfssl, system)". */
+const char *wtls_build_info(void);
+/* Every config starts strict: TLS 1.1 to 1.3 and an explicit suite list
+ * (the one Debian's build offers by default: no static RSA/DH, whatever
+ * the library has compiled in). This widens cfg to everything the build
+ * has, for a scenario or probe that asks: its lowest version (SSLv3 or
+ * TLS 1.0 in the bundled build), every suite including static RSA/DH,
+ * anon and NULL, the smallest DH and RSA keys. 0 ok. */
+int wtls_config_set_legacy(struct wtls_config *cfg);
+/* Offer RFC 5746 secure renegotiation (the extension) on connections of
+ * cfg, so wtls_renegotiate can be used. 0 ok, -1 when the build lacks it. */
+int wtls_config_allow_renegotiation(struct wtls_config *cfg);
+/* After a successful handshake: renegotiate (client: a new ClientHello;
+ * server: a HelloRequest) and run that handshake to its end within the
+ * callbacks' deadlines. 0 renegotiated; -1 failed (wtls_error says how:
+ * the alert, a close, a timeout); -2 not attempted (TLS 1.3, the peer
+ * lacks RFC 5746, or the build lacks renegotiation; wtls_error says
+ * which). */
+int wtls_renegotiate(struct wtls *t);
+/* The peer sent the RFC 5746 renegotiation_info extension. */
+bool wtls_peer_secure_renegotiation(const struct wtls *t);
+/* The last alert received on t, "" if none: "no_renegotiation (warning)". */
+void wtls_last_alert(const struct wtls *t, char *out, size_t outlen);
 /* Call before any thread that used wtls or cert exits: wolfSSL built with
  * FP_ECC (Debian's is) keeps a per-thread ECC cache that leaks otherwise. */
 void wtls_thread_cleanup(void);

@@ -2,7 +2,7 @@
 /*
  * wtls_int: what the two files of the TLS wrapper share and nothing else
  * includes. wtls.c owns the config, the connection, the handshake and the
- * record I/O; wtls_facts.c owns what is read out of them (certificate and
+ * record I/O; wtls_caps.c what the build can do and the suite lists; wtls_facts.c owns what is read out of them (certificate and
  * chain facts, host match, explicit verification that never aborts the
  * handshake, the negotiated facts). Both include wolfSSL; this header is
  * private to them, so no wolfSSL type reaches wtls.h or any other module.
@@ -33,6 +33,11 @@ struct wtls {
 	struct wtls_facts facts;
 	char err[256];
 };
+
+/* wtls_caps.c: the strict default offer of every config (bundled build)
+ * and the legacy offer (wtls_config_set_legacy), wolfSSL cipher lists. */
+extern const char wtls_default_suites[];
+extern const char wtls_legacy_suites[];
 
 /* An IP literal per inet_pton (brackets around IPv6 allowed): 4 or 16 bytes
  * written to out, 0 if s is not one. */

@@ -18,10 +18,10 @@
 # the fuzz targets define the functions). The Debian library stays for the
 # live tool: nothing here is installed system-wide.
 #
-# The source comes from `apt-get source wolfssl`. The deb-src entry is
-# derived from the machine's own apt sources (its deb entries, turned into
-# deb-src in a private apt state directory under fuzz/out/apt): no host name
-# is written here. Needs: clang, make, dpkg-dev (dpkg-source), and
+# The source comes from scripts/wolfssl-source.sh (`apt-get source wolfssl`
+# with deb-src entries derived from the machine's own apt sources, in a
+# private apt state directory under fuzz/out/apt): no host name is written
+# here. Needs: clang, make, dpkg-dev (dpkg-source), and
 # autoconf, automake, libtool (Debian's source package has no generated
 # configure; ./autogen.sh makes it).
 set -eu
@@ -33,27 +33,9 @@ CC=${CC:-clang}
 mkdir -p "$out"
 
 fetch_source() {
-	if [ -n "$(find "$out/src" -maxdepth 1 -type d -name 'wolfssl-*' 2>/dev/null | head -1)" ]; then
-		return 0
-	fi
-	apt="$out/apt"
-	rm -rf "$apt"
-	mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial" "$out/src"
-	# deb-src entries from the machine's own sources (deb822 and one-line)
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		sed 's/^Types:.*/Types: deb-src/' "$f" > "$apt/sources.list.d/$(basename "$f")"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		sed -n 's/^deb \(.*\)$/deb-src \1/p' "$f" > "$apt/sources.list.d/$(basename "$f").list"
-	done
-	opts="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$apt/sources.list.d \
--o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt/cache -o Debug::NoLocking=1"
-	# shellcheck disable=SC2086
-	apt-get $opts update >/dev/null
-	# shellcheck disable=SC2086
-	(cd "$out/src" && apt-get $opts source wolfssl)
+	# shared with scripts/build-wolfssl.sh: apt-get source in a private
+	# apt state, deb-src derived from the machine's own sources
+	"$here/scripts/wolfssl-source.sh" "$out" >/dev/null
 }
 
 build() {

@@ -228,6 +228,39 @@ static const struct good_row GOOD[] = {
 };
 #define NGOOD (sizeof GOOD / sizeof GOOD[0])
 
+/* T-13 from the outcome of fleet's renegotiation attempt. */
+START_TEST(client_renegotiation_outcomes)
+{
+	static const struct {
+		enum fleet_reneg r;
+		enum verdict want;
+		const char *words;
+	} rows[] = {
+	    {FLEET_RENEG_ACCEPTED, V_WARN, "accepted"},
+	    {FLEET_RENEG_REFUSED, V_PASS, NULL},
+	    {FLEET_RENEG_TLS13_ONLY, V_PASS, NULL},
+	    {FLEET_RENEG_NO_RFC5746, V_SKIP, "RFC 5746"},
+	    {FLEET_RENEG_NO_SESSION, V_ERROR, "no TLS <= 1.2 session"},
+	    {FLEET_RENEG_LIBRARY, V_SKIP, "needs stark's bundled wolfSSL"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct fleet_node n;
+		good_node(&n);
+		n.reneg = rows[i].r;
+		snprintf(n.reneg_detail, sizeof n.reneg_detail, "%s",
+		         rows[i].r == FLEET_RENEG_LIBRARY ? wtls_lacks_reason(WTLS_F_RENEGOTIATION)
+		         : rows[i].r == FLEET_RENEG_REFUSED
+		             ? "renegotiation failed: alert received: no_renegotiation (TLSv1.2)"
+		             : "x");
+		struct run run;
+		eval("rfc", &n, &run);
+		ck_finding(&run, "rfc", "tls/t13-client-renegotiation", "T-13", rows[i].want, rows[i].words);
+		run_free(&run);
+		node_free(&n);
+	}
+}
+END_TEST
+
 START_TEST(good_node_passes_both_policies)
 {
 	struct fleet_node n;
@@ -654,7 +687,7 @@ START_TEST(interrupted_after_versions_keeps_version_rules)
 	ck_finding(&run, "mta-sts", "mta-sts/tls-minimum", "T-04", V_PASS, NULL);
 	ck_finding(&run, "mta-sts", "tls/t06-weak-suites", "T-06", V_ERROR, "interrupted");
 	ck_finding(&run, "mta-sts", "tls/t14-fallback-scsv", "T-14", V_ERROR, "interrupted");
-	ck_finding(&run, "mta-sts", "tls/t13-client-renegotiation", "T-13", V_SKIP, "not tested");
+	ck_finding(&run, "mta-sts", "tls/t13-client-renegotiation", "T-13", V_ERROR, "interrupted");
 	run_free(&run);
 	node_free(&n);
 }
@@ -704,6 +737,7 @@ Suite *policy_suite(void)
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("rules");
 	tcase_add_test(tc, policy_names);
+	tcase_add_test(tc, client_renegotiation_outcomes);
 	tcase_add_test(tc, good_node_passes_both_policies);
 	tcase_add_test(tc, attack_states_become_verdicts_with_evidence);
 	tcase_add_loop_test(tc, each_rule_fails_on_its_fact, 0, (int)NBAD);

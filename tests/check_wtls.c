@@ -251,6 +251,69 @@ START_TEST(tls10_selectable)
 }
 END_TEST
 
+/* The bundled build has TLS 1.0 and static RSA compiled in, yet a default
+ * client offers neither: a server with nothing else is refused, and only
+ * a config widened by wtls_config_set_legacy (what a scenario or probe
+ * asks for) reaches it. Debian's build has neither, and says so. */
+static void legacy_server_exchange(enum wtls_version v, bool legacy, struct peer **srv,
+                                   struct peer **cli)
+{
+	struct wtls_config *sc = server_cfg(CERT_GOOD_RSA, v, v);
+	ck_assert_msg(wtls_config_set_ciphers(sc, "AES128-SHA") == 0, "%s", wtls_config_error(sc));
+	struct wtls_config *cc = client_cfg(WTLS_V_ANY, WTLS_V_ANY, true);
+	if (legacy)
+		ck_assert_msg(wtls_config_set_legacy(cc) == 0, "%s", wtls_config_error(cc));
+	run_tls(sc, cc, srv, cli);
+	wtls_config_free(sc);
+	wtls_config_free(cc);
+}
+
+START_TEST(default_client_refuses_tls10_and_static_rsa)
+{
+	if (!wtls_has(WTLS_F_STATIC_RSA) || !wtls_has(WTLS_F_TLS10)) {
+		ck_assert_ptr_nonnull(strstr(wtls_lacks_reason(WTLS_F_STATIC_RSA), "Debian's libwolfssl"));
+		ck_assert_ptr_nonnull(strstr(wtls_build_info(), "system"));
+		ck_assert(!wtls_suite_available("AES128-SHA"));
+		return;
+	}
+	ck_assert_ptr_nonnull(strstr(wtls_build_info(), "bundled"));
+	ck_assert(!wtls_suite_available("AES128-SHA"));
+	ck_assert(wtls_suite_available("ECDHE-RSA-AES128-GCM-SHA256"));
+	struct peer *srv, *cli;
+	/* static RSA at TLS 1.2 */
+	legacy_server_exchange(WTLS_V12, false, &srv, &cli);
+	ck_assert_int_eq(cli->rc, -1);
+	ck_assert(cli->facts.hello_refused);
+	free(srv);
+	free(cli);
+	/* TLS 1.0 with static RSA */
+	legacy_server_exchange(WTLS_V10, false, &srv, &cli);
+	ck_assert_int_eq(cli->rc, -1);
+	free(srv);
+	free(cli);
+}
+END_TEST
+
+START_TEST(legacy_client_reaches_tls10_static_rsa)
+{
+	if (!wtls_has(WTLS_F_STATIC_RSA) || !wtls_has(WTLS_F_TLS10))
+		return; /* Debian's build: the test above shows what it lacks */
+	struct peer *srv, *cli;
+	legacy_server_exchange(WTLS_V10, true, &srv, &cli);
+	ck_assert_msg(cli->rc == 0, "%s", cli->err);
+	ck_assert_str_eq(cli->facts.version, "TLSv1");
+	ck_assert_ptr_nonnull(strstr(cli->facts.cipher, "RSA_WITH_AES_128_CBC_SHA"));
+	ck_assert_msg(cli->facts.verify_ok, "%s", cli->facts.verify_error);
+	free(srv);
+	free(cli);
+	legacy_server_exchange(WTLS_V12, true, &srv, &cli);
+	ck_assert_msg(cli->rc == 0, "%s", cli->err);
+	ck_assert_str_eq(cli->facts.version, "TLSv1.2");
+	free(srv);
+	free(cli);
+}
+END_TEST
+
 START_TEST(defaults_negotiate_tls13)
 {
 	struct wtls_config *sc = server_cfg(CERT_GOOD, WTLS_V_ANY, WTLS_V_ANY);
@@ -648,6 +711,8 @@ Suite *wtls_suite(void)
 	tcase_add_test(tc, tls12_pinned);
 	tcase_add_test(tc, tls11_pinned);
 	tcase_add_test(tc, tls10_selectable);
+	tcase_add_test(tc, default_client_refuses_tls10_and_static_rsa);
+	tcase_add_test(tc, legacy_client_reaches_tls10_static_rsa);
 	tcase_add_test(tc, defaults_negotiate_tls13);
 	tcase_add_test(tc, eof_without_close_notify_reads_as_zero);
 	tcase_add_test(tc, versions_can_be_reset);
