@@ -521,6 +521,18 @@ int cmd_check_listen(const char *host, const char *port, int64_t timeout_ms)
 }
 
 /* The exec options every role shares, from the command line. */
+/* -j when none is given: scenarios wait on the network far more than they
+ * compute (a suite against Postfix spends >90 % of its wall time waiting
+ * for replies, 2 s alone in its smuggling checks), so 8 per core, at most
+ * 16 (below Exim's default smtp_accept_max of 20 and Postfix's per-client
+ * limit of 50); a throttled target is paced by the probes' 421 handling. */
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long j = n > 0 ? 8 * n : 8;
+	return (int)(j > 16 ? 16 : j);
+}
+
 static struct exec_opts exec_opts_from(const struct cli *c, struct wtls_config *cfg)
 {
 	return (struct exec_opts){
@@ -631,7 +643,7 @@ static int do_run(struct cli *c, int argc, char **argv)
 		ro.ex.ca_path = ca_path;
 		ro.ex.certs = certs;
 	}
-	ro.jobs = c->jobs ? c->jobs : 4;
+	ro.jobs = c->jobs ? c->jobs : default_jobs();
 	if (c->serve && strcmp(ro.ex.listen_port, "0") != 0 && ro.jobs > 1) {
 		/* one fixed port serves one scenario at a time */
 		ro.jobs = 1;
@@ -763,7 +775,7 @@ int cmd_scan(const struct command *cmd, int argc, char **argv)
 	    .nscns = nscns,
 	    .keywords = c.kw,
 	    .nkeywords = c.nkw,
-	    .jobs = c.jobs ? c.jobs : 4,
+	    .jobs = c.jobs ? c.jobs : default_jobs(),
 	    .no_fleet_view = c.shard_count > 0,
 	};
 	struct progress prog = {0};

@@ -47,7 +47,7 @@
 	"  --servername NAME      SNI and the name certificates are checked against\n"            \
 	"  --timeout DURATION     deadline of every connect, reply and handshake (default 5s)\n"  \
 	"  --out DIR              report directory (default reports/<role>-<time>-<pid>)\n"       \
-	"  -j N                   scenarios (and scan nodes) in parallel (default 4)\n"           \
+	"  -j N                   scenarios (and scan nodes) in parallel (default 8 a core, <= 16)\n"\
 	"  -q                     no terminal summary and no progress line\n"                 \
 	"  --baseline OLD.json    judge the change: exit 1 only on a regression (stark diff),\n" \
 	"                         diff.json and diff.md beside the reports\n"

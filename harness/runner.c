@@ -2,7 +2,8 @@
 /*
  * runner: load, select, order (providers of preconditions first, then
  * sanity, the rest, sanity again: the sanity runs prove the target stayed
- * up, as tlsfuzzer does), run on a worker pool, turn what a failed
+ * up, as tlsfuzzer does), run on a worker pool (in a phase the longest
+ * scripted waits first), turn what a failed
  * precondition made a dependant fail into SKIP naming the root cause,
  * apply xfail.
  * Invariants: results keep listing order; each phase is a barrier, so what
@@ -559,6 +560,20 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 		for (size_t i = 0; i < nj; i++)
 			if (jobs[i].phase == ph)
 				idx[m++] = i;
+		/* Longest expected first (scripted waits, known from the file):
+		 * a scenario that waits 4 s starting last would alone set the
+		 * wall time. Results keep listing order (jobs[]), whatever
+		 * order they ran in. Insertion sort, stable: ties keep listing
+		 * order. */
+		for (size_t a = 1; a < m; a++) {
+			size_t v = idx[a], b = a;
+			int64_t w = scenario_scripted_ms(jobs[v].s);
+			while (b > 0 && scenario_scripted_ms(jobs[idx[b - 1]].s) < w) {
+				idx[b] = idx[b - 1];
+				b--;
+			}
+			idx[b] = v;
+		}
 		struct phase p = {jobs, nopen, idx, o};
 		if (m)
 			pool_run(m, o->jobs, o->ex.stop, run_job, &p);

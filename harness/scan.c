@@ -2,7 +2,9 @@
 /*
  * scan: scan_run, the order of a scan: facts of every node (in parallel on
  * the pool, each node probing one connection at a time as servers prefer),
- * findings under the policy, the suite per node, the fleet view. Invariants:
+ * findings under the policy, the suites of the nodes (each right after its
+ * node's probe, nodes overlapping on the pool, each node at most -j
+ * scenarios at once), the fleet view. Invariants:
  * results appear in node order, whatever finished first; a node whose
  * probe never started (SIGINT/SIGTERM first) gets no findings at all, and
  * an interrupted scan has no fleet view.
@@ -44,6 +46,51 @@ static bool stopped(const struct scan_cfg *cfg)
 static const char *servername_of(const struct scan_cfg *cfg, size_t i)
 {
 	return cfg->servernames && cfg->servernames[i] ? cfg->servernames[i] : cfg->ex.servername;
+}
+
+struct suite_ctx {
+	const struct scan_cfg *cfg;
+	struct fleet *fl;
+	struct run *sub; /* per node: its suite's results */
+	bool *ran;       /* per node: sub[i] holds a run */
+	struct probe_ctx *pc;
+	struct wtls_config *legacy; /* for the nodes that refuse the default offer, or NULL */
+};
+
+static void suite_node(struct suite_ctx *sc, size_t i)
+{
+	const struct scan_cfg *cfg = sc->cfg;
+	const struct fleet_node *n = &sc->fl->nodes[i];
+	if (n->host == NULL || stopped(cfg))
+		return;
+	struct runner_opts ro = {
+	    .ex = cfg->ex,
+	    .role = SCN_TARGET_SERVER,
+	    .jobs = cfg->jobs,
+	    .keywords = cfg->keywords,
+	    .nkeywords = cfg->nkeywords,
+	    .progress = cfg->progress,
+	    .progress_planned = true,
+	};
+	ro.ex.host = n->host;
+	ro.ex.servername = servername_of(cfg, i);
+	ro.ex.port = n->port;
+	if (n->tls_legacy)
+		ro.ex.tls = sc->legacy;
+	run_init(&sc->sub[i]);
+	runner_run(cfg->scns, cfg->nscns, &ro, &sc->sub[i]);
+	sc->ran[i] = true;
+}
+
+/* Each node: its probe, then at once its suite (no barrier between the
+ * nodes' probes and suites: a fast node's suite overlaps a slow node's
+ * probe). Findings and results join the run in node order afterwards. */
+static void node_task(void *ctx, size_t i)
+{
+	struct suite_ctx *sc = ctx;
+	probe_node(sc->pc, i);
+	if (sc->cfg->nscns)
+		suite_node(sc, i);
 }
 
 void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
@@ -89,7 +136,9 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	                            .nkeywords = cfg->nkeywords};
 	progress_plan(cfg->progress, fl->nnodes * (1 + (cfg->nscns ? runner_count_jobs(
 	                                                     cfg->scns, cfg->nscns, &count) : 0)));
-	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, probe_node, &pc);
+	struct suite_ctx sc = {cfg, fl, xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(struct run)),
+	                       xcalloc(fl->nnodes ? fl->nnodes : 1, sizeof(bool)), &pc, legacy};
+	pool_run(fl->nnodes, cfg->jobs, cfg->ex.stop, node_task, &sc);
 	for (size_t i = 0; i < fl->nnodes; i++) {
 		const struct fleet_node *n = &fl->nodes[i];
 		if (!pc.started[i])
@@ -103,36 +152,21 @@ void scan_run(const struct scan_cfg *cfg, struct fleet *fl, struct run *run)
 	free(pc.started);
 
 	/* The state machine per node, so the fleet view compares it too. */
-	for (size_t i = 0; i < fl->nnodes && cfg->nscns && !stopped(cfg); i++) {
-		struct fleet_node *n = &fl->nodes[i];
-		if (n->host == NULL) {
+	for (size_t i = 0; i < fl->nnodes; i++) {
+		const struct fleet_node *n = &fl->nodes[i];
+		if (cfg->nscns && !sc.ran[i] && n->host == NULL)
 			/* no address: no suite, so its runs leave the plan */
 			progress_unplan(cfg->progress, runner_count_jobs(cfg->scns, cfg->nscns, &count));
+		if (!sc.ran[i])
 			continue;
+		for (size_t k = 0; k < sc.sub[i].n; k++) {
+			sc.sub[i].results[k].node = xstrdup(n->target);
+			run_add(run, &sc.sub[i].results[k]);
 		}
-		struct runner_opts ro = {
-		    .ex = cfg->ex,
-		    .role = SCN_TARGET_SERVER,
-		    .jobs = cfg->jobs,
-		    .keywords = cfg->keywords,
-		    .nkeywords = cfg->nkeywords,
-		    .progress = cfg->progress,
-		    .progress_planned = true,
-		};
-		ro.ex.host = n->host;
-		ro.ex.servername = servername_of(cfg, i);
-		ro.ex.port = n->port;
-		if (n->tls_legacy)
-			ro.ex.tls = legacy;
-		struct run sub;
-		run_init(&sub);
-		runner_run(cfg->scns, cfg->nscns, &ro, &sub);
-		for (size_t k = 0; k < sub.n; k++) {
-			sub.results[k].node = xstrdup(n->target);
-			run_add(run, &sub.results[k]);
-		}
-		run_free(&sub);
+		run_free(&sc.sub[i]);
 	}
+	free(sc.sub);
+	free(sc.ran);
 	/* An interrupted scan compares facts and verdicts some nodes never
 	 * got: every "inconsistency" would be made up. */
 	wtls_config_free(legacy);

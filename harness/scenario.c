@@ -62,6 +62,33 @@ bool scenario_has_keyword(const struct scenario *s, const char *kw)
 	return false;
 }
 
+/* The waits a block scripts: delays and silence windows in order; an alt
+ * costs its longest branch (only one runs, which one is the peer's call). */
+static int64_t block_scripted_ms(const struct scn_block *b)
+{
+	int64_t sum = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct step *st = &b->steps[i];
+		if (st->kind == STEP_DELAY || st->kind == STEP_EXPECT_SILENCE)
+			sum += st->ms > 0 ? st->ms : 0;
+		else if (st->kind == STEP_ALT) {
+			int64_t most = 0;
+			for (size_t k = 0; k < st->nbranches; k++) {
+				int64_t m = block_scripted_ms(&st->branches[k]);
+				if (m > most)
+					most = m;
+			}
+			sum += most;
+		}
+	}
+	return sum;
+}
+
+int64_t scenario_scripted_ms(const struct scenario *s)
+{
+	return s ? block_scripted_ms(&s->body) : 0;
+}
+
 /* ---------- header ---------- */
 
 static const char *const hdr_names[H__COUNT] = {
