@@ -465,6 +465,10 @@ static void mismatch(struct ex *x, int line, const char *expected, const char *w
 		/* RFC 5321 3.8: 421 is the service shutting down or refusing
 		 * for now (rate limits): the case could not be judged. */
 		if (x->rep.code == 421 && !x->server) {
+			/* At the first statement nothing was said yet: the
+			 * runner may run the scenario again, paced. */
+			x->r->throttled = x->s->body.n > 0 && line == x->s->body.steps[0].line &&
+			                  x->s->body.steps[0].kind == STEP_EXPECT_REPLY;
 			exec_verdict(x, V_INCONCLUSIVE, line,
 			        "target answered 421 (throttled or shutting down) where %s was expected: %s",
 			        expected, got);

@@ -122,8 +122,8 @@ struct probe_scan_opts {
 	size_t max_suites_per_hello;  /* 0 = adaptive: the first big hello offers every
 	                                 candidate; if the server chokes on it (closes, stays
 	                                 silent, decode_error...), PROBE_SUITES_PER_HELLO */
-	int throttle_retries;         /* extra attempts after a 421; 0 = 2, negative = none */
-	int64_t throttle_backoff_ms;  /* first wait after a 421, doubled each time; 0 = 1000 */
+	int throttle_retries;         /* extra attempts after a 421; 0 = 5, negative = none */
+	int64_t throttle_backoff_ms;  /* first wait after a 421, doubled each time; 0 = 100 */
 	size_t max_connections;       /* safety cap for one scan; 0 = 1000 */
 	int64_t max_ms;               /* time budget of the whole scan; 0 = none (each step
 	                                 still has the target's timeout) */

@@ -5,7 +5,9 @@
  * remove it, repeat until the server refuses (in chunks when it cannot
  * read them all); then preference, fallback SCSV, groups and signature
  * schemes by the same elimination. Public (probe_int.h): probescan_run.
- * Invariants: a 421 is retried with backoff, never read as a TLS answer;
+ * Invariants: a 421 is retried with backoff (100 ms doubling) and paces every later
+ * connection (a pause learned from it, halving after 8 accepted), never read
+ * as a TLS answer;
  * the connection and time budgets stop the scan, and so does a server that
  * stalls the handshake PROBE_STALLS_MAX times (what its silence decided is
  * then unknown again, not "no"); the report is plain data.
@@ -28,6 +30,8 @@ struct scan {
 	size_t chunk;           /* suites per hello; 0 = not known yet (try all at once) */
 	bool stalled;           /* stopped: the server stalled PROBE_STALLS_MAX handshakes */
 	unsigned silent_no;     /* versions (1 << enum probe_vidx) found "no" by a silence */
+	int64_t pace_ms;        /* learned from a 421: the pause before each connection (0: none) */
+	unsigned paced_ok;      /* connections accepted since pace_ms last changed */
 };
 
 static void add_error(struct probe_report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -75,13 +79,27 @@ static enum probe_outcome scan_probe(struct scan *s, const struct hello_opts *h,
 			return stopped(res, "connection budget exhausted");
 		}
 		size_t before = s->p->connections;
+		if (s->pace_ms > 0)
+			mono_sleep(s->pace_ms, s->p->t.stop);
 		enum probe_outcome oc = probe_hello(s->p, h, want_flight, res);
 		if (counter)
 			*counter += s->p->connections - before;
 		if (oc == PROBE_THROTTLED && attempt < s->o.throttle_retries) {
 			mono_sleep(wait, s->p->t.stop);
+			/* Pacing: what the target needed this time, every
+			 * connection waits from now on (a throttle answers the
+			 * rate or the count of connections not yet torn down,
+			 * one at a time as the probe connects). */
+			if (wait > s->pace_ms)
+				s->pace_ms = wait;
+			s->paced_ok = 0;
 			wait *= 2;
 			continue;
+		}
+		/* Accepted: after 8 in a row the pause halves again. */
+		if (oc != PROBE_THROTTLED && s->pace_ms > 0 && ++s->paced_ok >= 8) {
+			s->pace_ms = s->pace_ms >= 20 ? s->pace_ms / 2 : 0;
+			s->paced_ok = 0;
 		}
 		if (oc == PROBE_SILENT && s->p->stalls >= PROBE_STALLS_MAX) {
 			/* every further hello would cost the whole timeout too */
@@ -713,12 +731,15 @@ int probescan_run(struct probe *p, const struct probe_scan_opts *o, struct probe
 		s.o.checks = PROBE_C_ALL;
 	if (s.o.versions == 0)
 		s.o.versions = (1u << PV__COUNT) - 1;
+	/* 100 ms first, doubled: 5 retries wait 3.1 s in all, as long as
+	 * the old 1 s + 2 s, but a target that only needed a moment loses
+	 * 0.1 s instead of a second. */
 	if (s.o.throttle_retries == 0)
-		s.o.throttle_retries = 2;
+		s.o.throttle_retries = 5;
 	else if (s.o.throttle_retries < 0)
 		s.o.throttle_retries = 0;
 	if (s.o.throttle_backoff_ms <= 0)
-		s.o.throttle_backoff_ms = 1000;
+		s.o.throttle_backoff_ms = 100;
 	if (s.o.max_connections == 0)
 		s.o.max_connections = 1000;
 	if (s.o.max_ms > 0)

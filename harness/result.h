@@ -55,6 +55,8 @@ struct result {
 	int64_t started_ms; /* wall clock */
 	int64_t elapsed_ms;
 	struct transcript tr;
+	bool throttled; /* INCONCLUSIVE: a 421 answered the first statement (the greeting), before
+	                 * stark sent anything: the runner may run it again, paced */
 	bool has_tls;   /* a handshake was attempted */
 	struct wtls_facts tls; /* facts of the last handshake */
 	/* Client role (stark serve): the trigger's exit status and output. */

@@ -15,6 +15,7 @@
 #include "runner.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,12 +380,50 @@ struct job {
 	struct result r;
 };
 
+/*
+ * Pacing for a throttled target (one per runner_run, i.e. per node): a 421
+ * greeting with k scenarios in flight says the target accepts fewer than k
+ * at once, so the cap drops to k-1 (at least 1) and the scenario runs
+ * again once a slot is free, after a short pause that doubles (100 ms
+ * first) while the target still refuses; no fixed second. The last
+ * refusal stands as the INCONCLUSIVE it is (exec.c); a throttle is never
+ * a finding.
+ */
+enum { PACE_RETRIES = 4, PACE_FIRST_MS = 100 };
+
+struct pacer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int cap, inflight;
+};
+
 struct phase {
 	struct job *jobs;  /* all of the run's, for the providers' results */
 	size_t nopen;      /* jobs[0..nopen): the opening runs, each scenario once */
 	size_t *idx;       /* this phase's jobs */
 	const struct runner_opts *o;
+	struct pacer *pace;
 };
+
+static void pace_enter(struct pacer *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->inflight >= p->cap)
+		pthread_cond_wait(&p->cv, &p->mu);
+	p->inflight++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Leaves the slot; throttled: the cap learned from this refusal. */
+static void pace_leave(struct pacer *p, bool throttled)
+{
+	pthread_mutex_lock(&p->mu);
+	if (throttled && p->inflight - 1 < p->cap)
+		p->cap = p->inflight > 1 ? p->inflight - 1 : 1;
+	p->inflight--;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
 
 /* Did provider p (finished in an earlier phase) fail a precondition? Only
  * a FAIL or ERROR up to its `provides ... at` statement does: what it
@@ -463,12 +502,23 @@ static void run_job(void *ctx, size_t i)
 	struct job *j = &ph->jobs[ph->idx[i]];
 	j->started = true;
 	progress_begin(o->progress);
-	if (o->play)
-		o->play(j->s, &o->ex, &j->r, o->play_ctx);
-	else if (o->role == SCN_TARGET_CLIENT)
-		exec_serve(j->s, &o->ex, &j->r);
-	else
-		exec_run(j->s, &o->ex, &j->r);
+	int64_t wait = PACE_FIRST_MS;
+	for (int attempt = 0;; attempt++) {
+		pace_enter(ph->pace);
+		if (o->play)
+			o->play(j->s, &o->ex, &j->r, o->play_ctx);
+		else if (o->role == SCN_TARGET_CLIENT)
+			exec_serve(j->s, &o->ex, &j->r);
+		else
+			exec_run(j->s, &o->ex, &j->r);
+		bool again = j->r.throttled && attempt < PACE_RETRIES && !(o->ex.stop && *o->ex.stop);
+		pace_leave(ph->pace, j->r.throttled);
+		if (!again)
+			break;
+		result_free(&j->r);
+		mono_sleep(wait, o->ex.stop);
+		wait *= 2;
+	}
 	blame(j, ph);
 	if (j->closing) {
 		char *id = xasprintf("%s#end", j->r.id);
@@ -551,6 +601,9 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 	if (!o->progress_planned)
 		progress_plan(o->progress, nj);
 	size_t *idx = xcalloc(nj + 1, sizeof *idx);
+	struct pacer pace = {.cap = o->jobs > 1 ? o->jobs : 1};
+	pthread_mutex_init(&pace.mu, NULL);
+	pthread_cond_init(&pace.cv, NULL);
 	int last = 0;
 	for (size_t i = 0; i < nj; i++)
 		if (jobs[i].phase > last)
@@ -574,11 +627,13 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 			}
 			idx[b] = v;
 		}
-		struct phase p = {jobs, nopen, idx, o};
+		struct phase p = {jobs, nopen, idx, o, &pace};
 		if (m)
 			pool_run(m, o->jobs, o->ex.stop, run_job, &p);
 	}
 	free(idx);
+	pthread_cond_destroy(&pace.cv);
+	pthread_mutex_destroy(&pace.mu);
 	for (size_t i = 0; i < nj; i++) {
 		if (!jobs[i].started)
 			continue;
