@@ -385,16 +385,19 @@ struct job {
  * greeting with k scenarios in flight says the target accepts fewer than k
  * at once, so the cap drops to k-1 (at least 1) and the scenario runs
  * again once a slot is free, after a short pause that doubles (100 ms
- * first) while the target still refuses; no fixed second. The last
+ * first) while the target still refuses; no fixed second. A node has
+ * PACE_BUDGET retries in all (a target that refuses everything costs a
+ * few pauses, not a pause per scenario). The last
  * refusal stands as the INCONCLUSIVE it is (exec.c); a throttle is never
  * a finding.
  */
-enum { PACE_RETRIES = 4, PACE_FIRST_MS = 100 };
+enum { PACE_RETRIES = 3, PACE_FIRST_MS = 100, PACE_BUDGET = 8 };
 
 struct pacer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int cap, inflight;
+	int budget; /* retries left for this node */
 };
 
 struct phase {
@@ -414,15 +417,20 @@ static void pace_enter(struct pacer *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Leaves the slot; throttled: the cap learned from this refusal. */
-static void pace_leave(struct pacer *p, bool throttled)
+/* Leaves the slot; throttled: the cap learned from this refusal. True
+ * when want_retry and the node's retry budget allows one more. */
+static bool pace_leave(struct pacer *p, bool throttled, bool want_retry)
 {
 	pthread_mutex_lock(&p->mu);
 	if (throttled && p->inflight - 1 < p->cap)
 		p->cap = p->inflight > 1 ? p->inflight - 1 : 1;
 	p->inflight--;
+	bool again = want_retry && p->budget > 0;
+	if (again)
+		p->budget--;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	return again;
 }
 
 /* Did provider p (finished in an earlier phase) fail a precondition? Only
@@ -511,9 +519,8 @@ static void run_job(void *ctx, size_t i)
 			exec_serve(j->s, &o->ex, &j->r);
 		else
 			exec_run(j->s, &o->ex, &j->r);
-		bool again = j->r.throttled && attempt < PACE_RETRIES && !(o->ex.stop && *o->ex.stop);
-		pace_leave(ph->pace, j->r.throttled);
-		if (!again)
+		bool want = j->r.throttled && attempt < PACE_RETRIES && !(o->ex.stop && *o->ex.stop);
+		if (!pace_leave(ph->pace, j->r.throttled, want))
 			break;
 		result_free(&j->r);
 		mono_sleep(wait, o->ex.stop);
@@ -601,7 +608,7 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 	if (!o->progress_planned)
 		progress_plan(o->progress, nj);
 	size_t *idx = xcalloc(nj + 1, sizeof *idx);
-	struct pacer pace = {.cap = o->jobs > 1 ? o->jobs : 1};
+	struct pacer pace = {.cap = o->jobs > 1 ? o->jobs : 1, .budget = PACE_BUDGET};
 	pthread_mutex_init(&pace.mu, NULL);
 	pthread_cond_init(&pace.cv, NULL);
 	int last = 0;
