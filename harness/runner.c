@@ -587,6 +587,15 @@ static void assign_phases(struct job *jobs, size_t nopen, size_t nj)
 	free(s);
 }
 
+/* Is a expected to take longer than b? */
+static bool longer(const struct scenario *a, const struct scenario *b)
+{
+	int64_t wa = scenario_scripted_ms(a), wb = scenario_scripted_ms(b);
+	if (wa != wb)
+		return wa > wb;
+	return scenario_round_trips(a) > scenario_round_trips(b);
+}
+
 void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o, struct run *run)
 {
 	int64_t t0 = mono_ms();
@@ -620,15 +629,14 @@ void runner_run(struct scenario *const *s, size_t n, const struct runner_opts *o
 		for (size_t i = 0; i < nj; i++)
 			if (jobs[i].phase == ph)
 				idx[m++] = i;
-		/* Longest expected first (scripted waits, known from the file):
-		 * a scenario that waits 4 s starting last would alone set the
-		 * wall time. Results keep listing order (jobs[]), whatever
-		 * order they ran in. Insertion sort, stable: ties keep listing
-		 * order. */
+		/* Longest expected first, known from the file: scripted waits,
+		 * then round trips (a scenario that waits 4 s starting last
+		 * would alone set the wall time). Results keep listing order
+		 * (jobs[]), whatever order they ran in. Insertion sort, stable:
+		 * ties keep listing order. */
 		for (size_t a = 1; a < m; a++) {
 			size_t v = idx[a], b = a;
-			int64_t w = scenario_scripted_ms(jobs[v].s);
-			while (b > 0 && scenario_scripted_ms(jobs[idx[b - 1]].s) < w) {
+			while (b > 0 && longer(jobs[v].s, jobs[idx[b - 1]].s)) {
 				idx[b] = idx[b - 1];
 				b--;
 			}

@@ -89,6 +89,33 @@ int64_t scenario_scripted_ms(const struct scenario *s)
 	return s ? block_scripted_ms(&s->body) : 0;
 }
 
+/* Round trips a block waits for at least: its expect steps (an alt counts
+ * its longest branch). */
+static size_t block_expects(const struct scn_block *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct step *st = &b->steps[i];
+		if (st->kind == STEP_ALT) {
+			size_t most = 0;
+			for (size_t k = 0; k < st->nbranches; k++) {
+				size_t m = block_expects(&st->branches[k]);
+				if (m > most)
+					most = m;
+			}
+			n += most;
+		} else if (st->kind >= STEP_EXPECT_REPLY && st->kind <= STEP_EXPECT_TLS) {
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t scenario_round_trips(const struct scenario *s)
+{
+	return s ? block_expects(&s->body) : 0;
+}
+
 /* ---------- header ---------- */
 
 static const char *const hdr_names[H__COUNT] = {

@@ -156,6 +156,9 @@ bool scenario_has_keyword(const struct scenario *s, const char *kw);
  * alt counts its longest branch): a lower bound of its run time, known
  * before it runs (the runner starts the longest first). */
 int64_t scenario_scripted_ms(const struct scenario *s);
+/* The replies, commands, closes, silences and handshakes it waits for (an
+ * alt counts its longest branch): the round trips it needs at least. */
+size_t scenario_round_trips(const struct scenario *s);
 /* Expand a string expression; vars resolved by lookup (NULL -> empty). */
 typedef const char *(*scn_var_fn)(void *ctx, const char *name);
 uint8_t *scenario_str_expand(const struct scn_str *s, scn_var_fn lookup, void *ctx, size_t *len);
