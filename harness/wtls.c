@@ -33,6 +33,11 @@ struct wtls_config {
 	bool reneg;   /* wtls_config_allow_renegotiation */
 	int max;      /* the version ceiling set last */
 	char *suites; /* the suite list asked for (NULL: wtls_default_suites) */
+	/* The system store, asked for but loaded only by the first client
+	 * connection (it costs 30-40 ms; a run that never verifies a peer
+	 * never pays it), once, under mu. */
+	bool want_system_ca, system_ca_tried;
+	pthread_mutex_t mu;
 	char err[256];
 };
 
@@ -142,6 +147,7 @@ struct wtls_config *wtls_config_new(enum wtls_role role)
 	struct wtls_config *cfg = xcalloc(1, sizeof *cfg);
 	cfg->role = role;
 	cfg->ctx = ctx;
+	pthread_mutex_init(&cfg->mu, NULL);
 	wolfSSL_CTX_SetIORecv(ctx, io_recv);
 	wolfSSL_CTX_SetIOSend(ctx, io_send);
 	if (role == WTLS_SERVER)
@@ -168,6 +174,7 @@ void wtls_config_free(struct wtls_config *cfg)
 	/* The CTX is reference counted by wolfSSL: live connections keep it. */
 	wolfSSL_CTX_free(cfg->ctx);
 	free(cfg->suites);
+	pthread_mutex_destroy(&cfg->mu);
 	free(cfg);
 }
 
@@ -393,13 +400,22 @@ int wtls_config_add_ca_mem(struct wtls_config *cfg, const uint8_t *pem, size_t l
 
 int wtls_config_use_system_ca(struct wtls_config *cfg)
 {
-	int rc = wolfSSL_CTX_load_system_CA_certs(cfg->ctx);
-	if (rc != WOLFSSL_SUCCESS) {
-		snprintf(cfg->err, sizeof cfg->err, "cannot load the system CA store");
-		return -1;
-	}
-	cfg->have_ca = true;
+	/* Loaded by the first connection that verifies (load_system_ca). */
+	cfg->want_system_ca = true;
 	return 0;
+}
+
+/* Before a client connection: the system store, once per config. A store
+ * that does not load leaves the other anchors (have_ca says whether any). */
+static void load_system_ca(struct wtls_config *cfg)
+{
+	pthread_mutex_lock(&cfg->mu);
+	if (cfg->want_system_ca && !cfg->system_ca_tried) {
+		cfg->system_ca_tried = true;
+		if (wolfSSL_CTX_load_system_CA_certs(cfg->ctx) == WOLFSSL_SUCCESS)
+			cfg->have_ca = true;
+	}
+	pthread_mutex_unlock(&cfg->mu);
 }
 
 int wtls_config_set_keypair_mem(struct wtls_config *cfg, const uint8_t *chain_pem, size_t chain_len,
@@ -431,6 +447,8 @@ int wtls_config_set_keypair_mem(struct wtls_config *cfg, const uint8_t *chain_pe
 struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv_fn recv,
                       wtls_send_fn send, void *io_ctx)
 {
+	if (cfg->role == WTLS_CLIENT)
+		load_system_ca(cfg);
 	WOLFSSL *ssl = wolfSSL_new(cfg->ctx);
 	if (ssl == NULL) {
 		snprintf(cfg->err, sizeof cfg->err, "cannot create a TLS connection (no certificate for a server?)");
@@ -438,7 +456,9 @@ struct wtls *wtls_new(struct wtls_config *cfg, const char *servername, wtls_recv
 	}
 	struct wtls *t = xcalloc(1, sizeof *t);
 	t->role = cfg->role;
+	pthread_mutex_lock(&cfg->mu);
 	t->have_ca = cfg->have_ca;
+	pthread_mutex_unlock(&cfg->mu);
 	t->ssl = ssl;
 	t->recv = recv;
 	t->send = send;

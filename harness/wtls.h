@@ -98,6 +98,7 @@ int wtls_config_set_versions(struct wtls_config *cfg, enum wtls_version min, enu
 int wtls_config_set_ciphers(struct wtls_config *cfg, const char *list); /* OpenSSL-style list */
 int wtls_config_add_ca_file(struct wtls_config *cfg, const char *path);  /* PEM trust anchors */
 int wtls_config_add_ca_mem(struct wtls_config *cfg, const uint8_t *pem, size_t len);
+/* The system store: loaded by the config's first client connection, once. */
 int wtls_config_use_system_ca(struct wtls_config *cfg);
 /* Own certificate chain (PEM, leaf first) and private key (PEM). */
 int wtls_config_set_keypair_mem(struct wtls_config *cfg, const uint8_t *chain_pem, size_t chain_len,
