@@ -7,6 +7,8 @@
 #     conn/wtls) against the reference target, beside a bare wolfSSL
 #     connect/accept loop with the same certificate.
 # Each wall time is the median of REPEAT runs (default 5).
+# (bench/limit-bench.sh: -j default vs -j 1 vs the physical limit, scan vs sslscan,
+# a 6-node fleet and the client suite, each beside the previous stark; issue 16)
 # usage: bench/run.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
