@@ -28,6 +28,8 @@ PKGS=(
 	chromium chromium-driver python3-selenium
 	# TLS comparison: testssl.sh, and roots for Exim and OpenSMTPD (bench/mta-root.sh)
 	testssl.sh mmdebstrap
+	# bench/limit-bench.sh: scan beside sslscan --starttls-smtp
+	sslscan
 	# the DNS fixture (tests/real/lib/dnsfix.bash): NSD, ldns-signzone, openssl
 	nsd ldnsutils openssl
 	# MTA-STS tests: the policy host (tests/real/mtasts.sh)
