@@ -77,65 +77,9 @@ mkdir -p "$WORK/home"
 export HOME=$WORK/home
 unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY || true
 
-# "id verdict" lines of an expectation file: '#' starts a comment at the start
-# of a line or after blanks ("client/sanity#end" is an id).
-expected_lines()
-{
-	sed -e 's/^#.*//' -e 's/[[:space:]]#.*//' -e 's/[[:space:]]\+/ /g' \
-		-e 's/^ //' -e 's/ $//' "$1" | grep -v '^$' | sort
-}
-
-report_lines()
-{
-	python3 - "$1" <<'EOF'
-import json, sys
-for x in json.load(open(sys.argv[1]))["results"]:
-    print(x["id"], x["verdict"])
-EOF
-}
-
-# "pass fail xfail xpass skip error inconclusive" counts of a report
-counts()
-{
-	python3 - "$1" <<'EOF'
-import json, sys
-c = {}
-for x in json.load(open(sys.argv[1]))["results"]:
-    c[x["verdict"]] = c.get(x["verdict"], 0) + 1
-print(" ".join(str(c.get(k, 0)) for k in
-               ("pass", "fail", "xfail", "xpass", "skip", "error", "inconclusive")))
-EOF
-}
-
-# Reason, notes, transcript and client output of the results that differ.
-explain()
-{
-	python3 - "$1" "$2" <<'EOF'
-import json, re, sys
-r = json.load(open(sys.argv[1]))
-want = {}
-for line in open(sys.argv[2]):
-    # '#' starts a comment at the start of a line or after blanks
-    # ("client/sanity#end" is an id)
-    f = re.sub(r"(^|\s)#.*", "", line).split()
-    if len(f) >= 2:
-        want[f[0]] = f[1]
-for x in r["results"]:
-    if want.get(x["id"]) == x["verdict"]:
-        continue
-    print("--- %s: %s (expected %s) %s" % (x["id"], x["verdict"], want.get(x["id"], "nothing"),
-                                          x["reason"]))
-    if x.get("notes"):
-        print("  notes: %s" % x["notes"])
-    for e in x["transcript"]["events"]:
-        print("  [+%sms] %s %s %s" % (e["t_ms"], e["dir"], e["layer"], e["data"]))
-    t = x.get("trigger") or {}
-    if t:
-        print("  client exit status %s, output:" % t.get("status"))
-        for l in (t.get("output") or "").splitlines()[-15:]:
-            print("  | " + l)
-EOF
-}
+# the verdict check shared with mta-clients.sh
+# shellcheck source=lib/client-suite.bash
+. "$SRC/tests/real/lib/client-suite.bash"
 
 selected=${STARK_CLIENTS:-}
 failed=0
@@ -196,15 +140,15 @@ while IFS=: read -r name profile need; do
 	fi
 	result=ok
 	if ! diff -u --label "expected ($name.expected)" --label "actual ($name, --client-profile $profile)" \
-		<(expected_lines "$expected") <(report_lines "$out/results.json" | sort) >"$WORK/$name.diff"; then
+		<(csuite_expected_lines "$expected") <(csuite_report_lines "$out/results.json" | sort) >"$WORK/$name.diff"; then
 		result=DIFF
 		failed=1
 		echo "clients[$name]: FAIL: verdicts differ from $expected (- expected, + actual):"
 		cat "$WORK/$name.diff"
 		echo "clients[$name]: details:"
-		explain "$out/results.json" "$expected"
+		csuite_explain "$out/results.json" "$expected"
 	fi
-	read -r p f xf xp s e i < <(counts "$out/results.json")
+	read -r p f xf xp s e i < <(csuite_counts "$out/results.json")
 	table+=$'\n'"$(printf '%-20s %-14s %5s %5s %5s %5s %5s %5s %5s %7s  %s' \
 		"$name" "$profile" "$p" "$f" "$xf" "$xp" "$s" "$e" "$i" "$ms" "$result")"
 done <<<"$ALL_CLIENTS"

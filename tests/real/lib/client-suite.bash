@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # client-suite.bash: the verdict check of a client-suite run (stark serve)
-# against committed expectations, for tests/real/mta-clients.sh (sourced;
+# against committed expectations, for tests/real/clients.sh and
+# tests/real/mta-clients.sh (sourced;
 # not a test itself, hence not a .sh under tests/real/). It owns reading
 # reports and expectation files, never runs stark or a peer.
 #
@@ -62,7 +63,7 @@ for x in r["results"]:
         print("  [+%sms] %s %s %s" % (e["t_ms"], e["dir"], e["layer"], e["data"]))
     t = x.get("trigger") or {}
     if t:
-        print("  trigger exit status %s, output:" % t.get("status"))
+        print("  client exit status %s, output:" % t.get("status"))
         for l in (t.get("output") or "").splitlines()[-15:]:
             print("  | " + l)
 EOF
