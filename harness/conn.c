@@ -539,7 +539,6 @@ static size_t tls_records_len(const uint8_t *p, size_t n)
 int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
                   const char *servername, const uint8_t *glue, size_t gluelen)
 {
-	(void)role; /* the role lives in cfg; kept in the signature for readability at call sites */
 	if (c->in.len > 0) {
 		/* RFC 3207 6: knowledge from before the handshake is discarded;
 		 * the bytes stay in the transcript as evidence. */
@@ -577,6 +576,8 @@ int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
 			snprintf(c->err, sizeof c->err, "%s", wtls_error(c->tls));
 		if (c->tr)
 			transcript_note(c->tr, TLAYER_PLAIN, "%s", c->err); /* wtls says "TLS handshake failed: ..." */
+		if (c->tr && role == WTLS_SERVER && f->client_sni[0])
+			transcript_note(c->tr, TLAYER_PLAIN, "client SNI \"%s\"", f->client_sni);
 		wtls_free(c->tls);
 		c->tls = NULL;
 		/* What the peer sent instead of a handshake is evidence, and the
@@ -598,6 +599,10 @@ int conn_starttls(struct conn *c, struct wtls_config *cfg, enum wtls_role role,
 		transcript_note(c->tr, TLAYER_TLS, "TLS handshake ok in %.1f ms: %s %s%s%s",
 		                (mono_us() - t0) / 1000.0, f->version, f->cipher,
 		                f->group[0] ? " group " : "", f->group);
+	/* the role lives in cfg; as the server, the name the client asked for */
+	if (c->tr && role == WTLS_SERVER)
+		transcript_note(c->tr, TLAYER_TLS, f->client_sni[0] ? "client SNI \"%s\"" : "client SNI: none%s",
+		                f->client_sni);
 	return CONN_OK;
 }
 

@@ -301,6 +301,7 @@ static void describe_expect(const struct step *st, char *out, size_t outlen)
 	case STEP_EXPECT_CLOSE: buf_appendf(&b, "close"); break;
 	case STEP_EXPECT_SILENCE: buf_appendf(&b, "silence %lld ms", (long long)st->ms); break;
 	case STEP_EXPECT_TLS: buf_appendf(&b, "tls %s", st->tls_ok ? "ok" : "fail"); break;
+	case STEP_EXPECT_SNI: buf_appendf(&b, "sni %s", st->sni == SCN_SNI_NONE ? "none" : st->sni == SCN_SNI_ANY ? "any" : "name"); break;
 	case STEP_EXPECT_COMMAND: buf_appendf(&b, "command %s", st->verb); break;
 	default: buf_appendf(&b, "?"); break;
 	}
@@ -330,6 +331,8 @@ static bool matches(struct ex *x, const struct step *st, char *why, size_t whyle
 			return false;
 		}
 		return true;
+	case STEP_EXPECT_SNI:
+		return exec_serve_sni_matches(x, st, why, whylen);
 	case STEP_EXPECT_CLOSE:
 		return x->ev == EV_CLOSE;
 	case STEP_EXPECT_SILENCE:
@@ -651,22 +654,25 @@ static void do_tls(struct ex *x, const struct scn_block *b, size_t i)
 		        x->server ? "the client did not complete the TLS handshake (%s)" : "%s", x->c.err);
 }
 
+/* Expectations judged from what is recorded already, without an event. */
+static bool instant(enum step_kind k) { return k == STEP_EXPECT_TLS || k == STEP_EXPECT_SNI; }
+
 static void do_alt(struct ex *x, const struct step *st)
 {
 	int64_t silence = 0;
 	bool need_event = false;
 	for (size_t k = 0; k < st->nbranches; k++) {
 		const struct step *g = &st->branches[k].steps[0];
-		if (g->kind != STEP_EXPECT_TLS)
+		if (!instant(g->kind))
 			need_event = true;
 		if (g->kind == STEP_EXPECT_SILENCE && g->ms > silence)
 			silence = g->ms;
 	}
-	/* Evaluate TLS guards first: they need no waiting. */
+	/* Evaluate TLS and SNI guards first: they need no waiting. */
 	char why[256];
 	for (size_t k = 0; k < st->nbranches; k++) {
 		const struct step *g = &st->branches[k].steps[0];
-		if (g->kind == STEP_EXPECT_TLS && matches(x, g, why, sizeof why)) {
+		if (instant(g->kind) && matches(x, g, why, sizeof why)) {
 			run_block(x, &st->branches[k], 1);
 			return;
 		}
@@ -675,7 +681,7 @@ static void do_alt(struct ex *x, const struct step *st)
 		exec_fetch(x, silence);
 		for (size_t k = 0; k < st->nbranches; k++) {
 			const struct step *g = &st->branches[k].steps[0];
-			if (g->kind != STEP_EXPECT_TLS && matches(x, g, why, sizeof why)) {
+			if (!instant(g->kind) && matches(x, g, why, sizeof why)) {
 				consume(x, g);
 				run_block(x, &st->branches[k], 1);
 				return;
@@ -757,6 +763,7 @@ static void run_block(struct ex *x, const struct scn_block *b, size_t from)
 			exec_fetch(x, st->kind == STEP_EXPECT_SILENCE ? st->ms : 0);
 			/* fall through */
 		case STEP_EXPECT_TLS:
+		case STEP_EXPECT_SNI:
 			if (matches(x, st, why, sizeof why)) {
 				consume(x, st);
 			} else {

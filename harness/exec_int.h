@@ -83,6 +83,9 @@ void exec_play(struct ex *x);
 /* exec_serve.c */
 /* sink: the permissive server answers every command until QUIT or silence. */
 void exec_serve_sink(struct ex *x, const struct step *st);
+/* expect sni: does the SNI of the last ClientHello satisfy st? why says what
+ * it was otherwise. No waiting: the handshake has recorded it. */
+bool exec_serve_sni_matches(struct ex *x, const struct step *st, char *why, size_t whylen);
 /* verify no-plaintext | no-command | trigger ok|fail. */
 void exec_serve_verify(struct ex *x, const struct step *st);
 /* Close our side, then let the trigger finish (bounded) and record it;

@@ -2,7 +2,8 @@
 /*
  * exec_serve: the client role of the scripted peer (stark is the SMTP
  * server). Public: exec_serve (listen, start the trigger, accept its one
- * connection, play); shared with exec.c: exec_serve_sink, _verify, _finish.
+ * connection, play); shared with exec.c: exec_serve_sink, _sni_matches,
+ * _verify, _finish.
  * Invariants: the trigger's life is bounded by the timeout after our close
  * and by the stop flag (then its process group is killed, and output that a
  * process outside the group holds open is cut); a verification judges only
@@ -13,6 +14,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+bool exec_serve_sni_matches(struct ex *x, const struct step *st, char *why, size_t whylen)
+{
+	const char *got = x->c.facts.client_sni; /* printable, escaped by wtls */
+	why[0] = '\0';
+	if (!x->c.tls_tried) {
+		snprintf(why, whylen, "no TLS handshake was attempted");
+		return false;
+	}
+	if (st->sni == SCN_SNI_NONE || st->sni == SCN_SNI_ANY) {
+		bool ok = (got[0] == '\0') == (st->sni == SCN_SNI_NONE);
+		if (!ok)
+			snprintf(why, whylen, got[0] ? "the ClientHello named \"%s\"" : "the ClientHello had no SNI",
+			         got);
+		return ok;
+	}
+	size_t n;
+	uint8_t *want = scenario_str_expand(&st->str, exec_lookup_var, (void *)x->o, &n);
+	/* host names compare without regard to case (RFC 6066 3, RFC 4343) */
+	bool ok = got[0] != '\0' && strlen(got) == n && memchr(want, 0, n) == NULL &&
+	          strncasecmp(got, (const char *)want, n) == 0;
+	if (!ok && got[0])
+		snprintf(why, whylen, "the ClientHello named \"%s\", not \"%.*s\"", got, (int)n,
+		         (const char *)want);
+	else if (!ok)
+		snprintf(why, whylen, "the ClientHello had no SNI");
+	free(want);
+	return ok;
+}
 
 static void say(struct ex *x, const char *text)
 {

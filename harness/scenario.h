@@ -41,6 +41,7 @@ enum step_kind {
 	STEP_EXPECT_CLOSE,    /* expect close */
 	STEP_EXPECT_SILENCE,  /* expect silence DURATION */
 	STEP_EXPECT_TLS,      /* expect tls ok|fail */
+	STEP_EXPECT_SNI,      /* expect sni STR|none|any   the last ClientHello's SNI (target client) */
 	STEP_TLS,             /* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] */
 	STEP_TLS_CLOSE,       /* tls close   send close_notify, continue in plaintext on the same TCP */
 	STEP_ALT,             /* alt { ... } or { ... } [or { ... }]* */
@@ -93,6 +94,9 @@ struct step {
 	int64_t ms;
 	/* EXPECT_TLS */
 	bool tls_ok;
+	/* EXPECT_SNI: the name in str (compared without regard to case), none
+	 * (no server_name extension) or any (some name) */
+	enum scn_sni { SCN_SNI_NAME, SCN_SNI_NONE, SCN_SNI_ANY } sni;
 	/* TLS */
 	struct scn_tls tls;
 	/* ALT: every branch starts with an expect step */

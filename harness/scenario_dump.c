@@ -220,6 +220,14 @@ void scenario_dump_tls_result(struct buf *b, const struct step *st, int depth)
 	buf_appendf(b, " %s", st->tls_ok ? "ok" : "fail");
 }
 
+void scenario_dump_sni(struct buf *b, const struct step *st, int depth)
+{
+	if (st->sni == SCN_SNI_NAME)
+		scenario_dump_message(b, st, depth);
+	else
+		buf_appendf(b, " %s", st->sni == SCN_SNI_NONE ? "none" : "any");
+}
+
 void scenario_dump_tls(struct buf *b, const struct step *st, int depth)
 {
 	if (st->tls.vmin || st->tls.vmax) {

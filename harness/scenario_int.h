@@ -190,6 +190,7 @@ void scenario_dump_command(struct buf *b, const struct step *st, int depth);
 void scenario_dump_ms(struct buf *b, const struct step *st, int depth);
 void scenario_dump_tls_result(struct buf *b, const struct step *st, int depth);
 void scenario_dump_tls(struct buf *b, const struct step *st, int depth);
+void scenario_dump_sni(struct buf *b, const struct step *st, int depth);
 void scenario_dump_alt(struct buf *b, const struct step *st, int depth);
 void scenario_dump_verify(struct buf *b, const struct step *st, int depth);
 

@@ -222,6 +222,36 @@ static bool parse_tls_result(struct parser *p, struct step *st, const struct scn
 	return scenario_lex_no_more(p, row->nwords + 1, row->name);
 }
 
+/* expect sni STR|none|any */
+static bool parse_sni(struct parser *p, struct step *st, const struct scn_stmt *row)
+{
+	size_t ti = row->nwords;
+	if (ti < p->ntoks && p->toks[ti].type == T_WORD) {
+		const struct tok *t = &p->toks[ti];
+		if (word_is(t, "none"))
+			st->sni = SCN_SNI_NONE;
+		else if (word_is(t, "any"))
+			st->sni = SCN_SNI_ANY;
+		else {
+			TERR(p, t, "%s needs a quoted name, none or any, not '%.*s'", row->name, WSHOW(t));
+			return false;
+		}
+		return scenario_lex_no_more(p, ti + 1, row->name);
+	}
+	st->sni = SCN_SNI_NAME;
+	int r = scenario_lex_take_str(p, &ti, &st->str);
+	if (r <= 0) {
+		if (r == 0)
+			TERR(p, &p->toks[ti - 1], "%s needs a quoted name, none or any", row->name);
+		return false;
+	}
+	if (scenario_lex_str_empty(&st->str)) {
+		TERR(p, &p->toks[row->nwords], "empty name (no SNI is: %s none)", row->name);
+		return false;
+	}
+	return scenario_lex_no_more(p, ti, "the name");
+}
+
 static uint16_t tls_version(const char *s, size_t n)
 {
 	if (n == 3 && s[0] == '1' && s[1] == '.' && s[2] >= '0' && s[2] <= '3')
@@ -465,6 +495,8 @@ const struct scn_stmt scenario_stmts[] = {
 	                         scenario_dump_ms},
 	[STEP_EXPECT_TLS] = {"expect tls", 2, STMT_ANY_ROLE, STMT_EXPECT, parse_tls_result,
 	                     scenario_dump_tls_result},
+	[STEP_EXPECT_SNI] = {"expect sni", 2, SCN_TARGET_CLIENT, STMT_EXPECT, parse_sni,
+	                     scenario_dump_sni},
 	[STEP_TLS] = {"tls", 1, STMT_ANY_ROLE, 0, parse_tls, scenario_dump_tls},
 	[STEP_TLS_CLOSE] = {"tls close", 2, STMT_ANY_ROLE, 0, parse_nothing, NULL},
 	[STEP_ALT] = {"alt", 1, STMT_ANY_ROLE, STMT_BLOCK, scenario_alt, scenario_dump_alt},

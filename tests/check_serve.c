@@ -6,7 +6,9 @@
  * killed, the STARK_* environment reaches the trigger, and its exit status
  * and output are recorded beside the transcript; a background process that
  * keeps the output open costs no more than the deadline, and the stop flag
- * (SIGINT) ends a serve within a few hundred milliseconds.
+ * (SIGINT) ends a serve within a few hundred milliseconds. expect sni
+ * (P-12) against a real TLS client (openssl s_client): the right name, none
+ * and another name are three distinct results, and the transcript names it.
  */
 #include <check.h>
 #include <signal.h>
@@ -228,6 +230,90 @@ START_TEST(stop_while_waiting_for_trigger)
 }
 END_TEST
 
+/* expect sni: the three outcomes of one alt, each its own verdict. */
+static const char SNI_BODY[] = "scenario client/sni\n"
+                               "target client\n"
+                               "summary t\n"
+                               "catalog P-12\n"
+                               "severity info\n"
+                               "\n"
+                               "send \"220 ${servername} ESMTP\\r\\n\"\n"
+                               "expect command EHLO\n"
+                               "send \"250-${servername}\\r\\n250 STARTTLS\\r\\n\"\n"
+                               "expect command STARTTLS\n"
+                               "send \"220 go ahead\\r\\n\"\n"
+                               "tls\n"
+                               "expect tls ok\n"
+                               "alt {\n"
+                               "    expect sni \"${servername}\"\n"
+                               "} or {\n"
+                               "    expect sni none\n" /* line 17 */
+                               "    fail \"sent no SNI\"\n"
+                               "} or {\n"
+                               "    expect sni any\n"
+                               "    fail \"sent SNI for another name\"\n" /* line 21 */
+                               "}\n";
+
+static void serve_sni(const char *sni_opt, struct result *r)
+{
+	struct scn_diag d = {0};
+	struct scenario *s =
+	    scenario_parse("sni.scn", (const uint8_t *)SNI_BODY, sizeof SNI_BODY - 1, &d);
+	ck_assert_msg(s != NULL, "%s", d.n ? d.msgs[0] : "parse failed");
+	char trigger[512];
+	snprintf(trigger, sizeof trigger,
+	         "openssl s_client -quiet -starttls smtp -connect \"$STARK_HOST:$STARK_PORT\" %s "
+	         "</dev/null >/dev/null 2>&1",
+	         sni_opt);
+	struct exec_opts o = {
+	    .servername = "localhost",
+	    .helo = "stark.test",
+	    .timeout_ms = 10000, /* openssl starts in well under that, even on a loaded machine */
+	    .profile = "require-tls",
+	    .trigger = trigger,
+	    .listen_host = "127.0.0.1",
+	    .listen_port = "0",
+	    .ca_path = "/nonexistent/stark-ca.pem",
+	    .certs = certs,
+	};
+	exec_serve(s, &o, r);
+	scenario_free(s);
+	scenario_diag_free(&d);
+}
+
+START_TEST(sni_right_name)
+{
+	struct result r;
+	serve_sni("-servername LOCALHOST", &r); /* names compare without regard to case */
+	ck_assert_msg(r.verdict == V_PASS, "%s", r.reason);
+	ck_assert(has_note(&r, "client SNI \"LOCALHOST\""));
+	ck_assert_str_eq(r.tls.client_sni, "LOCALHOST");
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(sni_absent)
+{
+	struct result r;
+	serve_sni("-noservername", &r);
+	ck_assert_int_eq(r.verdict, V_FAIL);
+	ck_assert_msg(strstr(r.reason, "line 18: sent no SNI") != NULL, "%s", r.reason);
+	ck_assert(has_note(&r, "client SNI: none"));
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(sni_other_name)
+{
+	struct result r;
+	serve_sni("-servername mx.other.test", &r);
+	ck_assert_int_eq(r.verdict, V_FAIL);
+	ck_assert_msg(strstr(r.reason, "line 21: sent SNI for another name") != NULL, "%s", r.reason);
+	ck_assert(has_note(&r, "client SNI \"mx.other.test\""));
+	result_free(&r);
+}
+END_TEST
+
 /* Made before each test, so that no test's timing includes key generation. */
 static void setup(void)
 {
@@ -255,5 +341,12 @@ Suite *serve_suite(void)
 	tcase_add_test(tc, stop_during_exchange);
 	tcase_add_test(tc, stop_while_waiting_for_trigger);
 	suite_add_tcase(s, tc);
+	TCase *sni = tcase_create("sni");
+	tcase_add_checked_fixture(sni, setup, teardown);
+	tcase_set_timeout(sni, 60);
+	tcase_add_test(sni, sni_right_name);
+	tcase_add_test(sni, sni_absent);
+	tcase_add_test(sni, sni_other_name);
+	suite_add_tcase(s, sni);
 	return s;
 }
