@@ -32,6 +32,9 @@ PKGS=(
 	sslscan
 	# the DNS fixture (tests/real/lib/dnsfix.bash): NSD, ldns-signzone, openssl
 	nsd ldnsutils openssl
+	# DANE enforcement of sending MTAs (tests/real/mta-dane.sh): the
+	# validating resolver the MTA asks
+	unbound
 	# MTA-STS tests: the policy host (tests/real/mtasts.sh)
 	nginx
 	# install: the man page (scdoc), the Debian package and its checks

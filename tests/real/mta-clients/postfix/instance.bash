@@ -13,7 +13,9 @@
 #   pfc_stop                              stop it, remove PFC_DIR (idempotent)
 #   pfc_log_tail [N]                      last N lines of its log
 #
-# MODE: may | encrypt | verify | secure (smtp_tls_security_level). MX_ADDR:
+# MODE: may | encrypt | verify | secure | dane (smtp_tls_security_level; dane:
+# the recipient domain PFC_DANE_DOMAIN, default dane.stark.test, goes by its
+# DNSSEC-validated MX and TLSA records, see the dane case below). MX_ADDR:
 # the IPv4 address where the receiving MX (stark serve --listen MX_ADDR:25)
 # listens. Knob: PFC_NAME, the MX's name (default mx.stark.test: the name
 # verify/secure match and smtp_tls_servername sends as SNI).
@@ -48,12 +50,24 @@ pfc_log_tail()
 
 pfc__write_config()
 {
-	local mode=$1 addr=$2 conf=$PFC_CONF name=$PFC_NAME policy=
+	local mode=$1 addr=$2 conf=$PFC_CONF name=$PFC_NAME policy= dns=disabled lookup=native
+	local transport="inline:{ {$name = smtp:[$addr]:25}, {* = discard:} }" sni=$name
+	local cafile=$conf/stark-ca.pem
 	case $mode in
 	may | encrypt) ;;
 	verify | secure) policy="smtp_tls_policy_maps = inline:{ {[$addr]:25 = $mode match=$name} }" ;;
+	dane)
+		# DANE (tests/real/mta-dane.sh): the recipient domain's MX and
+		# TLSA records come from DNS, through the validating resolver of
+		# /etc/resolv.conf (the caller's private one, with trust-ad);
+		# no smtp_tls_servername: in dane mode Postfix sends the TLSA
+		# base domain as SNI on its own; no smtp_tls_CAfile: only the
+		# TLSA records can make stark's certificates trusted
+		dns=dnssec lookup=dns sni= cafile=
+		transport="inline:{ {$PFC_DANE_DOMAIN = smtp:}, {* = discard:} }"
+		;;
 	*)
-		echo "pfc_start: unknown mode '$mode' (may|encrypt|verify|secure)" >&2
+		echo "pfc_start: unknown mode '$mode' (may|encrypt|verify|secure|dane)" >&2
 		return 1
 		;;
 	esac
@@ -79,9 +93,9 @@ biff = no
 append_dot_mydomain = no
 
 # no DNS: the MX is a bracketed address, everything else is discarded
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-transport_maps = inline:{ {$name = smtp:[$addr]:25}, {* = discard:} }
+smtp_dns_support_level = $dns
+smtp_host_lookup = $lookup
+transport_maps = $transport
 
 # one delivery attempt per scenario
 default_destination_concurrency_failed_cohort_limit = 1000000
@@ -96,8 +110,8 @@ smtp_helo_timeout = 30s
 
 # the mode under test
 smtp_tls_security_level = $mode
-smtp_tls_CAfile = $conf/stark-ca.pem
-smtp_tls_servername = $name
+smtp_tls_CAfile = $cafile
+smtp_tls_servername = $sni
 smtp_tls_loglevel = 1
 $policy
 
@@ -135,6 +149,7 @@ pfc_start()
 {
 	local stark=$1 mode=$2 addr=$3 d deadline
 	PFC_NAME=${PFC_NAME:-mx.stark.test}
+	PFC_DANE_DOMAIN=${PFC_DANE_DOMAIN:-dane.stark.test}
 	if [ ! -x "$PFC_LIBEXEC/master" ]; then
 		echo "pfc_start: $PFC_LIBEXEC/master not found (apt-get install postfix)" >&2
 		return 1
