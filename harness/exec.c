@@ -542,8 +542,13 @@ static struct wtls_config *server_config(struct ex *x, const struct step *st)
 		return NULL;
 	}
 	struct wtls_config *cfg = wtls_config_new(WTLS_SERVER);
-	if (wtls_config_set_keypair_mem(cfg, (const uint8_t *)pem->chain, strlen(pem->chain),
-	                                (const uint8_t *)pem->key, strlen(pem->key)) != 0 ||
+	/* with-ca: stark's CA certificate after the chain (a DANE-TA anchor) */
+	char *chain = st->tls.with_ca ? xasprintf("%s%s", pem->chain, cert_set_ca_pem(x->o->certs))
+	                              : xstrdup(pem->chain);
+	int krc = wtls_config_set_keypair_mem(cfg, (const uint8_t *)chain, strlen(chain),
+	                                      (const uint8_t *)pem->key, strlen(pem->key));
+	free(chain);
+	if (krc != 0 ||
 	    ((st->tls.vmin || st->tls.vmax) &&
 	     wtls_config_set_versions(cfg, st->tls.vmin, st->tls.vmax) != 0) ||
 	    (st->tls.ciphers && wtls_config_set_ciphers(cfg, st->tls.ciphers) != 0)) {

@@ -42,7 +42,7 @@ enum step_kind {
 	STEP_EXPECT_SILENCE,  /* expect silence DURATION */
 	STEP_EXPECT_TLS,      /* expect tls ok|fail */
 	STEP_EXPECT_SNI,      /* expect sni STR|none|any   the last ClientHello's SNI (target client) */
-	STEP_TLS,             /* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] */
+	STEP_TLS,             /* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] [with-ca] */
 	STEP_TLS_CLOSE,       /* tls close   send close_notify, continue in plaintext on the same TCP */
 	STEP_ALT,             /* alt { ... } or { ... } [or { ... }]* */
 	STEP_FAIL,            /* fail STR */
@@ -73,6 +73,7 @@ struct scn_tls {
 	char *servername;    /* NULL = from the command line */
 	struct scn_str glue; /* plaintext glued in front of the first TLS record (nparts 0 = none) */
 	char *cert;          /* certificate variant name (target client), NULL = "good" */
+	bool with_ca;        /* target client: the chain sent also carries stark's CA certificate */
 };
 
 struct step {

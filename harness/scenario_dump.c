@@ -252,6 +252,8 @@ void scenario_dump_tls(struct buf *b, const struct step *st, int depth)
 	}
 	if (st->tls.cert)
 		buf_appendf(b, " cert %s", st->tls.cert);
+	if (st->tls.with_ca)
+		buf_appendf(b, " with-ca");
 }
 
 void scenario_dump_alt(struct buf *b, const struct step *st, int depth)

@@ -290,25 +290,25 @@ static bool str_option(struct parser *p, size_t *ti, const char *what, char **ou
 	return true;
 }
 
-/* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] */
+/* tls [version V[-V]] [ciphers STR] [servername STR] [glue STR] [cert NAME] [with-ca] */
 static bool parse_tls(struct parser *p, struct step *st, const struct scn_stmt *row)
 {
-	bool seen[5] = {false};
-	static const char *const opts[5] = {"version", "ciphers", "servername", "glue", "cert"};
+	bool seen[6] = {false};
+	static const char *const opts[6] = {"version", "ciphers", "servername", "glue", "cert", "with-ca"};
 	size_t ti = row->nwords;
 	while (ti < p->ntoks) {
 		const struct tok *t = &p->toks[ti];
 		int o = -1;
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < 6; k++)
 			if (word_is(t, opts[k]))
 				o = k;
 		if (o < 0) {
 			if (t->type == T_STR)
 				TERR(p, t, "unexpected string in tls (options: version, ciphers, "
-				           "servername, glue, cert)");
+				           "servername, glue, cert, with-ca)");
 			else
 				TERR(p, t, "unknown tls option '%.*s' (expected version, ciphers, "
-				           "servername, glue, cert)",
+				           "servername, glue, cert, with-ca)",
 				     WSHOW(t));
 			return false;
 		}
@@ -390,6 +390,12 @@ static bool parse_tls(struct parser *p, struct step *st, const struct scn_stmt *
 			ti++;
 			break;
 		}
+		case 5:
+			/* a flag: the trust anchor in the chain (RFC 7671 5.2.2, DANE-TA) */
+			if (!need_role(p, t, SCN_TARGET_CLIENT, "with-ca"))
+				return false;
+			st->tls.with_ca = true;
+			break;
 		}
 	}
 	return true;

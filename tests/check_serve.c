@@ -8,7 +8,8 @@
  * keeps the output open costs no more than the deadline, and the stop flag
  * (SIGINT) ends a serve within a few hundred milliseconds. expect sni
  * (P-12) against a real TLS client (openssl s_client): the right name, none
- * and another name are three distinct results, and the transcript names it.
+ * and another name are three distinct results, and the transcript names it;
+ * tls with-ca puts stark's CA on the wire after the leaf.
  */
 #include <check.h>
 #include <signal.h>
@@ -254,17 +255,29 @@ static const char SNI_BODY[] = "scenario client/sni\n"
                                "    fail \"sent SNI for another name\"\n" /* line 21 */
                                "}\n";
 
-static void serve_sni(const char *sni_opt, struct result *r)
+/* SNI_BODY (with_ca: its tls step sends stark's CA too) against openssl
+ * s_client with sni_opt; with_ca: the trigger prints how many certificates
+ * it was shown. */
+static void serve_sni_ca(const char *sni_opt, bool with_ca, struct result *r)
 {
 	struct scn_diag d = {0};
-	struct scenario *s =
-	    scenario_parse("sni.scn", (const uint8_t *)SNI_BODY, sizeof SNI_BODY - 1, &d);
+	char *body = xstrdup(SNI_BODY);
+	if (with_ca) {
+		char *t = strstr(body, "tls\nexpect tls ok");
+		ck_assert_ptr_nonnull(t);
+		char *nb = xasprintf("%.*stls with-ca%s", (int)(t - body), body, t + 3);
+		free(body);
+		body = nb;
+	}
+	struct scenario *s = scenario_parse("sni.scn", (const uint8_t *)body, strlen(body), &d);
+	free(body);
 	ck_assert_msg(s != NULL, "%s", d.n ? d.msgs[0] : "parse failed");
 	char trigger[512];
 	snprintf(trigger, sizeof trigger,
-	         "openssl s_client -quiet -starttls smtp -connect \"$STARK_HOST:$STARK_PORT\" %s "
-	         "</dev/null >/dev/null 2>&1",
-	         sni_opt);
+	         "openssl s_client %s -starttls smtp -connect \"$STARK_HOST:$STARK_PORT\" %s "
+	         "</dev/null 2>/dev/null %s",
+	         with_ca ? "-showcerts" : "-quiet", sni_opt,
+	         with_ca ? "| echo \"certificates: $(grep -c 'BEGIN CERTIFICATE')\"" : ">/dev/null");
 	struct exec_opts o = {
 	    .servername = "localhost",
 	    .helo = "stark.test",
@@ -280,6 +293,26 @@ static void serve_sni(const char *sni_opt, struct result *r)
 	scenario_free(s);
 	scenario_diag_free(&d);
 }
+
+static void serve_sni(const char *sni_opt, struct result *r)
+{
+	serve_sni_ca(sni_opt, false, r);
+}
+
+START_TEST(with_ca_sends_the_ca)
+{
+	/* tls with-ca: leaf and stark's CA on the wire (DANE-TA anchors) */
+	struct result r;
+	serve_sni_ca("-servername localhost", true, &r);
+	ck_assert_msg(r.verdict == V_PASS, "%s", r.reason);
+	ck_assert_ptr_nonnull(r.trigger_output);
+	ck_assert_msg(strstr(r.trigger_output, "certificates: 2") != NULL, "%s", r.trigger_output);
+	result_free(&r);
+	serve_sni_ca("-servername localhost", false, &r);
+	ck_assert_msg(r.verdict == V_PASS, "%s", r.reason);
+	result_free(&r);
+}
+END_TEST
 
 START_TEST(sni_right_name)
 {
@@ -347,6 +380,7 @@ Suite *serve_suite(void)
 	tcase_add_test(sni, sni_right_name);
 	tcase_add_test(sni, sni_absent);
 	tcase_add_test(sni, sni_other_name);
+	tcase_add_test(sni, with_ca_sends_the_ca);
 	suite_add_tcase(s, sni);
 	return s;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Real peers, client role, DANE enforcement (catalog P-10, P-12): a sending
-# MTA in DANE mode looks up the MX and TLSA records of a test domain in a
-# DNSSEC-signed zone, through a validating resolver, and delivers to
-# stark serve playing that MX:
+# Real peers, client role, DANE enforcement (catalog P-10, P-12): sending
+# MTAs in DANE mode look up the MX and TLSA records of a test domain in a
+# DNSSEC-signed zone, through a validating resolver, and deliver to
+# stark serve playing that MX; one MTA after the other:
 #
 #   NSD (tests/real/lib/dnsfix.bash)   zones test. and stark.test., signed;
 #                                      dane.stark.test MX 10 mx.stark.test,
@@ -12,33 +12,41 @@
 #                                      2 1 1 of the CA stark serve wrote
 #   unbound at 127.0.0.1:53            validating, trust anchor = the DS of
 #                                      test., forwards test. to NSD
-#   /etc/resolv.conf (private)         nameserver 127.0.0.1, options trust-ad
-#   Postfix (host package)             smtp_tls_security_level = dane,
+#   resolv.conf                        nameserver 127.0.0.1, options trust-ad
+#                                      (bound over /etc/resolv.conf in this
+#                                      mount namespace, and over the Exim
+#                                      root's for its calls)
+#   postfix/dane (host package)        smtp_tls_security_level = dane,
 #                                      smtp_dns_support_level = dnssec
-#   stark serve 127.0.25.9:25          scenarios/client/00-sanity.scn and
-#                                      scenarios/dane/ (require-tls)
+#   exim/dane (its Debian root)        hosts_require_dane = *, dnslookup
+#                                      router, dnssec_request_domains = *
+#   stark serve 127.0.25.9:25          scenarios/dane (require-tls)
 #
 # stark serve makes a fresh CA per run: the zone is written and signed once
-# the CA is there (OUT/stark-ca.pem, before the first scenario); the trigger
-# waits for the resolver to answer before it queues the message. The TLSA
-# records name the CA (DANE-TA(2), its public key), so every certificate
-# stark issues from it matches and the unknown-CA and self-signed variants
-# do not.
-# Verdicts must equal tests/real/mta-clients/postfix/dane.expected ('#'
+# the CA is there (OUT/stark-ca.pem, before the first scenario), and the
+# DNS is started anew for each MTA; the trigger waits for it before it
+# queues the message. The TLSA records name the CA (DANE-TA(2), its public
+# key): certificates stark issues from it match (the scenarios send the CA
+# after the leaf, `tls with-ca`: GnuTLS needs it on the wire), the
+# unknown-CA and self-signed variants do not, and the wrong-host one fails
+# the name check.
+# Verdicts must equal tests/real/mta-clients/<mta>/dane.expected ('#'
 # comments explain each one from the wire).
 #
 # Nothing leaves the machine: the script runs itself in a new network
-# namespace (lo only, checked) and mount namespace (the private
-# resolv.conf is bound over /etc/resolv.conf there only); unbound has no
-# root anchor and only the forward zone test.; NSD listens on 127.0.0.1.
+# namespace (lo only, checked) and mount namespace; unbound has no root
+# anchor and only the forward zone test.; NSD listens on 127.0.0.1.
 #
 # The test can fail: STARK_DANE_TLSA=none publishes no TLSA record (the MX
-# stays DNSSEC-signed); Postfix then falls back to opportunistic TLS and
-# delivers in plaintext and to every certificate: the four p10 scenarios
-# FAIL and the run reports the difference (exit 1).
+# stays DNSSEC-signed). Postfix then falls back to opportunistic TLS and
+# delivers in plaintext and to every certificate, sending no SNI: the p10
+# and p12 scenarios FAIL. Exim (hosts_require_dane) bounces every message
+# without connecting ("DANE error: tlsa lookup FAIL"): every result is an
+# ERROR. Either way the run reports the difference (exit 1).
 #
-# usage: tests/real/mta-dane.sh STARK_BINARY SOURCE_DIR
-# env:   STARK_REAL_KEEP=DIR (copy the reports), STARK_MTA_CLIENTS_TIMEOUT,
+# About 20 s per MTA. usage: tests/real/mta-dane.sh STARK_BINARY SOURCE_DIR
+# env:   STARK_MTA_DANE="postfix exim" (which MTAs, default both),
+#        STARK_REAL_KEEP=DIR (copy the reports), STARK_MTA_CLIENTS_TIMEOUT,
 #        STARK_DANE_TLSA=none (the negative control above)
 set -euo pipefail
 
@@ -78,11 +86,12 @@ echo "mta-dane: network namespace with lo only ($(ip -o -4 addr show lo | awk '{
 . "$SRC/tests/real/lib/dnsfix.bash"
 # shellcheck source=tests/real/mta-clients/postfix/instance.bash
 . "$SRC/tests/real/mta-clients/postfix/instance.bash"
+# shellcheck source=tests/real/mta-clients/exim/instance.bash
+. "$SRC/tests/real/mta-clients/exim/instance.bash"
 
 MX_ADDR=127.0.25.9
 DOMAIN=dane.stark.test
 MX=mx.stark.test
-EXPECTED=$SRC/tests/real/mta-clients/postfix/dane.expected
 STEP_TIMEOUT=${STARK_MTA_CLIENTS_TIMEOUT:-3s}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/stark-mta-dane.XXXXXX")
@@ -96,6 +105,7 @@ cleanup()
 	set +e
 	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	pfc_stop
+	exc_stop
 	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
 	dnsfix_stop
 	if [ -n "${STARK_REAL_KEEP:-}" ]; then
@@ -113,12 +123,6 @@ trap 'exit 143' TERM
 mount --make-rprivate /
 printf 'nameserver 127.0.0.1\noptions trust-ad\n' >"$WORK/resolv.conf"
 mount --bind "$WORK/resolv.conf" /etc/resolv.conf
-
-PFC_NAME=$MX PFC_DANE_DOMAIN=$DOMAIN
-if ! pfc_start "$STARK" dane "$MX_ADDR"; then
-	echo "mta-dane: FAIL: Postfix did not start"
-	exit 1
-fi
 
 # dns_up: the zone with the TLSA of stark's CA, NSD, unbound; then READY
 dns_up()
@@ -183,51 +187,102 @@ PY
 	return 1
 }
 
-READY=$WORK/dns.ready
-OUT=$WORK/postfix-dane
-# the trigger waits (bounded) for the DNS, then is Postfix's (the dane
-# instance has no smtp_tls_CAfile: the trigger copies no CA)
-TRIGGER="for i in \$(seq 300); do [ -e '$READY' ] && break; sleep 0.1; done; \
-[ -e '$READY' ] || { echo 'trigger: no DNS' >&2; exit 3; }; \
-exec '$SRC/tests/real/mta-clients/postfix/trigger.sh' '$PFC_CONF' 'stark@$DOMAIN'"
-t0=$(date +%s%N)
-rc=0
-timeout -k 5 600 "$STARK" serve --listen "$MX_ADDR:25" --servername "$MX" \
-	--trigger "$TRIGGER" --client-profile require-tls \
-	--scenarios "$SRC/scenarios/client/00-sanity.scn" --scenarios "$SRC/scenarios/dane" \
-	--timeout "$STEP_TIMEOUT" --start-timeout 30s -q --out "$OUT" &
-SPID=$!
-for _ in $(seq 300); do
-	[ -s "$OUT/stark-ca.pem" ] || ! kill -0 "$SPID" 2>/dev/null && break
-	sleep 0.1
+# dns_down: stop unbound and NSD (the next MTA's run gets a new CA, so
+# new TLSA records and an empty resolver cache)
+dns_down()
+{
+	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
+	UPID=
+	dnsfix_stop
+}
+
+# run_mta MTA: its instance in mode dane, stark serve as its MX, the DNS once
+# serve's CA is written; compare with MTA/dane.expected. Status 1 on a
+# difference.
+run_mta()
+{
+	local mta=$1 expected=$SRC/tests/real/mta-clients/$1/dane.expected
+	local out=$WORK/$1-dane ready=$WORK/$1.dns-ready trigger logtail t0 ms rc=0
+	case $mta in
+	postfix)
+		PFC_NAME=$MX PFC_DANE_DOMAIN=$DOMAIN
+		pfc_start "$STARK" dane "$MX_ADDR" || { echo "mta-dane[$mta]: FAIL: Postfix did not start"; return 1; }
+		# Postfix's trigger (the dane instance has no smtp_tls_CAfile: it copies no CA)
+		trigger="exec '$SRC/tests/real/mta-clients/postfix/trigger.sh' '$PFC_CONF' 'stark@$DOMAIN'"
+		logtail=pfc_log_tail
+		;;
+	exim)
+		EXC_NAME=$MX EXC_DANE_DOMAIN=$DOMAIN
+		exc_start "$STARK" dane "$MX_ADDR" || { echo "mta-dane[$mta]: FAIL: Exim did not start"; return 1; }
+		trigger="RCPT='stark@$DOMAIN' exec '$SRC/tests/real/mta-clients/exim/trigger.sh' '$EXC_LOG' - '$SRC/tests/real/mta-clients/exim/exim-in-root.sh' '$EXC_DIR'"
+		logtail=exc_log_tail
+		;;
+	esac
+	# the trigger waits (bounded) for the DNS, then is the MTA's
+	trigger="for i in \$(seq 300); do [ -e '$ready' ] && break; sleep 0.1; done; \
+[ -e '$ready' ] || { echo 'trigger: no DNS' >&2; exit 3; }; $trigger"
+	t0=$(date +%s%N)
+	timeout -k 5 600 "$STARK" serve --listen "$MX_ADDR:25" --servername "$MX" \
+		--trigger "$trigger" --client-profile require-tls \
+		--scenarios "$SRC/scenarios/dane" \
+		--timeout "$STEP_TIMEOUT" --start-timeout 30s -q --out "$out" &
+	SPID=$!
+	for _ in $(seq 300); do
+		[ -s "$out/stark-ca.pem" ] || ! kill -0 "$SPID" 2>/dev/null && break
+		sleep 0.1
+	done
+	if [ -s "$out/stark-ca.pem" ] && dns_up "$out/stark-ca.pem"; then
+		: >"$ready"
+		echo "mta-dane[$mta]: TLSA published for $MX: $(grep -h TLSA "$DNSFIX_DIR"/zones/stark.test.zone | cut -c1-60 || echo none)"
+	else
+		echo "mta-dane[$mta]: FAIL: the DNS fixture did not come up"
+		kill -TERM "$SPID" 2>/dev/null
+	fi
+	wait "$SPID" || rc=$?
+	SPID=
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	local result=0
+	if [ ! -e "$ready" ]; then
+		result=1
+	elif [ "$rc" -ge 124 ] || [ ! -f "$out/results.json" ]; then
+		echo "mta-dane[$mta]: FAIL: stark exited $rc without a report"
+		$logtail 30
+		result=1
+	else
+		echo "mta-dane[$mta]: the validating resolver asked NSD $(dnsfix_queries) queries"
+		if ! diff -u --label "expected ($mta/dane.expected)" --label "actual ($mta/dane)" \
+			<(csuite_expected_lines "$expected") <(csuite_report_lines "$out/results.json" | sort); then
+			echo "mta-dane[$mta]: FAIL: verdicts differ from $expected; details:"
+			csuite_explain "$out/results.json" "$expected"
+			echo "mta-dane[$mta]: the MTA's log:"
+			$logtail 60
+			result=1
+		fi
+		read -r p f xf xp s e i < <(csuite_counts "$out/results.json")
+		ROWS+="$(printf '%-12s %5s %5s %5s %5s %5s %5s %5s %8s  %s' "$mta/dane" "$p" "$f" "$xf" "$xp" "$s" "$e" "$i" "$ms" \
+			"$([ $result = 0 ] && echo ok || echo DIFF)")"$'\n'
+	fi
+	dns_down
+	case $mta in postfix) pfc_stop ;; exim) exc_stop ;; esac
+	return $result
+}
+
+ROWS=
+failed=0
+for mta in ${STARK_MTA_DANE:-postfix exim}; do
+	case $mta in
+	postfix | exim) run_mta "$mta" || failed=1 ;;
+	*)
+		echo "mta-dane: unknown MTA '$mta' (postfix, exim)" >&2
+		exit 2
+		;;
+	esac
 done
-if [ -s "$OUT/stark-ca.pem" ] && dns_up "$OUT/stark-ca.pem"; then
-	: >"$READY"
-	echo "mta-dane: TLSA published for $MX: $(grep -h TLSA "$DNSFIX_DIR"/zones/stark.test.zone | cut -c1-80 || echo none)"
-else
-	echo "mta-dane: FAIL: the DNS fixture did not come up"
-	kill -TERM "$SPID" 2>/dev/null
-fi
-wait "$SPID" || rc=$?
-SPID=
-ms=$((($(date +%s%N) - t0) / 1000000))
-if [ ! -e "$READY" ]; then
+echo
+printf '%-12s %5s %5s %5s %5s %5s %5s %5s %8s  %s\n' mta/mode pass fail xfail xpass skip error incon ms result
+printf '%s' "$ROWS"
+if [ "$failed" -ne 0 ]; then
+	echo "mta-dane: FAIL"
 	exit 1
 fi
-if [ "$rc" -ge 124 ] || [ ! -f "$OUT/results.json" ]; then
-	echo "mta-dane: FAIL: stark exited $rc without a report"
-	pfc_log_tail 30
-	exit 1
-fi
-echo "mta-dane: validating resolver answered $(dnsfix_queries) queries at NSD"
-if ! diff -u --label "expected (postfix/dane.expected)" --label "actual (postfix/dane)" \
-	<(csuite_expected_lines "$EXPECTED") <(csuite_report_lines "$OUT/results.json" | sort); then
-	echo "mta-dane: FAIL: verdicts differ from $EXPECTED; details:"
-	csuite_explain "$OUT/results.json" "$EXPECTED"
-	echo "mta-dane: Postfix's log:"
-	pfc_log_tail 60
-	exit 1
-fi
-read -r p f xf xp s e i < <(csuite_counts "$OUT/results.json")
-echo "mta-dane: postfix/dane pass $p fail $f xfail $xf xpass $xp skip $s error $e inconclusive $i in $ms ms"
-echo "mta-dane: PASS (every verdict as expected, tests/real/mta-clients/postfix/dane.expected)"
+echo "mta-dane: PASS (every verdict as expected, tests/real/mta-clients/*/dane.expected)"

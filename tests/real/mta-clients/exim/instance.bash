@@ -23,6 +23,10 @@
 #   verify    hosts_require_tls = * and tls_verify_hosts = * with
 #             tls_verify_certificates = stark's CA, name checked
 #             (tls_verify_cert_hostnames, default *)
+#   dane      hosts_require_dane = *, the MX of EXC_DANE_DOMAIN (default
+#             dane.stark.test) and its TLSA records from DNSSEC-validated
+#             DNS (dns_dnssec_ok, dnssec_request_domains), through the
+#             instance's resolv.conf (tests/real/mta-dane.sh runs the resolver)
 # MX_ADDR: where the receiving MX (stark serve --listen MX_ADDR:25) listens.
 # Knob: EXC_NAME, the MX's name (default mx.stark.test).
 #
@@ -52,13 +56,20 @@ exc_log_tail()
 
 exc_exim()
 {
-	(MTA_ROOT_HOSTNAME=client.stark.test MTA_ROOT_BIND="$EXC_IDIR/hosts:/etc/hosts" \
+	local binds="$EXC_IDIR/hosts:/etc/hosts"
+	[ -e "$EXC_DIR/resolv.conf" ] && binds+=" $EXC_IDIR/resolv.conf:/etc/resolv.conf"
+	(MTA_ROOT_HOSTNAME=client.stark.test MTA_ROOT_BIND="$binds" \
 		mta_root_run "$EXC_ROOT" exim4 -C "$EXC_IDIR/exim.conf" "$@")
 }
 
 exc__write_config()
 {
-	local mode=$1 idir=$2 tls
+	local mode=$1 idir=$2 tls sni="tls_sni = $EXC_NAME" main= router
+	router="to_stark:
+  driver = manualroute
+  domains = $EXC_NAME
+  transport = remote_smtp
+  route_list = * $EXC_NAME byname"
 	case $mode in
 	default) tls="# Exim's defaults" ;;
 	require) tls="hosts_require_tls = *" ;;
@@ -67,8 +78,25 @@ exc__write_config()
   tls_verify_hosts = *
   tls_verify_certificates = $idir/stark-ca.pem"
 		;;
+	dane)
+		# DANE (tests/real/mta-dane.sh): a dnslookup router finds the MX
+		# of EXC_DANE_DOMAIN, and the transport its TLSA records, through
+		# the validating resolver of the instance's resolv.conf (bound
+		# over the root's, with trust-ad); no tls_sni: what Exim sends in
+		# DANE on its own is under test (P-12)
+		main="dns_dnssec_ok = 1"
+		router="to_stark:
+  driver = dnslookup
+  domains = $EXC_DANE_DOMAIN
+  transport = remote_smtp
+  dnssec_request_domains = *
+  no_more"
+		sni="# no tls_sni"
+		tls="hosts_require_dane = *
+  dnssec_request_domains = *"
+		;;
 	*)
-		echo "exc_start: unknown mode '$mode' (default|require|verify)" >&2
+		echo "exc_start: unknown mode '$mode' (default|require|verify|dane)" >&2
 		return 1
 		;;
 	esac
@@ -86,13 +114,10 @@ rfc1413_hosts =
 # (exim -M) and removes what was deferred
 ignore_bounce_errors_after = 0s
 timeout_frozen_after = 1s
+$main
 
 begin routers
-to_stark:
-  driver = manualroute
-  domains = $EXC_NAME
-  transport = remote_smtp
-  route_list = * $EXC_NAME byname
+$router
 everything_else:
   driver = redirect
   data = :blackhole:
@@ -103,7 +128,7 @@ remote_smtp:
   port = 25
   connect_timeout = 10s
   command_timeout = 30s
-  tls_sni = $EXC_NAME
+  $sni
   $tls
 
 begin retry
@@ -115,6 +140,7 @@ exc_start()
 {
 	local stark=$1 mode=$2 addr=$3 uid gid
 	EXC_NAME=${EXC_NAME:-mx.stark.test}
+	EXC_DANE_DOMAIN=${EXC_DANE_DOMAIN:-dane.stark.test}
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "exc_start: needs root (chroot, namespaces)" >&2
 		return 1
@@ -137,6 +163,13 @@ exc_start()
 	: >"$EXC_CA"
 	chmod 644 "$EXC_CA"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\tclient.stark.test\n%s\t%s\n' "$addr" "$EXC_NAME" >"$EXC_DIR/hosts"
+	if [ "$mode" = dane ]; then
+		# no /etc/hosts entry for the MX: its address must come from
+		# the signed zone; a resolv.conf that trusts the AD bit
+		printf '127.0.0.1\tlocalhost\n127.0.1.1\tclient.stark.test\n' >"$EXC_DIR/hosts"
+		printf 'nameserver 127.0.0.1\noptions trust-ad timeout:2 attempts:2\n' >"$EXC_DIR/resolv.conf"
+		chmod 644 "$EXC_DIR/resolv.conf"
+	fi
 	exc__write_config "$mode" "$EXC_IDIR" >"$EXC_DIR/exim.conf" || return 1
 	chmod 644 "$EXC_DIR/exim.conf"
 	if ! exc_exim -bV >"$EXC_DIR/check.out" 2>&1; then
