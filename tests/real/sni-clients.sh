@@ -62,7 +62,9 @@ smtplib-verify mx.stark.test python3
 smtplib-noverify mx.stark.test python3
 s-nail localhost s-nail
 curl-ip mx.stark.test curl"
-# curl-ip: told only the address (not a trigger.sh client)
+# curl-ip: told only the address (not a trigger.sh client); expanded by the
+# trigger's shell, not here
+# shellcheck disable=SC2016
 CURL_IP='printf "From: <a@stark.test>\r\nTo: <b@stark.test>\r\nSubject: stark\r\n\r\nTest message from tests/real/sni-clients.sh.\r\n" |
 	exec curl -q -sS --ssl-reqd --noproxy "*" -m 10 --cacert "$STARK_CA" --mail-from a@stark.test --mail-rcpt b@stark.test -T - "smtp://$STARK_HOST:$STARK_PORT"'
 

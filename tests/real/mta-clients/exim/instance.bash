@@ -64,7 +64,7 @@ exc_exim()
 
 exc__write_config()
 {
-	local mode=$1 idir=$2 tls sni="tls_sni = $EXC_NAME" main= router
+	local mode=$1 idir=$2 tls sni="tls_sni = $EXC_NAME" main='' router
 	router="to_stark:
   driver = manualroute
   domains = $EXC_NAME

@@ -50,7 +50,7 @@ pfc_log_tail()
 
 pfc__write_config()
 {
-	local mode=$1 addr=$2 conf=$PFC_CONF name=$PFC_NAME policy= dns=disabled lookup=native
+	local mode=$1 addr=$2 conf=$PFC_CONF name=$PFC_NAME policy='' dns=disabled lookup=native
 	local transport="inline:{ {$name = smtp:[$addr]:25}, {* = discard:} }" sni=$name
 	local cafile=$conf/stark-ca.pem
 	case $mode in
@@ -63,7 +63,7 @@ pfc__write_config()
 		# no smtp_tls_servername: in dane mode Postfix sends the TLSA
 		# base domain as SNI on its own; no smtp_tls_CAfile: only the
 		# TLSA records can make stark's certificates trusted
-		dns=dnssec lookup=dns sni= cafile=
+		dns=dnssec lookup=dns sni='' cafile=''
 		transport="inline:{ {$PFC_DANE_DOMAIN = smtp:}, {* = discard:} }"
 		;;
 	*)
